@@ -1,0 +1,199 @@
+"""An open case: the SQLite file plus who is working on it and with which command.
+
+with open_case("case.db", actor="Ana", command="osint source add ...") as case:
+    with case.writing():
+        records.create(case, "source", {...})
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+
+from . import __version__, ids
+from .errors import CaseExists, InvalidInput
+from .store import audit, db, schema
+from .timeutil import now_iso
+
+
+def default_actor() -> str:
+    """The investigator: $OSINT_USER, else `git config user.name`, else the login name."""
+    name = os.environ.get("OSINT_USER", "").strip()
+    if name:
+        return name
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
+        if result.returncode == 0 and result.stdout.strip():
+            return result.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return getpass.getuser()
+    except Exception:  # getpass raises several types when no login name is known
+        return "unknown"
+
+
+def command_line(argv: list[str] | None = None) -> str:
+    """How a record was made: the osint command line as typed."""
+    argv = sys.argv if argv is None else argv
+    return shlex.join(["osint", *argv[1:]])
+
+
+class Case:
+    """An open case file. Use as a context manager so the connection is always closed."""
+
+    def __init__(self, path, conn, *, actor: str | None = None, command: str | None = None):
+        self.path = Path(path)
+        self.conn = conn
+        self._actor = actor
+        self.command = command or "osint (python API)"
+        self.version = __version__
+        self._id = ""
+
+    @cached_property
+    def actor(self) -> str:
+        return self._actor or default_actor()
+
+    @property
+    def id(self) -> str:
+        if not self._id:
+            row = self.conn.execute("SELECT id FROM case_info ORDER BY added_at LIMIT 1").fetchone()
+            self._id = row[0] if row else ""
+        return self._id
+
+    def info(self) -> dict:
+        row = self.conn.execute("SELECT * FROM case_info ORDER BY added_at LIMIT 1").fetchone()
+        return dict(row) if row else {}
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Case]:
+        """One transaction: the command's changes and their audit entries land together."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        with db.transaction(self.conn, self.path):
+            yield self
+
+    def reading(self):
+        return db.snapshot_read(self.conn)
+
+    def provenance(self, added_from: str | None = None) -> dict:
+        """The provenance columns for a record made now by this command."""
+        return {
+            "added_by": self.actor,
+            "added_at": now_iso(),
+            "added_via": self.command,
+            "added_from": added_from,
+            "osint_version": self.version,
+        }
+
+    def log(
+        self,
+        action: str,
+        *,
+        kind=None,
+        record_id=None,
+        data=None,
+        parents=None,
+        at=None,
+        case_id=None,
+    ) -> str:
+        """Append an audit entry for a change made by this command (inside `writing()`)."""
+        return audit.append(
+            self.conn,
+            case_id=case_id or self.id or None,
+            at=at or now_iso(),
+            actor=self.actor,
+            command=self.command,
+            osint_version=self.version,
+            action=action,
+            kind=kind,
+            record_id=record_id,
+            data=data,
+            parents=parents,
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_case(
+    path, *, actor: str | None = None, command: str | None = None, readonly=False
+) -> Case:
+    """Open an existing case, upgrading its schema when this osint is newer."""
+    conn = db.connect(path, readonly=readonly)
+    try:
+        if readonly:
+            schema.check_is_case(conn, path)
+            if schema.schema_version(conn) < schema.SCHEMA_VERSION:
+                raise InvalidInput(
+                    f"{path}: the case needs a schema upgrade, which cannot be written to a "
+                    "read-only file"
+                )
+        else:
+            schema.migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return Case(path, conn, actor=actor, command=command)
+
+
+def init_case(
+    path, *, title: str | None = None, summary: str | None = None, actor=None, command=None
+) -> Case:
+    """Create a new case file; refuses to overwrite anything."""
+    path = Path(path)
+    if path.exists():
+        raise CaseExists(f"{path} already exists: osint init never overwrites a file")
+    if not path.parent.exists():
+        raise InvalidInput(f"{path}: folder {path.parent} does not exist")
+    # Build the case under a temporary name so a failure never leaves a half-made case behind.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    conn = db.connect(partial, create=True)
+    try:
+        schema.migrate(conn, partial)
+        case = Case(path, conn, actor=actor, command=command)
+        with case.writing():
+            from . import records
+
+            records.create(
+                case,
+                "case",
+                {"title": title or path.stem, "summary": summary},
+                record_id=ids.new_id(),
+            )
+        conn.close()
+        try:
+            os.link(partial, path)  # fails if `path` appeared meanwhile: still never overwrites
+        except FileExistsError:
+            raise CaseExists(f"{path} already exists: osint init never overwrites a file") from None
+        except OSError:
+            if path.exists():
+                raise CaseExists(
+                    f"{path} already exists: osint init never overwrites a file"
+                ) from None
+            os.replace(partial, path)
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+        if partial.exists():
+            partial.unlink()
+    return open_case(path, actor=actor, command=command)

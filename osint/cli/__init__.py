@@ -1,0 +1,210 @@
+"""The `osint` command: typer wiring over the library (parse -> call -> render -> exit status).
+
+Command modules import only typer and `cli.common` at import time; library modules are imported
+inside the command that needs them, so `osint --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import ExitStatus, OsintError
+from .common import Env
+
+GLOBAL_VALUE_OPTIONS = ("--case", "-C", "--as")
+GLOBAL_FLAGS = ("--json",)
+
+
+def _leaf(group, args: list[str]):
+    """(index after the command path, leaf command) for args that start after global options."""
+    command = group
+    index = 0
+    while index < len(args) and hasattr(command, "commands") and args[index] in command.commands:
+        command = command.commands[args[index]]
+        index += 1
+    return index, command
+
+
+def hoist_global_options(group, args: list[str]) -> list[str]:
+    """Move global options given after the command name to the front, where typer parses them.
+
+    An option the command defines itself (`osint link ... --as supports`) is left to the command.
+    """
+    start = 0
+    while start < len(args) and args[start].startswith("-") and args[start] != "--":
+        start += 2 if args[start] in GLOBAL_VALUE_OPTIONS else 1
+    start = min(start, len(args))
+    consumed, leaf = _leaf(group, args[start:])
+    if leaf is group or consumed == 0:
+        return args
+    own: dict[str, object] = {}
+    for param in getattr(leaf, "params", []):
+        for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]:
+            own[opt] = param
+    head, rest = args[: start + consumed], args[start + consumed :]
+    kept: list[str] = []
+    hoisted: list[str] = []
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            kept.extend(rest[i:])
+            break
+        name, eq, _ = token.partition("=") if token.startswith("--") else (token, "", "")
+        if name in own:
+            param = own[name]
+            takes_value = not getattr(param, "is_flag", False) and not getattr(
+                param, "count", False
+            )
+            if getattr(param, "param_type_name", "") == "option" and takes_value and not eq:
+                kept.extend(rest[i : i + 2])
+                i += 2
+            else:
+                kept.append(token)
+                i += 1
+            continue
+        if name in GLOBAL_VALUE_OPTIONS:
+            if eq:
+                hoisted.append(token)
+                i += 1
+            else:
+                hoisted.extend(rest[i : i + 2])
+                i += 2
+            continue
+        if name in GLOBAL_FLAGS:
+            hoisted.append(token)
+        else:
+            kept.append(token)
+        i += 1
+    return [*head[:start], *hoisted, *head[start:], *kept]
+
+
+def report(error: BaseException, env: Env | None = None) -> int:
+    """Print a user error on one line to stderr; returns the exit status."""
+    stream = env.stderr if env else sys.stderr
+    message = " ".join(str(error).split()) or error.__class__.__name__
+    print(f"Error: {message}", file=stream)
+    return int(getattr(error, "exit_status", ExitStatus.ERROR))
+
+
+class OsintGroup(TyperGroup):
+    """The root command: global options anywhere, and errors mapped to one line and an exit code."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, hoist_global_options(self, list(args)))
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OsintError as error:
+            raise typer.Exit(report(error, ctx.obj if isinstance(ctx.obj, Env) else None)) from None
+        except sqlite3.Error as error:
+            from ..store.db import translate
+
+            raise typer.Exit(
+                report(translate(error), ctx.obj if isinstance(ctx.obj, Env) else None)
+            ) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt, EOFError):
+            raise
+        except OSError as error:
+            if os.environ.get("OSINT_DEBUG"):
+                raise
+            where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+            raise typer.Exit(report(OsintError(f"{where}{error.strerror or error}"))) from None
+        except Exception as error:
+            if os.environ.get("OSINT_DEBUG"):
+                raise
+            raise typer.Exit(
+                report(
+                    OsintError(
+                        f"internal error ({error.__class__.__name__}: {error}); "
+                        "run again with OSINT_DEBUG=1 for the traceback and report it"
+                    )
+                )
+            ) from None
+
+
+app = typer.Typer(
+    cls=OsintGroup,
+    name="osint",
+    help="A case-file manager for open-source investigators: evidence, provenance and briefs "
+    "in one SQLite file.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"osint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    case: Annotated[
+        Path | None,
+        typer.Option(
+            "--case",
+            "-C",
+            metavar="PATH",
+            help="The case file. Default: $OSINT_CASE, else ./case.db when it exists.",
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="NAME",
+            help="Investigator recorded in provenance. Default: $OSINT_USER, else "
+            "`git config user.name`, else the login name.",
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Machine-readable JSON on stdout.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    existing = ctx.obj if isinstance(ctx.obj, Env) else None
+    env = existing or Env()
+    env.case_option = case or env.case_option
+    env.actor = actor or env.actor
+    env.json = json_output or env.json
+    ctx.obj = env
+
+
+def _register() -> None:
+    from . import case_cmds, source_cmds
+
+    case_cmds.register_case(app)
+    source_cmds.register(app)
+    case_cmds.register_records(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("Interrupted: nothing was changed by the unfinished command.", file=sys.stderr)
+        sys.exit(ExitStatus.INTERRUPTED)

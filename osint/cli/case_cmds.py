@@ -1,0 +1,386 @@
+"""Commands over the case as a whole and over records of any kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import get_env, parse_assignments
+
+finding_app = typer.Typer(
+    help="Findings of the investigation, linked to their evidence.", no_args_is_help=True
+)
+
+
+def init(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The new case file (e.g. case.db).")],
+    title: Annotated[str | None, typer.Option("--title", help="The case's title.")] = None,
+    summary: Annotated[str | None, typer.Option("--summary", help="A short summary.")] = None,
+) -> None:
+    """Create a new case file (never overwrites an existing file)."""
+    from ..case import command_line, init_case
+
+    env = get_env(ctx)
+    with init_case(
+        path, title=title, summary=summary, actor=env.actor, command=command_line()
+    ) as case:
+        row = case.info()
+    if env.json:
+        env.emit_json(
+            {"id": row["id"], "path": str(path), "title": row["title"], "summary": row["summary"]}
+        )
+    else:
+        env.print(f"Created case {row['id']}  {row['title']}  ({path})")
+
+
+def info(ctx: typer.Context) -> None:
+    """Title, case id, schema version, counts per kind, file size, latest audit entry."""
+    from ..overview import case_overview
+
+    env = get_env(ctx)
+    with env.case() as case:
+        overview = case_overview(case)
+    if env.json:
+        env.emit_json(overview)
+        return
+    latest = overview["latest_audit_entry"] or {}
+    env.print(f"Case      {overview['title']}")
+    env.print(f"Id        {overview['id']}")
+    if overview.get("summary"):
+        env.print(f"Summary   {overview['summary']}")
+    env.print(f"File      {overview['path']} ({overview['file_size']:,} bytes)")
+    env.print(f"Schema    version {overview['schema_version']}")
+    env.print("Records   " + ", ".join(f"{n} {k}" for k, n in overview["counts"].items()))
+    if overview["retracted"]:
+        env.print(f"Retracted {overview['retracted']}")
+    env.print(f"Stored    {overview['stored_files']} files, {overview['stored_bytes']:,} bytes")
+    if latest:
+        env.print(
+            f"Latest    {latest['at']} {latest['actor']}: {latest['action']} "
+            f"{latest.get('kind') or ''} {(latest.get('record_id') or '')[:8]}  ({latest['command']})"
+        )
+        env.print(f"Log head  {overview['audit_head']} ({overview['audit_entries']} entries)")
+
+
+def finding_add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The finding, in a sentence.")],
+    supported_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--supported-by", metavar="ID", help="Evidence that supports it (repeatable)."
+        ),
+    ] = None,
+    contradicted_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--contradicted-by", metavar="ID", help="Evidence that contradicts it (repeatable)."
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note (method, caveats).")] = None,
+) -> None:
+    """Add a finding, linked to the records that support or contradict it."""
+    from .. import sources
+
+    env = get_env(ctx)
+    with env.case() as case:
+        finding, made = sources.add_finding(
+            case,
+            text,
+            supported_by=supported_by or [],
+            contradicted_by=contradicted_by or [],
+            note=note,
+        )
+    env.record(
+        "finding",
+        finding,
+        extra={
+            "supported_by": [link["from_id"] for link in made if link["relation"] == "supports"],
+            "contradicted_by": [
+                link["from_id"] for link in made if link["relation"] == "contradicts"
+            ],
+        },
+    )
+
+
+def link(
+    ctx: typer.Context,
+    from_ref: Annotated[
+        str, typer.Argument(metavar="FROM", help="Id (or prefix) of the linking record.")
+    ],
+    to_ref: Annotated[
+        str, typer.Argument(metavar="TO", help="Id (or prefix) of the linked record.")
+    ],
+    relation: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            metavar="RELATION",
+            help="supports, contradicts, depicts, mentions, same-as or derived-from.",
+        ),
+    ],
+    note: Annotated[str | None, typer.Option("--note", help="Why they are linked.")] = None,
+) -> None:
+    """Link two records: FROM supports/contradicts/depicts/mentions/same-as/derived-from TO."""
+    from .. import records
+
+    env = get_env(ctx)
+    with env.case() as case, case.writing():
+        row = records.link(case, from_ref, to_ref, relation, note)
+    env.record("link", row)
+
+
+def edit(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="The record to correct.")],
+    assignments: Annotated[
+        list[str],
+        typer.Option(
+            "--set", metavar="FIELD=VALUE", help="A field and its corrected value (repeatable)."
+        ),
+    ],
+) -> None:
+    """Correct fields of a record; old values stay in its history and the audit log."""
+    from .. import records
+
+    env = get_env(ctx)
+    sets = parse_assignments(assignments)
+    with env.case() as case, case.writing():
+        spec, row, changes = records.edit(case, ref, sets)
+    if env.json:
+        env.emit_json({**spec.to_json(row), "changes": changes})
+        return
+    if not changes:
+        env.print(f"No change to {spec.name} {row['id']}: the values were already so")
+        return
+    env.print(f"Edited {spec.name} {row['id']}")
+    for name, change in changes.items():
+        env.print(f"  {name}: {change['old']!r} -> {change['new']!r}")
+
+
+def retract(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="The record to withdraw.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+) -> None:
+    """Withdraw a record: it stays in the case and its history, but leaves lists and briefs."""
+    from .. import records
+
+    env = get_env(ctx)
+    with env.case() as case, case.writing():
+        spec, row = records.retract(case, ref, reason)
+    env.record(spec.name, row, verb="Retracted")
+
+
+def list_records(
+    ctx: typer.Context,
+    kind: Annotated[
+        str, typer.Argument(help="sources, quotes, images, vessels, places, sightings or findings.")
+    ],
+    include_retracted: Annotated[
+        bool, typer.Option("--all", help="Include retracted records.")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", help="Show at most N rows (people only; --json is complete)."),
+    ] = None,
+) -> None:
+    """List the records of one kind, oldest first."""
+    from .. import kinds, records
+
+    env = get_env(ctx)
+    spec = kinds.get(kind)
+    with env.case(readonly=False) as case, case.reading():
+        rows = records.iter_records(case.conn, spec, include_retracted=include_retracted)
+        if env.json:
+            env.emit_json([spec.to_json(r) for r in rows])
+            return
+        shown = []
+        total = 0
+        for row in rows:
+            total += 1
+            if limit is None or len(shown) < limit:
+                item = spec.to_json(row)
+                if row.get("retracted_at"):
+                    item["id"] = f"{row['id']} (retracted)"
+                shown.append(item)
+    env.table(shown, spec.columns, empty=f"no {spec.plural}")
+    if total > len(shown):
+        env.note(f"({total - len(shown)} more; raise --limit or use --json)")
+
+
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(metavar="ID", help="Id, prefix or name.")],
+) -> None:
+    """One record with its links, its history and its provenance."""
+    from ..overview import describe
+
+    env = get_env(ctx)
+    with env.case() as case, case.reading():
+        described = describe(case.conn, ref)
+    if env.json:
+        env.emit_json(described)
+        return
+    _print_description(env, described)
+
+
+def _print_description(env, described: dict) -> None:
+    provenance_fields = ("added_by", "added_at", "added_via", "added_from", "osint_version")
+    hidden = {"kind", "links", "history", "provenance", "details", *provenance_fields}
+    env.print(f"{described['kind']} {described['id']}")
+    if described.get("retracted_at"):
+        env.print(
+            f"  RETRACTED {described['retracted_at']} by {described['retracted_by']}: "
+            f"{described['retracted_reason']}"
+        )
+    for name, value in described.items():
+        if name in hidden or name == "id" or name.startswith("retracted") or value is None:
+            continue
+        env.print(f"  {name}: {value}")
+    for title, items in (described.get("details") or {}).items():
+        env.print(f"{title}:")
+        for item in items:
+            env.print(f"  {item}")
+    if described.get("links"):
+        env.print("links:")
+        for link in described["links"]:
+            arrow = (
+                f"{link['relation']} ->" if link["direction"] == "out" else f"<- {link['relation']}"
+            )
+            retracted = " (retracted)" if link["other_retracted"] else ""
+            env.print(
+                f"  {arrow} {link['other_kind']} {link['other']}  {link['other_label'] or ''}{retracted}"
+            )
+    env.print("provenance:")
+    for name in provenance_fields:
+        env.print(f"  {name}: {described.get(name)}")
+    env.print("history:")
+    for entry in described["history"]:
+        env.print(f"  {entry['at']} {entry['actor']} {entry['action']}  ({entry['command']})")
+        for name, change in (entry.get("changes") or {}).items():
+            env.print(f"      {name}: {change.get('old')!r} -> {change.get('new')!r}")
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Words to find (FTS5 syntax accepted).")],
+    limit: Annotated[
+        int, typer.Option("--limit", help="Show at most N results (people only).")
+    ] = 50,
+) -> None:
+    """Full-text search over every kind of record, best matches first."""
+    from ..search import search as run_search
+
+    env = get_env(ctx)
+    with env.case() as case, case.reading():
+        results = list(run_search(case.conn, query, None if env.json else limit + 1))
+    if env.json:
+        env.emit_json([{k: r[k] for k in ("id", "kind", "snippet")} for r in results])
+        return
+    more = len(results) > limit
+    env.table(results[:limit], ["id", "kind", "snippet"], empty=f"nothing matches {query!r}")
+    if more:
+        env.note("(more results; raise --limit or use --json)")
+
+
+def timeline(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="From this date or time.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Up to this date or time.")] = None,
+) -> None:
+    """Every dated record in time order."""
+    from ..timeline import timeline as run_timeline
+
+    env = get_env(ctx)
+    with env.case() as case, case.reading():
+        rows = list(run_timeline(case.conn, start, end))
+    env.table(rows, ["when", "kind", "id", "summary"], empty="no dated records")
+
+
+def log(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="Only the entries about this record.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Only the newest N entries (people only).")
+    ] = None,
+) -> None:
+    """The audit trail: every change to the case, who made it, when, with which command."""
+    from .. import records
+    from ..store import audit
+
+    env = get_env(ctx)
+    with env.case() as case, case.reading():
+        record_id = records.resolve_id(case.conn, ref) if ref else None
+        entries = [e.as_dict() for e in audit.entries(case.conn, record_id)]
+    if env.json:
+        env.emit_json(entries)
+        return
+    if limit:
+        entries = entries[-limit:]
+    rows = [
+        {
+            "seq": e["seq"],
+            "at": e["at"],
+            "actor": e["actor"],
+            "action": e["action"],
+            "record": f"{e['kind'] or ''} {(e['record_id'] or '')[:8]}".strip(),
+            "command": e["command"],
+            "hash": e["hash"][:12],
+        }
+        for e in entries
+    ]
+    env.table(
+        rows,
+        ["seq", "at", "actor", "action", "record", "command", "hash"],
+        empty="the log is empty",
+    )
+
+
+def verify(ctx: typer.Context) -> None:
+    """Re-hash every stored file, check the audit chain and every verified quote (exit 1 on problems)."""
+    from ..verify import verify as run_verify
+
+    env = get_env(ctx)
+    with env.case() as case:
+        result = run_verify(case.conn)
+    if env.json:
+        env.emit_json(result)
+    else:
+        for problem in result["problems"]:
+            env.print(f"PROBLEM {problem['kind']} {problem['id']}: {problem['problem']}")
+        checked = result["checked"]
+        summary = (
+            f"{checked['audit_entries']} audit entries, {checked['stored_files']} stored files "
+            f"({checked['stored_bytes']:,} bytes), {checked['verified_quotes']} verified quotes"
+        )
+        if result["ok"]:
+            env.print(f"OK: the case is intact ({summary}); log head {checked['head']}")
+        else:
+            env.print(f"FAILED: {len(result['problems'])} problems ({summary})")
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+def register_case(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("info")(info)
+
+
+def register_records(app: typer.Typer) -> None:
+    app.add_typer(finding_app, name="finding")
+    finding_app.command("add")(finding_add)
+    app.command("link")(link)
+    app.command("edit")(edit)
+    app.command("retract")(retract)
+    app.command("list")(list_records)
+    app.command("show")(show)
+    app.command("search")(search)
+    app.command("timeline")(timeline)
+    app.command("log")(log)
+    app.command("verify")(verify)

@@ -1,0 +1,194 @@
+"""What every command shares: the environment (streams, case, investigator, --json) and output.
+
+Commands parse their arguments, call one library function inside `env.case(...)`, and hand the
+result to `env.record(...)` or `env.table(...)`: JSON for scripts, a rich table on a terminal,
+plain aligned text when piped (no colour codes, and no need to import rich at all).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+
+from ..errors import CaseNotFound
+
+
+@dataclass
+class Env:
+    """The environment of one invocation; tests may pass their own streams."""
+
+    case_option: Path | None = None
+    actor: str | None = None
+    json: bool = False
+    stdout_stream: TextIO | None = None
+    stderr_stream: TextIO | None = None
+    _console: Any = field(default=None, repr=False)
+
+    @property
+    def stdout(self) -> TextIO:
+        return self.stdout_stream or sys.stdout
+
+    @property
+    def stderr(self) -> TextIO:
+        return self.stderr_stream or sys.stderr
+
+    @property
+    def interactive(self) -> bool:
+        """Human, decorated output: stdout is a terminal and --json was not asked for."""
+        if self.json:
+            return False
+        try:
+            return self.stdout.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    @property
+    def stderr_interactive(self) -> bool:
+        try:
+            return not self.json and self.stderr.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    # ---- the case --------------------------------------------------------------------------
+
+    def case_path(self) -> Path:
+        """--case, else $OSINT_CASE, else ./case.db when it exists."""
+        if self.case_option:
+            return Path(self.case_option)
+        from_env = os.environ.get("OSINT_CASE", "").strip()
+        if from_env:
+            return Path(from_env)
+        if Path("case.db").exists():
+            return Path("case.db")
+        raise CaseNotFound(
+            "no case: give --case PATH, set OSINT_CASE, or create ./case.db with `osint init case.db`"
+        )
+
+    @contextlib.contextmanager
+    def case(self, *, readonly: bool = False):
+        """Open the case for one command and always close it (no side files left behind)."""
+        from ..case import command_line, open_case
+
+        with open_case(
+            self.case_path(), actor=self.actor, command=command_line(), readonly=readonly
+        ) as case:
+            yield case
+
+    # ---- output ----------------------------------------------------------------------------
+
+    def console(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self.stdout, highlight=False, soft_wrap=False)
+        return self._console
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def note(self, text: str) -> None:
+        """A message for people (stderr, so stdout stays clean for data)."""
+        print(text, file=self.stderr)
+
+    def warn(self, text: str) -> None:
+        print(f"Warning: {text}", file=self.stderr)
+
+    def emit_json(self, value: Any) -> None:
+        json.dump(value, self.stdout, ensure_ascii=False, indent=2, default=str)
+        self.stdout.write("\n")
+
+    def record(self, kind: str, row: Mapping, *, extra: Mapping | None = None, verb: str = "Added"):
+        """One record after `add` (JSON object with --json, else a confirmation line)."""
+        from .. import kinds
+
+        spec = kinds.get(kind)
+        data = {**spec.to_json(row), **(extra or {})}
+        if self.json:
+            self.emit_json(data)
+            return
+        self.print(f"{verb} {spec.name} {row['id']}  {spec.label(row)}")
+
+    def table(
+        self,
+        rows: Sequence[Mapping],
+        columns: Sequence[str],
+        *,
+        title: str | None = None,
+        json_rows: Iterable[Mapping] | None = None,
+        empty: str = "nothing to show",
+    ) -> None:
+        """Rows as a table for people, or the complete JSON array for scripts."""
+        if self.json:
+            self.emit_json(list(json_rows if json_rows is not None else rows))
+            return
+        if not rows:
+            self.note(empty)
+            return
+        if self.interactive:
+            from rich.table import Table
+
+            table = Table(title=title, title_justify="left", show_lines=False)
+            for column in columns:
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(*(_cell(row.get(c)) for c in columns))
+            self.console().print(table)
+            return
+        plain_table(self.stdout, rows, columns, title=title)
+
+
+def _cell(value: Any, width: int | None = None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        text = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    elif isinstance(value, list | tuple):
+        text = ", ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def plain_table(out: TextIO, rows: Sequence[Mapping], columns: Sequence[str], title=None) -> None:
+    """Aligned columns without colour, for pipes and files."""
+    cells = [[_cell(row.get(c), 80) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    if title:
+        print(title, file=out)
+    print(
+        "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
+        file=out,
+    )
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=out)
+
+
+def get_env(ctx: typer.Context) -> Env:
+    root = ctx.find_root()
+    if not isinstance(root.obj, Env):
+        root.obj = Env()
+    return root.obj
+
+
+def parse_assignments(values: Sequence[str] | None, option: str = "--set") -> dict[str, str]:
+    """`FIELD=VALUE` pairs, in order; a missing `=` is a usage error naming the option."""
+    out: dict[str, str] = {}
+    for value in values or ():
+        name, eq, rest = value.partition("=")
+        if not eq or not name.strip():
+            raise typer.BadParameter(f"{value!r} is not FIELD=VALUE", param_hint=option)
+        out[name.strip()] = rest
+    return out

@@ -1,0 +1,175 @@
+"""Commands for sources (with snapshots) and the quotes verified against them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import get_env
+
+source_app = typer.Typer(
+    help="Sources: web pages, documents, any reference, with archived snapshots.",
+    no_args_is_help=True,
+)
+quote_app = typer.Typer(
+    help="Verbatim quotes, verified against their source's text snapshot.", no_args_is_help=True
+)
+
+
+def source_add(
+    ctx: typer.Context,
+    locator: Annotated[
+        str, typer.Argument(help="A URL or any reference (e.g. 'UN S/2024/215 para 42').")
+    ],
+    title: Annotated[str, typer.Option("--title", help="The source's title.")],
+    publisher: Annotated[str | None, typer.Option("--publisher", help="Who published it.")] = None,
+    author: Annotated[str | None, typer.Option("--author", help="Who wrote it.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", metavar="DATE", help="When it was published.")
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            metavar="FILE",
+            help="A local copy (HTML, PDF, text, image) to archive in the case.",
+        ),
+    ] = None,
+    retrieved: Annotated[
+        str | None,
+        typer.Option(
+            "--retrieved",
+            metavar="DATETIME",
+            help="When the snapshot was retrieved (default: the file's modification time).",
+        ),
+    ] = None,
+    grade: Annotated[
+        str | None,
+        typer.Option(
+            "--grade", metavar="A-F", help="Admiralty source reliability, A (reliable) to F."
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note about the source.")] = None,
+) -> None:
+    """Add a source, optionally archiving a local snapshot of it."""
+    from .. import kinds, sources
+    from ..timeutil import parse_when
+
+    env = get_env(ctx)
+    kinds.grade(grade, "--grade")  # refuse a bad grade before reading any file
+    prepared = None
+    if snapshot is not None:
+        prepared = sources.prepare_snapshot(
+            snapshot, parse_when(retrieved, "--retrieved") if retrieved else None
+        )
+    with env.case() as case:
+        row = sources.add_source(
+            case,
+            locator,
+            title=title,
+            publisher=publisher,
+            author=author,
+            published=published,
+            grade=grade,
+            note=note,
+            snapshot=prepared,
+        )
+    env.record("source", row)
+
+
+def quote_add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The quote, verbatim.")],
+    speaker: Annotated[str, typer.Option("--speaker", metavar="NAME", help="Who said it.")],
+    source: Annotated[
+        str, typer.Option("--source", metavar="ID", help="The source it is quoted from.")
+    ],
+    role: Annotated[str | None, typer.Option("--role", help="The speaker's role or title.")] = None,
+    said: Annotated[
+        str | None, typer.Option("--said", metavar="DATE", help="When it was said.")
+    ] = None,
+    credibility: Annotated[
+        str | None,
+        typer.Option(
+            "--credibility", metavar="1-6", help="Admiralty information credibility, 1 to 6."
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note.")] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Record it (unverified) even if it is not in the source's text."
+        ),
+    ] = False,
+) -> None:
+    """Add a verbatim quote, verified against the source's text snapshot."""
+    from .. import sources
+
+    env = get_env(ctx)
+    with env.case() as case:
+        row = sources.add_quote(
+            case,
+            text,
+            speaker=speaker,
+            source_ref=source,
+            role=role,
+            said=said,
+            credibility=credibility,
+            note=note,
+            force=force,
+        )
+    if not row["verified"] and not env.json:
+        env.warn(
+            f"quote {row['id'][:8]} is recorded UNVERIFIED (not checked against a text snapshot)"
+        )
+    env.record("quote", row)
+
+
+def quote_extract(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(metavar="SOURCE", help="The source whose snapshot to read.")
+    ],
+    add: Annotated[
+        bool, typer.Option("--add", help="Record the quotations found as quotes.")
+    ] = False,
+    min_words: Annotated[
+        int, typer.Option("--min-words", help="Ignore quotations shorter than this.")
+    ] = 4,
+) -> None:
+    """List the quotations in a source's text snapshot, each with a guessed speaker."""
+    from .. import sources
+
+    env = get_env(ctx)
+    with env.case() as case:
+        found = sources.extract_quotes(case, source, add=add, min_words=min_words)
+    rows = [
+        {
+            **item,
+            "status": "added " + item["added"][:8]
+            if item.get("added")
+            else ("recorded " + item["existing"][:8] if item.get("existing") else ""),
+        }
+        for item in found
+    ]
+    env.table(
+        rows,
+        ["speaker", "text", "start", "end", "status"],
+        json_rows=found,
+        empty="no quotations found",
+    )
+    if add and not env.json:
+        added = sum(1 for item in found if item.get("added"))
+        env.note(
+            f"{added} quotes added (speakers are guesses: check them with osint show / osint edit)"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(source_app, name="source")
+    source_app.command("add")(source_add)
+    app.add_typer(quote_app, name="quote")
+    quote_app.command("add")(quote_add)
+    quote_app.command("extract")(quote_extract)

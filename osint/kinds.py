@@ -1,0 +1,295 @@
+"""The kinds of record a case holds, declared in one place.
+
+Generic commands (list, show, edit, retract, search, timeline, verify, merge) work from these
+declarations, so a new kind of record is one entry here plus its table in `store/schema.py`.
+Behaviour that needs heavier code is named as "module:function" and imported only when used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidInput
+
+# ---- field parsers used by `osint edit --set FIELD=VALUE` (and by the add commands) ----------
+
+
+def text(value: str, name: str = "value") -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidInput(f"{name}: must not be empty")
+    return value
+
+
+def optional_text(value: str | None, name: str = "value") -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+GRADES = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
+}
+
+
+def grade(value: str | None, name: str = "grade") -> str | None:
+    """The Admiralty (NATO) source-reliability letter, A to F."""
+    if value is None or not value.strip():
+        return None
+    letter = value.strip().upper()
+    if letter not in GRADES:
+        raise InvalidInput(f"{name}: {value!r} is not an Admiralty reliability grade (A to F)")
+    return letter
+
+
+def credibility(value, name: str = "credibility") -> int | None:
+    """The Admiralty information-credibility digit, 1 to 6."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        digit = int(str(value).strip())
+    except ValueError:
+        digit = 0
+    if digit not in CREDIBILITY:
+        raise InvalidInput(f"{name}: {value!r} is not an information credibility (1 to 6)")
+    return digit
+
+
+def when(value: str | None, name: str = "date") -> str | None:
+    if value is None or not value.strip():
+        return None
+    from .timeutil import parse_when
+
+    return parse_when(value, name)
+
+
+def resolve_callable(target: str | Callable | None) -> Callable | None:
+    """A callable given directly or as "module:function" (imported on first use)."""
+    if target is None or callable(target):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+# ---- the kinds -------------------------------------------------------------------------------
+
+
+@dataclass
+class Kind:
+    name: str
+    plural: str
+    table: str
+    # Contract fields, in the order JSON shows them: json name -> column.
+    fields: dict[str, str]
+    # Columns shown in human tables by `list` (json names).
+    columns: list[str]
+    label: Callable[[Mapping], str]
+    editable: dict[str, Callable[[str, str], Any]] = field(default_factory=dict)
+    bools: tuple[str, ...] = ()
+    date_field: str | None = None  # the column `timeline` orders by
+    search_title: str | None = None
+    search_fields: tuple[str, ...] = ()
+    # "module:function" hooks, imported only when needed:
+    search_extra: str | None = None  # (conn, row) -> extra text to index
+    on_edit: str | None = None  # (case, row, changes) -> further changes to apply
+    resolve_extra: str | None = None  # (conn, ref) -> list of ids matching a name etc.
+    listed: bool = True  # appears in `osint list` and `info` counts
+
+    def to_json(self, row: Mapping) -> dict:
+        """A record as scripts see it: contract field names first, then every other column."""
+        row = dict(row)
+        columns_used = set(self.fields.values())
+        out = {}
+        for json_name, column in self.fields.items():
+            out[json_name] = row.get(column)
+        for column in row:
+            if column not in columns_used and column not in out:
+                out[column] = row[column]
+        for name in self.bools:
+            if out.get(name) is not None:
+                out[name] = bool(out[name])
+        return {"kind": self.name, **out} if "kind" not in out else out
+
+
+def _cut(value, width=60) -> str:
+    value = " ".join(str(value or "").split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+register(
+    Kind(
+        name="case",
+        plural="cases",
+        table="case_info",
+        fields={"id": "id", "title": "title", "summary": "summary"},
+        columns=["id", "title"],
+        label=lambda r: _cut(r["title"]),
+        editable={"title": text, "summary": optional_text},
+        search_title="title",
+        search_fields=("summary",),
+        listed=False,
+    )
+)
+register(
+    Kind(
+        name="source",
+        plural="sources",
+        table="sources",
+        fields={
+            "id": "id",
+            "locator": "locator",
+            "title": "title",
+            "publisher": "publisher",
+            "author": "author",
+            "published": "published",
+            "grade": "grade",
+            "snapshot_sha256": "snapshot_sha256",
+        },
+        columns=["id", "grade", "title", "publisher", "published", "locator"],
+        label=lambda r: _cut(r["title"]),
+        editable={
+            "title": text,
+            "locator": text,
+            "publisher": optional_text,
+            "author": optional_text,
+            "published": when,
+            "grade": grade,
+            "note": optional_text,
+        },
+        date_field="published",
+        search_title="title",
+        search_fields=("locator", "publisher", "author", "note"),
+        search_extra="osint.sources:snapshot_search_text",
+    )
+)
+register(
+    Kind(
+        name="snapshot",
+        plural="snapshots",
+        table="snapshots",
+        fields={
+            "id": "id",
+            "source": "source",
+            "sha256": "sha256",
+            "media_type": "media_type",
+            "filename": "filename",
+            "size": "size",
+            "retrieved_at": "retrieved_at",
+            "text_sha256": "text_sha256",
+        },
+        columns=["id", "source", "retrieved_at", "media_type", "size", "sha256"],
+        label=lambda r: _cut(f"{r['filename'] or r['media_type'] or ''} {r['retrieved_at'] or ''}"),
+        editable={"note": optional_text},
+        listed=False,
+    )
+)
+register(
+    Kind(
+        name="quote",
+        plural="quotes",
+        table="quotes",
+        fields={
+            "id": "id",
+            "text": "text",
+            "speaker": "speaker",
+            "role": "role",
+            "source": "source",
+            "verified": "verified",
+            "start": "start_char",
+            "end": "end_char",
+            "said": "said",
+            "credibility": "credibility",
+        },
+        columns=["id", "speaker", "text", "verified", "source"],
+        label=lambda r: _cut(f"{r['speaker'] or '?'}: {r['text']}"),
+        editable={
+            "text": text,
+            "speaker": optional_text,
+            "role": optional_text,
+            "said": when,
+            "credibility": credibility,
+            "note": optional_text,
+        },
+        bools=("verified",),
+        date_field="said",
+        search_title="speaker",
+        search_fields=("text", "role", "note"),
+        on_edit="osint.sources:quote_on_edit",
+    )
+)
+register(
+    Kind(
+        name="finding",
+        plural="findings",
+        table="findings",
+        fields={"id": "id", "text": "text", "note": "note"},
+        columns=["id", "text", "added_by", "added_at"],
+        label=lambda r: _cut(r["text"]),
+        editable={"text": text, "note": optional_text},
+        search_fields=("text", "note"),
+    )
+)
+register(
+    Kind(
+        name="link",
+        plural="links",
+        table="links",
+        fields={
+            "id": "id",
+            "from": "from_id",
+            "relation": "relation",
+            "to": "to_id",
+            "note": "note",
+        },
+        columns=["id", "from", "relation", "to"],
+        label=lambda r: f"{r['from_id'][:8]} {r['relation']} {r['to_id'][:8]}",
+        editable={"note": optional_text},
+        listed=False,
+    )
+)
+
+RELATIONS = ("supports", "contradicts", "depicts", "mentions", "same-as", "derived-from")
+
+
+def get(name: str) -> Kind:
+    """A kind by its singular or plural name."""
+    key = name.strip().lower().replace("_", "-")
+    if key in KINDS:
+        return KINDS[key]
+    for kind in KINDS.values():
+        if kind.plural == key:
+            return kind
+    listable = ", ".join(k.plural for k in KINDS.values() if k.listed)
+    raise InvalidInput(f"unknown kind {name!r} (one of: {listable})")
+
+
+def by_table(table: str) -> Kind:
+    for kind in KINDS.values():
+        if kind.table == table:
+            return kind
+    raise KeyError(table)

@@ -1,0 +1,201 @@
+"""The audit log: an append-only, hash-linked graph of every change to the case.
+
+Each entry names the hashes of its parents (usually one, the previous head; a merge entry has two,
+like a git merge commit) and is identified by the SHA-256 of its canonical form: sorted-key JSON,
+UTF-8, no spaces. Changing, removing or reordering any entry changes a hash that a later entry
+names, so `verify` catches edits made outside osint. `seq` is only this file's local order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# The fields that make up an entry, all covered by its hash.
+ENTRY_FIELDS = (
+    "parents",
+    "case_id",
+    "at",
+    "actor",
+    "command",
+    "osint_version",
+    "action",
+    "kind",
+    "record_id",
+    "data",
+)
+
+
+def canonical(value) -> bytes:
+    """The canonical byte form hashed for an entry (and usable for any JSON value)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def entry_hash(entry: dict) -> str:
+    return hashlib.sha256(canonical({f: entry.get(f) for f in ENTRY_FIELDS})).hexdigest()
+
+
+@dataclass
+class Entry:
+    seq: int
+    hash: str
+    parents: list[str]
+    case_id: str | None
+    at: str
+    actor: str | None
+    command: str | None
+    osint_version: str | None
+    action: str
+    kind: str | None
+    record_id: str | None
+    data: dict
+
+    @classmethod
+    def from_row(cls, row) -> Entry:
+        return cls(
+            seq=row["seq"],
+            hash=row["hash"],
+            parents=json.loads(row["parents"]),
+            case_id=row["case_id"],
+            at=row["at"],
+            actor=row["actor"],
+            command=row["command"],
+            osint_version=row["osint_version"],
+            action=row["action"],
+            kind=row["kind"],
+            record_id=row["record_id"],
+            data=json.loads(row["data"]) if row["data"] else {},
+        )
+
+    def as_dict(self) -> dict:
+        return {f: getattr(self, f) for f in ("seq", "hash", *ENTRY_FIELDS)}
+
+
+def head(conn: sqlite3.Connection) -> str | None:
+    """The hash of the newest entry: the one every new entry names as its parent."""
+    row = conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def append(
+    conn: sqlite3.Connection,
+    *,
+    case_id: str | None,
+    at: str,
+    actor: str | None,
+    command: str | None,
+    osint_version: str | None,
+    action: str,
+    kind: str | None = None,
+    record_id: str | None = None,
+    data: dict | None = None,
+    parents: list[str] | None = None,
+) -> str:
+    """Append one entry on top of the current head (or the given parents); returns its hash."""
+    if parents is None:
+        current = head(conn)
+        parents = [current] if current else []
+    entry = {
+        "parents": parents,
+        "case_id": case_id,
+        "at": at,
+        "actor": actor,
+        "command": command,
+        "osint_version": osint_version,
+        "action": action,
+        "kind": kind,
+        "record_id": record_id,
+        "data": data or {},
+    }
+    digest = entry_hash(entry)
+    store(conn, digest, entry)
+    return digest
+
+
+def store(conn: sqlite3.Connection, digest: str, entry: dict) -> None:
+    """Write an entry as it is (used by append and by merge for entries made elsewhere)."""
+    conn.execute(
+        "INSERT INTO audit_log (hash, parents, case_id, at, actor, command, osint_version, "
+        "action, kind, record_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            digest,
+            json.dumps(entry["parents"]),
+            entry.get("case_id"),
+            entry["at"],
+            entry.get("actor"),
+            entry.get("command"),
+            entry.get("osint_version"),
+            entry["action"],
+            entry.get("kind"),
+            entry.get("record_id"),
+            json.dumps(entry.get("data") or {}, ensure_ascii=False, sort_keys=True),
+        ),
+    )
+
+
+def entries(conn: sqlite3.Connection, record_id: str | None = None) -> Iterator[Entry]:
+    """Entries in local order, all of them or those about one record."""
+    if record_id is None:
+        cursor = conn.execute("SELECT * FROM audit_log ORDER BY seq")
+    else:
+        cursor = conn.execute(
+            "SELECT * FROM audit_log WHERE record_id = ? ORDER BY seq", (record_id,)
+        )
+    for row in cursor:
+        yield Entry.from_row(row)
+
+
+def count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def latest(conn: sqlite3.Connection) -> Entry | None:
+    row = conn.execute("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    return Entry.from_row(row) if row else None
+
+
+def check_chain(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
+    """Walk every entry; yield (entry hash or seq, problem) for each break in the graph.
+
+    Checks that each entry's hash matches its content, that each parent exists and came before
+    it, and that the graph has exactly one head (the newest entry), so that no entry was
+    removed, reordered or forged.
+    """
+    seen: dict[str, int] = {}
+    referenced: set[str] = set()
+    last_hash = None
+    for row in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
+        try:
+            entry = Entry.from_row(row)
+        except (ValueError, TypeError) as exc:
+            yield (f"seq {row['seq']}", f"audit entry is not readable ({exc})")
+            continue
+        stored = entry.as_dict()
+        if entry_hash(stored) != entry.hash:
+            yield (
+                entry.hash,
+                f"audit entry {entry.seq} was altered: its content no longer matches its hash",
+            )
+        for parent in entry.parents:
+            referenced.add(parent)
+            if parent not in seen:
+                yield (
+                    entry.hash,
+                    f"audit entry {entry.seq} names a parent {parent[:12]} that is missing or comes after it",
+                )
+        if entry.hash in seen:
+            yield (entry.hash, f"audit entry {entry.seq} duplicates entry {seen[entry.hash]}")
+        seen[entry.hash] = entry.seq
+        last_hash = entry.hash
+    heads = [h for h in seen if h not in referenced]
+    if len(heads) > 1:
+        yield (
+            heads[0],
+            f"audit log has {len(heads)} heads: entries were removed or a history was spliced in "
+            f"({', '.join(h[:12] for h in heads[:5])})",
+        )
+    elif heads and heads[0] != last_hash:
+        yield (last_hash or "", "the newest audit entry is not the head of the log")

@@ -1,0 +1,205 @@
+"""The case file's schema, created and upgraded by sqlite-utils migrations.
+
+Each migration is a plain function of a sqlite-utils `Database`, applied once, in order, and
+recorded in `_sqlite_migrations`. `PRAGMA user_version` holds how many have been applied: a
+command opening an up-to-date case checks that number and never imports sqlite-utils (startup
+speed); a case with a larger number was written by a newer osint and is refused.
+
+Add a migration by appending a function to MIGRATIONS; never edit or reorder a released one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import NotACase, SchemaTooNew
+from .db import APPLICATION_ID, transaction
+
+# Columns every record table carries: who added it, when, how, from what; and its withdrawal.
+PROVENANCE_COLUMNS = {
+    "added_by": str,
+    "added_at": str,
+    "added_via": str,
+    "added_from": str,
+    "osint_version": str,
+    "retracted_at": str,
+    "retracted_by": str,
+    "retracted_reason": str,
+}
+
+
+def record_table(db, name: str, columns: dict, *, foreign_keys=(), indexes=()) -> None:
+    """Create a record table: `id` text primary key, the given columns, then provenance."""
+    table = db[name]
+    table.create({"id": str, **columns, **PROVENANCE_COLUMNS}, pk="id", foreign_keys=foreign_keys)
+    for index in indexes:
+        table.create_index(index if isinstance(index, list | tuple) else [index])
+    table.create_index(["added_at"])
+
+
+def m0001_case_file(db) -> None:
+    db["blobs"].create(
+        {
+            "sha256": str,
+            "size": int,
+            "media_type": str,
+            "chunk_size": int,
+            "chunks": int,
+            "added_at": str,
+        },
+        pk="sha256",
+    )
+    db["blob_chunks"].create(
+        {"sha256": str, "seq": int, "data": bytes},
+        pk=("sha256", "seq"),
+        foreign_keys=[("sha256", "blobs", "sha256")],
+    )
+    record_table(db, "case_info", {"title": str, "summary": str})
+    record_table(
+        db,
+        "sources",
+        {
+            "locator": str,
+            "title": str,
+            "publisher": str,
+            "author": str,
+            "published": str,
+            "grade": str,
+            "note": str,
+            "snapshot": str,
+            "snapshot_sha256": str,
+        },
+        indexes=["locator"],
+    )
+    record_table(
+        db,
+        "snapshots",
+        {
+            "source": str,
+            "sha256": str,
+            "media_type": str,
+            "filename": str,
+            "size": int,
+            "retrieved_at": str,
+            "text_sha256": str,
+            "text_chars": int,
+            "method": str,
+            "note": str,
+        },
+        foreign_keys=[("source", "sources", "id"), ("sha256", "blobs", "sha256")],
+        indexes=["source", "sha256"],
+    )
+    record_table(
+        db,
+        "quotes",
+        {
+            "text": str,
+            "speaker": str,
+            "role": str,
+            "source": str,
+            "snapshot": str,
+            "said": str,
+            "credibility": int,
+            "verified": int,
+            "start_char": int,
+            "end_char": int,
+            "note": str,
+        },
+        foreign_keys=[("source", "sources", "id"), ("snapshot", "snapshots", "id")],
+        indexes=["source"],
+    )
+    record_table(db, "findings", {"text": str, "note": str})
+    record_table(
+        db,
+        "links",
+        {"from_id": str, "relation": str, "to_id": str, "note": str},
+        indexes=["from_id", "to_id"],
+    )
+    db["audit_log"].create(
+        {
+            "seq": int,
+            "hash": str,
+            "parents": str,
+            "case_id": str,
+            "at": str,
+            "actor": str,
+            "command": str,
+            "osint_version": str,
+            "action": str,
+            "kind": str,
+            "record_id": str,
+            "data": str,
+        },
+        pk="seq",
+        not_null=["hash", "parents", "at", "action"],
+    )
+    db["audit_log"].create_index(["hash"], unique=True)
+    db["audit_log"].create_index(["record_id"])
+    # One full-text index over every kind of record, so that `osint search` ranks them together.
+    db.execute(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "record_id UNINDEXED, kind UNINDEXED, title, body, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    db["search_rows"].create({"record_id": str, "fts_rowid": int}, pk="record_id")
+
+
+MIGRATIONS: list[tuple[str, Callable]] = [
+    ("0001_case_file", m0001_case_file),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def check_is_case(conn: sqlite3.Connection, path) -> None:
+    """Refuse SQLite files that are not osint cases and cases from a newer osint."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise NotACase(f"{path}: not an osint case file ({exc})") from None
+    if app_id != APPLICATION_ID:
+        if not has_tables and Path(path).stat().st_size == 0:
+            raise NotACase(f"{path}: empty file, not an osint case (create one with osint init)")
+        raise NotACase(f"{path}: a SQLite database, but not an osint case file")
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"{path}: written by a newer osint (schema version {version}; this osint knows up to "
+            f"{SCHEMA_VERSION}): upgrade osint to open it"
+        )
+
+
+def migrate(conn: sqlite3.Connection, path) -> bool:
+    """Bring the case up to this osint's schema. Returns True when anything was applied."""
+    check_is_case(conn, path)
+    if schema_version(conn) == SCHEMA_VERSION:
+        return False
+    with transaction(conn, path):
+        # Another process may have migrated while we waited for the lock.
+        if schema_version(conn) >= SCHEMA_VERSION:
+            return False
+        from sqlite_utils import Database
+        from sqlite_utils.migrations import Migrations
+
+        db = Database(conn, execute_plugins=False, recursive_triggers=False)
+        known = {name for name, _ in MIGRATIONS}
+        migrations = Migrations("osint")
+        applied = {m.name for m in migrations.applied(db)}
+        unknown = sorted(applied - known)
+        if unknown:
+            raise SchemaTooNew(
+                f"{path}: has schema changes this osint does not know ({', '.join(unknown)}): "
+                "upgrade osint to open it"
+            )
+        for name, function in MIGRATIONS:
+            migrations(name=name)(function)
+        migrations.apply(db)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    return True

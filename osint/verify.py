@@ -1,0 +1,199 @@
+"""`osint verify`: prove the case is intact, or say exactly what is not.
+
+1. SQLite's own integrity check of the file.
+2. The audit log: every entry's hash, every parent link, a single head.
+3. Replay: folding each record's audit entries must give the row in its table, so a row edited,
+   added or deleted outside osint is caught even when the log itself is untouched.
+4. Every stored file re-hashed, and every file a record names present.
+5. Every verified quote still found at its offsets in its snapshot's text.
+Feature modules add checks by listing a "module:function" in CHECKS; each takes the connection
+and yields Problems.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from . import kinds, textmatch
+from .store import audit, blobs
+
+
+@dataclass
+class Problem:
+    id: str
+    kind: str
+    problem: str
+
+
+# Columns naming stored files, per table, checked for presence.
+BLOB_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sources": ("snapshot_sha256",),
+    "snapshots": ("sha256", "text_sha256"),
+}
+
+# Further checks from feature modules: "module:function", each (conn) -> Iterator[Problem].
+CHECKS: list[str] = []
+
+
+def check_integrity(conn: sqlite3.Connection) -> Iterator[Problem]:
+    try:
+        rows = [r[0] for r in conn.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        yield Problem("", "case", f"SQLite cannot check the file: {exc}")
+        return
+    if rows != ["ok"]:
+        for message in rows[:20]:
+            yield Problem("", "case", f"SQLite integrity check: {message}")
+
+
+def check_audit_chain(conn: sqlite3.Connection) -> Iterator[Problem]:
+    for entry_id, message in audit.check_chain(conn):
+        yield Problem(entry_id, "audit", message)
+
+
+def _same(a, b) -> bool:
+    if a == b:
+        return True
+    if a is None or b is None:
+        return False
+    return str(a) == str(b)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
+    """Fold each record's entries and compare with its row, one record at a time (flat memory)."""
+    current_id: str | None = None
+    current_kind: str | None = None
+    state: dict | None = None
+
+    def settle() -> Iterator[Problem]:
+        if current_id is None:
+            return
+        spec = kinds.KINDS.get(current_kind or "")
+        if spec is None:
+            return
+        if state is None:
+            yield Problem(
+                current_id, spec.name, "the audit log changes this record but never created it"
+            )
+            return
+        row = conn.execute(f"SELECT * FROM [{spec.table}] WHERE id = ?", (current_id,)).fetchone()
+        if row is None:
+            yield Problem(
+                current_id, spec.name, "record was deleted outside osint (it is in the audit log)"
+            )
+            return
+        actual = dict(row)
+        for column in sorted(set(actual) | set(state)):
+            if not _same(actual.get(column), state.get(column)):
+                yield Problem(
+                    current_id,
+                    spec.name,
+                    f"field {column} is {_short(actual.get(column))} but the audit log says "
+                    f"{_short(state.get(column))}: changed outside osint",
+                )
+
+    cursor = conn.execute(
+        "SELECT record_id, kind, action, data FROM audit_log WHERE record_id IS NOT NULL "
+        "ORDER BY record_id, seq"
+    )
+    for row in cursor:
+        if row["record_id"] != current_id:
+            yield from settle()
+            current_id, current_kind, state = row["record_id"], row["kind"], None
+        try:
+            data = json.loads(row["data"] or "{}")
+        except ValueError:
+            continue  # reported by the chain check (the entry no longer hashes)
+        if row["action"] == "create" and "fields" in data:
+            state = dict(data["fields"])
+        elif "changes" in data and state is not None:
+            for column, change in data["changes"].items():
+                state[column] = change.get("new") if isinstance(change, dict) else change
+        elif "changes" in data:
+            state = None
+    yield from settle()
+    for spec in kinds.KINDS.values():
+        for (record_id,) in conn.execute(
+            f"SELECT id FROM [{spec.table}] WHERE id NOT IN "
+            "(SELECT record_id FROM audit_log WHERE record_id IS NOT NULL)"
+        ):
+            yield Problem(
+                record_id, spec.name, "record is not in the audit log (added outside osint)"
+            )
+
+
+def check_blobs(conn: sqlite3.Connection) -> Iterator[Problem]:
+    for sha, message in blobs.check_all(conn):
+        yield Problem(sha, "file", message)
+    for table, columns in BLOB_COLUMNS.items():
+        spec = kinds.by_table(table)
+        for column in columns:
+            for record_id, sha in conn.execute(
+                f"SELECT id, [{column}] FROM [{table}] WHERE [{column}] IS NOT NULL "
+                f"AND [{column}] NOT IN (SELECT sha256 FROM blobs)"
+            ):
+                yield Problem(record_id, spec.name, f"stored file {sha[:12]} ({column}) is missing")
+
+
+def check_quotes(conn: sqlite3.Connection) -> Iterator[Problem]:
+    @lru_cache(maxsize=32)
+    def text_of(text_sha: str) -> str | None:
+        try:
+            return blobs.read_bytes(conn, text_sha).decode("utf-8")
+        except Exception:  # a damaged text is reported by the blob check
+            return None
+
+    for quote in conn.execute(
+        "SELECT q.id, q.text, q.start_char, q.end_char, s.text_sha256 FROM quotes q "
+        "LEFT JOIN snapshots s ON s.id = q.snapshot WHERE q.verified = 1"
+    ):
+        if not quote["text_sha256"]:
+            yield Problem(quote["id"], "quote", "marked verified but its snapshot has no text")
+            continue
+        body = text_of(quote["text_sha256"])
+        if body is None:
+            yield Problem(quote["id"], "quote", "its snapshot's text cannot be read")
+        elif not textmatch.matches_at(quote["text"], body, quote["start_char"], quote["end_char"]):
+            yield Problem(
+                quote["id"],
+                "quote",
+                f"no longer matches its snapshot at characters {quote['start_char']}-{quote['end_char']}",
+            )
+
+
+CORE_CHECKS = (check_integrity, check_audit_chain, check_replay, check_blobs, check_quotes)
+
+
+def verify(conn: sqlite3.Connection) -> dict:
+    """Run every check; returns {"ok": bool, "problems": [{"id", "kind", "problem"}], "checked": {...}}."""
+    problems: list[Problem] = []
+    with _reading(conn):
+        for check in CORE_CHECKS:
+            problems.extend(check(conn))
+        for name in CHECKS:
+            problems.extend(kinds.resolve_callable(name)(conn))
+        checked = {
+            "audit_entries": audit.count(conn),
+            "stored_files": conn.execute("SELECT count(*) FROM blobs").fetchone()[0],
+            "stored_bytes": conn.execute("SELECT coalesce(sum(size), 0) FROM blobs").fetchone()[0],
+            "verified_quotes": conn.execute(
+                "SELECT count(*) FROM quotes WHERE verified = 1"
+            ).fetchone()[0],
+            "head": audit.head(conn),
+        }
+    return {"ok": not problems, "problems": [asdict(p) for p in problems], "checked": checked}
+
+
+def _reading(conn):
+    from .store.db import snapshot_read
+
+    return snapshot_read(conn)
