@@ -197,6 +197,9 @@ def _register() -> None:
     source_cmds.register(app)
     case_cmds.register_records(app)
     export_cmds.register(app)
+    from . import maritime_cmds
+
+    maritime_cmds.register(app)
 
 
 _register()
