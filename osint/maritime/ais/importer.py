@@ -24,6 +24,7 @@ from ...timeutil import bound, from_epoch, to_epoch
 from .. import places as place_lib
 from . import readers, store, tracks
 
+NAN = store.NAN
 CHUNK = 20_000
 SAMPLE = 20  # invalid rows kept (line and reason) in the import record
 
@@ -87,9 +88,9 @@ def _optional(sog_s, cog_s, hdg_s, st_s):
     out = []
     for text, convert in ((sog_s, float), (cog_s, float), (hdg_s, _int), (st_s, _int)):
         try:
-            out.append(convert(text) if text.strip() else None)
-        except ValueError:
-            out.append(None)
+            out.append(convert(text) if text.strip() else NAN)
+        except (ValueError, OverflowError):
+            out.append(NAN)
     return out
 
 
@@ -196,7 +197,7 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
     try:
         with case.writing():
             cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: the key index stays in memory
+            conn.execute("PRAGMA cache_size=-49152")  # 48 MiB: the key index stays in memory
             try:
                 batch, last_id = store.new_batch(conn, import_id)
                 first_row = last_id + 1
@@ -297,12 +298,19 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
 
 
 def _stream(conn, reader, filters: Filters, batch: int, bad, counts: Counter, digest):
-    """The hot loop: rows -> checked, cleaned, filtered tuples -> executemany in chunks.
+    """The hot loop: raw rows -> checked, cleaned, filtered tuples -> executemany in chunks.
 
     Returns (static data per MMSI, last static tuple per MMSI, rows offered for insertion).
+    Kept as one flat loop over the reader's rows: at millions of rows every call counts.
     """
+    import csv
+
     sql = store.insert_sql(batch)
     parse_time = reader.parse_time
+    pick = reader.pick
+    width = reader.width
+    pads = reader.pads
+    line = reader.line
     keep = filters.keep if filters.active else None
     statics: dict[int, tracks.Static] = {}
     last_static: dict[int, tuple] = {}
@@ -310,10 +318,6 @@ def _stream(conn, reader, filters: Filters, batch: int, bad, counts: Counter, di
     append = chunk.append
     read = not_vessel = offered = 0
     last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[0]
-
-    def unsplittable(line: int, reason: str) -> None:
-        counts["unsplittable"] += 1
-        bad(line, reason)
 
     def flush() -> None:
         nonlocal last_id
@@ -323,81 +327,96 @@ def _stream(conn, reader, filters: Filters, batch: int, bad, counts: Counter, di
         if inserted == len(chunk):
             store.digest_update(digest, chunk)
         elif inserted:
-            store.digest_update(digest, store.rows_after(conn, last_id))
+            store.digest_update_stored(digest, store.rows_after(conn, last_id))
         last_id += inserted
         chunk.clear()
 
-    for (
-        line,
-        mmsi_s,
-        time_s,
-        lat_s,
-        lon_s,
-        sog_s,
-        cog_s,
-        hdg_s,
-        st_s,
-        name_s,
-        imo_s,
-        cs_s,
-        type_s,
-    ) in reader.rows(unsplittable):
-        read += 1
+    raw = reader.raw()
+    while True:
         try:
-            mmsi = int(mmsi_s)
-            epoch = parse_time(time_s)
-            lat = float(lat_s)
-            lon = float(lon_s)
-        except (ValueError, OverflowError):
-            bad(line, *_diagnose(mmsi_s, time_s, lat_s, lon_s, parse_time))
-            continue
-        if not 200_000_000 <= mmsi <= 799_999_999:
-            text = mmsi_s.strip()
-            if len(text) == 9 and text.isdigit():
-                not_vessel += 1  # a base station, aid to navigation, SART...: not a vessel
-            else:
-                bad(line, f"MMSI {mmsi_s!r} does not have 9 digits", "MMSI value")
-            continue
-        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-            if lat == 91 or lon == 181:
-                bad(line, f"position not available (lat {lat_s}, lon {lon_s})", "position value")
-            else:
-                bad(line, f"lat/lon {lat_s},{lon_s} out of range", "position value")
-            continue
-        if lat == 0.0 and lon == 0.0:
-            bad(line, "position 0,0 (no position fix)", "position value")
-            continue
-        if keep is not None and not keep(mmsi, epoch, lat, lon):
-            continue
-        try:
-            sog = float(sog_s) if sog_s else None
-            cog = float(cog_s) if cog_s else None
-            heading = int(hdg_s) if hdg_s else None
-            status = int(st_s) if st_s else None
-        except ValueError:
-            sog, cog, heading, status = _optional(sog_s, cog_s, hdg_s, st_s)
-        # "Not available" values (ITU-R M.1371) become empty, not numbers.
-        if sog is not None and not 0.0 <= sog < 102.3:
-            sog = None
-        if cog is not None and not 0.0 <= cog < 360.0:
-            cog = None
-        if heading is not None and not 0 <= heading < 360:
-            heading = None
-        if status is not None and not 0 <= status <= 15:
-            status = None
-        static = (name_s, imo_s, cs_s, type_s)
-        if last_static.get(mmsi) != static:
-            last_static[mmsi] = static
-            holder = statics.get(mmsi)
-            if holder is None:
-                holder = statics[mmsi] = tracks.Static()
-            holder.heard(*static)
-        append((mmsi, epoch, lat, lon, sog, cog, heading, status))
-        offered += 1
-        if len(chunk) >= CHUNK:
-            flush()
+            for row in raw:
+                if len(row) != width:
+                    if row and (len(row) > 1 or row[0].strip()):  # blank lines are not rows
+                        read += 1
+                        bad(line(), f"has {len(row)} fields, the header has {width}")
+                    continue
+                read += 1
+                if pads:
+                    row.append("")
+                (
+                    mmsi_s,
+                    time_s,
+                    lat_s,
+                    lon_s,
+                    sog_s,
+                    cog_s,
+                    hdg_s,
+                    st_s,
+                    name_s,
+                    imo_s,
+                    cs_s,
+                    type_s,
+                ) = pick(row)
+                try:
+                    mmsi = int(mmsi_s)
+                    epoch = parse_time(time_s)
+                    lat = float(lat_s)
+                    lon = float(lon_s)
+                except (ValueError, OverflowError):
+                    bad(line(), *_diagnose(mmsi_s, time_s, lat_s, lon_s, parse_time))
+                    continue
+                if not 200_000_000 <= mmsi <= 799_999_999:
+                    text = mmsi_s.strip()
+                    if len(text) == 9 and text.isdigit():
+                        not_vessel += 1  # a base station, aid to navigation, SART...: not a vessel
+                    else:
+                        bad(line(), f"MMSI {mmsi_s!r} does not have 9 digits", "MMSI value")
+                    continue
+                if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+                    if lat == 91 or lon == 181:
+                        reason = f"position not available (lat {lat_s}, lon {lon_s})"
+                    else:
+                        reason = f"lat/lon {lat_s},{lon_s} out of range"
+                    bad(line(), reason, "position value")
+                    continue
+                if lat == 0.0 and lon == 0.0:
+                    bad(line(), "position 0,0 (no position fix)", "position value")
+                    continue
+                if keep is not None and not keep(mmsi, epoch, lat, lon):
+                    continue
+                try:
+                    sog = float(sog_s) if sog_s else NAN
+                    cog = float(cog_s) if cog_s else NAN
+                    heading = int(hdg_s) if hdg_s else NAN
+                    status = int(st_s) if st_s else NAN
+                except ValueError:
+                    sog, cog, heading, status = _optional(sog_s, cog_s, hdg_s, st_s)
+                # "Not available" values (ITU-R M.1371) become empty (NaN here, NULL stored).
+                if not 0.0 <= sog < 102.3:
+                    sog = NAN
+                if not 0.0 <= cog < 360.0:
+                    cog = NAN
+                if not 0 <= heading < 360:
+                    heading = NAN
+                if not 0 <= status <= 15:
+                    status = NAN
+                static = (name_s, imo_s, cs_s, type_s)
+                if last_static.get(mmsi) != static:
+                    last_static[mmsi] = static
+                    holder = statics.get(mmsi)
+                    if holder is None:
+                        holder = statics[mmsi] = tracks.Static()
+                    holder.heard(*static)
+                append((mmsi, epoch, lat, lon, sog, cog, heading, status))
+                offered += 1
+                if len(chunk) >= CHUNK:
+                    flush()
+            break
+        except csv.Error as exc:
+            read += 1
+            bad(line(), f"unreadable CSV ({exc})")
     if chunk:
         flush()
-    counts["read"] += read + counts["unsplittable"]
+    counts["read"] += read
     counts["not_vessel"] += not_vessel
     return statics, last_static, offered

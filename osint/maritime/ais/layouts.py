@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ...errors import InvalidInput
 
@@ -59,26 +59,38 @@ def _day_epoch(day: str) -> int:
 _ISO_TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
+_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
+_fromiso = datetime.fromisoformat
 
 
 def parse_iso_utc(text: str) -> int:
     """Epoch seconds of `2024-03-01T00:00:05` (or with a space, Z, an offset, fractions).
 
-    A time without an offset is UTC, as AIS providers write them. Raises ValueError.
+    A time without an offset is UTC, as AIS providers write them; fractions of a second are
+    dropped. Digits alone (9 or 10 of them) are taken as epoch seconds. Raises ValueError.
     """
-    if len(text) == 19 and text[13] == ":" and text[16] == ":" and text[10] in "T ":
-        hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
-        if hour > 23 or minute > 59 or second > 60:
-            raise ValueError(text)
-        return _day_epoch(text[:10]) + hour * 3600 + minute * 60 + second
-    match = _ISO_TIME.match(text.strip())
+    try:
+        moment = _fromiso(text)
+    except (ValueError, TypeError):
+        return _parse_slow(text)
+    if len(text) < 16:
+        raise ValueError(text)  # a date alone is not the time of a position report
+    if moment.tzinfo is None:
+        return (moment - _EPOCH) // _SECOND
+    return int((moment.replace(tzinfo=None) - moment.utcoffset() - _EPOCH) // _SECOND)
+
+
+def _parse_slow(text: str) -> int:
+    value = text.strip()
+    match = _ISO_TIME.match(value)
     if not match:
-        if text.strip().isdigit() and 9 <= len(text.strip()) <= 10:
-            return int(text.strip())  # epoch seconds, as some exports write them
+        if value.isdigit() and 9 <= len(value) <= 10:
+            return int(value)  # epoch seconds, as some exports write them
         raise ValueError(text)
     day, hour, minute, second, offset = match.groups()
     hour, minute, second = int(hour), int(minute), int(second or 0)
-    if hour > 23 or minute > 59 or second > 60:
+    if hour > 23 or minute > 59 or second > 59:
         raise ValueError(text)
     epoch = _day_epoch(day) + hour * 3600 + minute * 60 + second
     if offset and offset.upper() not in ("Z", "UTC"):

@@ -153,7 +153,12 @@ def open_file(path: str | os.PathLike) -> Opened:
 
 
 class CsvReader:
-    """Rows of a delimited AIS file as (line number, canonical raw row)."""
+    """A delimited AIS file (CSV, semicolons, tabs), its layout detected from the header.
+
+    Readers give the importer: `layout`, `header`, `columns` (canonical field -> column),
+    `parse_time`, `width`, `pads`, `pick` and `raw()` / `line()`. A reader for another kind of
+    file (NMEA sentences, say) offers the same and the importer does not change.
+    """
 
     def __init__(
         self,
@@ -191,34 +196,25 @@ class CsvReader:
     def parse_time(self):
         return self.layout.parse_time
 
-    def rows(self, on_bad) -> Iterator[tuple]:
-        """Yield (line, mmsi, time, lat, lon, sog, cog, heading, status, name, imo, call_sign, type).
-
-        Rows that cannot be split into the header's columns are passed to `on_bad(line, reason)`.
-        """
+    @property
+    def pick(self):
+        """Raw row -> the canonical fields (mmsi, time, lat, lon, sog, cog, heading, status,
+        name, imo, call_sign, ship_type), as text."""
         from operator import itemgetter
 
-        pick = itemgetter(*self.indices)
-        width = self.width
-        skipped = self.skipped
-        pads = self.pads
-        reader = self.reader
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                on_bad(reader.line_num + skipped, f"unreadable CSV ({exc})")
-                continue
-            if len(row) != width:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # blank line
-                on_bad(reader.line_num + skipped, f"has {len(row)} fields, the header has {width}")
-                continue
-            if pads:
-                row.append("")
-            yield (reader.line_num + skipped, *pick(row))
+        return itemgetter(*self.indices)
+
+    def raw(self) -> Iterator[list[str]]:
+        """The data rows as lists of text: `width` fields each (plus "" when `pads`).
+
+        A row with another number of fields is passed through as is: the importer reports it.
+        The csv module raises csv.Error for an unreadable line; iterating again goes on after it.
+        """
+        return self.reader
+
+    def line(self) -> int:
+        """The file's line number of the row last returned by `raw()`."""
+        return self.reader.line_num + self.skipped
 
 
 def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | None = None):

@@ -6,33 +6,43 @@ two colleagues' rows can be merged by that key. Each row names its `batch`, the 
 inserted it (`ais_batches` maps batches to import records; batch numbers are local to the file).
 
 The import record holds `rows_digest`: the SHA-256 of the rows it inserted, in insertion (id)
-order, each written as the compact JSON array [mmsi,epoch,lat,lon,sog,cog,heading,status]
-followed by a newline (JSON numbers, null for missing values). `verify` recomputes it, so a
-position changed, added or removed outside osint is caught.
+order, each row written as eight little-endian IEEE-754 doubles (mmsi, epoch, lat, lon, sog, cog,
+heading, status; an empty value as the quiet NaN 0x7FF8000000000000). `verify` recomputes it, so a
+position changed, added or removed outside osint is caught. (Every value is exact as a double:
+MMSIs and epoch seconds are far below 2**53.)
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import itertools
+import math
 import sqlite3
+import sys
+from array import array
 from collections.abc import Iterator
 
 ROW_COLUMNS = ("mmsi", "epoch", "lat", "lon", "sog", "cog", "heading", "status")
 SELECT_ROWS = f"SELECT {', '.join(ROW_COLUMNS)} FROM ais_positions"
 
-_ENCODE = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+# The one NaN used for empty values (SQLite stores a bound NaN as NULL).
+NAN = math.nan
+_SWAP = sys.byteorder != "little"
 
 
 def digest_update(digest, rows: list) -> None:
-    """Feed rows (tuples of ROW_COLUMNS) into a digest in the canonical line form."""
+    """Feed rows (tuples of ROW_COLUMNS, NaN for empty values) into a digest."""
     if not rows:
         return
-    # One C-level encode for the whole chunk; rows hold only numbers and nulls, so "],[" only
-    # ever separates two rows.
-    text = _ENCODE(rows)[1:-1].replace("],[", "]\n[")
-    digest.update(text.encode("ascii"))
-    digest.update(b"\n")
+    packed = array("d", itertools.chain.from_iterable(rows))
+    if _SWAP:
+        packed.byteswap()
+    digest.update(packed)
+
+
+def digest_update_stored(digest, rows: list) -> None:
+    """Rows as read back from SQLite, where empty values are None."""
+    digest_update(digest, [tuple(NAN if v is None else v for v in row) for row in rows])
 
 
 def new_batch(conn: sqlite3.Connection, import_id: str) -> tuple[int, int]:
@@ -76,7 +86,7 @@ def batch_digest(conn: sqlite3.Connection, batch: int, first: int | None, last: 
         f"{SELECT_ROWS} WHERE id BETWEEN ? AND ? AND batch = ? ORDER BY id", (first, last, batch)
     )
     while rows := cursor.fetchmany(20_000):
-        digest_update(digest, rows)
+        digest_update_stored(digest, rows)
         count += len(rows)
     return digest.hexdigest(), count
 
