@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import zlib
 import io
 import itertools
 import os
@@ -222,6 +223,13 @@ def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | No
     opened = open_file(path)
     try:
         return opened, CsvReader(opened, forced=forced, mapping=mapping)
+    except (EOFError, OSError, ValueError, zlib.error) as exc:
+        opened.close()
+        if isinstance(exc, InvalidInput):
+            raise
+        raise InvalidInput(
+            f"{path}: damaged or truncated {opened.compression} file ({exc}); nothing was imported"
+        ) from None
     except BaseException:
         opened.close()
         raise
