@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import zlib
 import io
 import itertools
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
