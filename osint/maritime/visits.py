@@ -222,7 +222,17 @@ def _ais_pieces(conn, place_map, lo, hi, gap, vessel_filter, pieces) -> None:
     mapping = ais_tracks.track_map(conn)
     if not mapping:
         return
-    active = ais_store.active_batches(conn)
+    by_mmsi: dict[int, set[str]] = {}
+    for (_, mmsi), vessel in mapping.items():
+        by_mmsi.setdefault(mmsi, set()).add(vessel)
+    withdrawn = conn.execute(
+        "SELECT (SELECT count(*) FROM ais_imports WHERE retracted_at IS NOT NULL AND rows_kept > 0)"
+        " + (SELECT count(*) FROM ais_tracks WHERE retracted_at IS NOT NULL)"
+    ).fetchone()[0]
+    # Usually every MMSI belongs to one vessel and no AIS was withdrawn: then the positions are
+    # read straight from the key index, in MMSI and time order, and split into runs as they
+    # stream (constant memory). Otherwise SQLite groups them per import (batch) first.
+    simple = not withdrawn and all(len(v) == 1 for v in by_mmsi.values())
     window = ""
     params: dict = {"gap": gap}
     if lo is not None:
@@ -231,19 +241,45 @@ def _ais_pieces(conn, place_map, lo, hi, gap, vessel_filter, pieces) -> None:
     if hi is not None:
         window += " AND epoch <= :hi"
         params["hi"] = hi
+    active = ais_store.active_batches(conn)
     for place_id, place in place_map.items():
         circle = places.circle(place)
-        sql = _RUNS_SQL.format(inside=geo.SQL_INSIDE, window=window)
-        for batch, mmsi, first, last, count in conn.execute(
-            sql, {**params, **geo.sql_params(circle)}
-        ):
-            if batch not in active:
-                continue
-            vessel_id = mapping.get((batch, mmsi))
+        bound_params = {**params, **geo.sql_params(circle)}
+        if simple:
+            runs = _runs_by_mmsi(conn, geo.SQL_INSIDE + window, bound_params, gap)
+        else:
+            sql = _RUNS_SQL.format(inside=geo.SQL_INSIDE, window=window)
+            runs = (r for r in conn.execute(sql, bound_params) if r[0] in active)
+        for batch, mmsi, first, last, count in runs:
+            if batch is None:
+                vessel_id = next(iter(by_mmsi.get(mmsi, ())), None)
+            else:
+                vessel_id = mapping.get((batch, mmsi))
             if vessel_id is None or (vessel_filter is not None and vessel_id not in vessel_filter):
                 continue
             piece = {"batch": batch, "mmsi": mmsi, "first": first, "last": last, "rows": count}
             pieces.setdefault((vessel_id, place_id), []).append((first, last, [], [piece]))
+
+
+def _runs_by_mmsi(conn, where: str, params: dict, gap: int):
+    """(None, mmsi, first, last, rows) runs from positions streamed in key-index order."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(
+        f"SELECT mmsi, epoch FROM ais_positions WHERE {where} ORDER BY mmsi, epoch", params
+    )
+    current_mmsi = first = last = None
+    count = 0
+    for mmsi, epoch in cursor:
+        if mmsi == current_mmsi and epoch - last <= gap:
+            last = epoch
+            count += 1
+            continue
+        if current_mmsi is not None:
+            yield None, current_mmsi, first, last, count
+        current_mmsi, first, last, count = mmsi, epoch, epoch, 1
+    if current_mmsi is not None:
+        yield None, current_mmsi, first, last, count
 
 
 # ---- recording a result as evidence ----------------------------------------------------------
@@ -276,14 +312,25 @@ def record(
         f"{describe_query(result)}: {totals['visits']} visits by {totals['vessels']} vessels"
         + (f", about {totals['barrels']:,} barrels" if estimate else "")
     )
-    import_of = dict(case.conn.execute("SELECT batch, import_id FROM ais_batches").fetchall())
-    track_ids = {
-        (b, int(m)): tid
-        for tid, b, m in case.conn.execute(
-            "SELECT t.id, b.batch, t.mmsi FROM ais_tracks t JOIN ais_batches b "
-            "ON b.import_id = t.import_id WHERE t.retracted_at IS NULL"
-        )
-    }
+    tracks_of: dict[int, list] = {}
+    for tid, import_id, batch, mmsi, first, last in case.conn.execute(
+        "SELECT t.id, t.import_id, b.batch, t.mmsi, t.first_time, t.last_time FROM ais_tracks t "
+        "JOIN ais_batches b ON b.import_id = t.import_id JOIN ais_imports i ON i.id = t.import_id "
+        "WHERE t.retracted_at IS NULL AND i.retracted_at IS NULL"
+    ):
+        tracks_of.setdefault(int(mmsi), []).append((tid, import_id, batch, first, last))
+
+    def sources_of(piece: dict) -> list[tuple[str, str]]:
+        """(track, import) pairs whose rows can be in this piece of a visit."""
+        start, end = from_epoch(piece["first"]), from_epoch(piece["last"])
+        return [
+            (tid, import_id)
+            for tid, import_id, batch, first, last in tracks_of.get(piece["mmsi"], [])
+            if (piece["batch"] is None or batch == piece["batch"])
+            and first <= end
+            and last >= start
+        ]
+
     evidence = []
     for visit in sorted(result.visits, key=lambda v: (v.start, v.vessel)):
         evidence.append(
@@ -295,12 +342,12 @@ def record(
                 "sightings": visit.sightings,
                 "ais": [
                     {
-                        "import": import_of.get(p["batch"]),
-                        "track": track_ids.get((p["batch"], p["mmsi"])),
                         "mmsi": f"{p['mmsi']:09d}",
                         "from": from_epoch(p["first"]),
                         "to": from_epoch(p["last"]),
                         "rows": p["rows"],
+                        "tracks": [t for t, _ in sources_of(p)],
+                        "imports": sorted({i for _, i in sources_of(p)}),
                     }
                     for p in visit.ais
                 ],
@@ -373,9 +420,10 @@ def record(
                     seen.add(sid)
                     records.link(case, sid, finding["id"], "supports")
             for piece in item["ais"]:
-                if piece["track"] and piece["track"] not in seen:
-                    seen.add(piece["track"])
-                    records.link(case, piece["track"], finding["id"], "supports")
+                for track in piece["tracks"]:
+                    if track not in seen:
+                        seen.add(track)
+                        records.link(case, track, finding["id"], "supports")
     return finding, query_row
 
 
@@ -416,7 +464,7 @@ def query_details(conn: sqlite3.Connection, row: dict) -> dict:
         for piece in item["ais"]:
             parts.append(
                 f"AIS MMSI {piece['mmsi']} {piece['rows']} positions {piece['from']}..{piece['to']}"
-                f" (import {str(piece['import'])[:8]})"
+                f" (import {', '.join(i[:8] for i in piece.get('imports', []))})"
             )
         lines.append(
             f"{number:>3}. {names.get(item['vessel'], item['vessel'][:8])} at "
