@@ -186,7 +186,8 @@ def _sighting_pieces(conn, place_map, lo, hi, vessel_filter, pieces) -> None:
     for row in records.iter_records(conn, "sighting", order_by="seen_at"):
         if vessel_filter is not None and row["vessel"] not in vessel_filter:
             continue
-        if not row["vessel"] or not records.get(conn, "vessel", row["vessel"]):
+        vessel = records.get(conn, "vessel", row["vessel"]) if row["vessel"] else None
+        if not vessel or vessel.get("retracted_at"):
             continue
         epoch = to_epoch(row["seen_at"])
         if (lo is not None and epoch < lo) or (hi is not None and epoch > hi):

@@ -317,10 +317,12 @@ def _stream(conn, reader, filters: Filters, batch: int, bad, counts: Counter, di
     chunk: list[tuple] = []
     append = chunk.append
     read = not_vessel = offered = 0
+    last_time = epoch = None
     last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[0]
 
     def flush() -> None:
-        nonlocal last_id
+        nonlocal last_id, offered
+        offered += len(chunk)
         before = conn.total_changes
         conn.executemany(sql, chunk)
         inserted = conn.total_changes - before
@@ -359,10 +361,13 @@ def _stream(conn, reader, filters: Filters, batch: int, bad, counts: Counter, di
                 ) = pick(row)
                 try:
                     mmsi = int(mmsi_s)
-                    epoch = parse_time(time_s)
+                    if time_s != last_time:  # receivers log many reports per second
+                        epoch = parse_time(time_s)
+                        last_time = time_s
                     lat = float(lat_s)
                     lon = float(lon_s)
                 except (ValueError, OverflowError):
+                    last_time = None
                     bad(line(), *_diagnose(mmsi_s, time_s, lat_s, lon_s, parse_time))
                     continue
                 if not 200_000_000 <= mmsi <= 799_999_999:
@@ -408,7 +413,6 @@ def _stream(conn, reader, filters: Filters, batch: int, bad, counts: Counter, di
                         holder = statics[mmsi] = tracks.Static()
                     holder.heard(*static)
                 append((mmsi, epoch, lat, lon, sog, cog, heading, status))
-                offered += 1
                 if len(chunk) >= CHUNK:
                     flush()
             break

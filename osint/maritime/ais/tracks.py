@@ -267,7 +267,8 @@ def track_map(conn: sqlite3.Connection) -> dict[tuple[int, int], str]:
         "SELECT b.batch, t.mmsi, t.vessel FROM ais_tracks t "
         "JOIN ais_batches b ON b.import_id = t.import_id "
         "JOIN ais_imports i ON i.id = t.import_id "
-        "WHERE t.retracted_at IS NULL AND i.retracted_at IS NULL"
+        "JOIN vessels v ON v.id = t.vessel "
+        "WHERE t.retracted_at IS NULL AND i.retracted_at IS NULL AND v.retracted_at IS NULL"
     ):
         out[(batch, int(mmsi))] = vessel
     return out
