@@ -15,6 +15,8 @@ DETAILS: dict[str, str] = {
     "place": "osint.maritime.places:place_details",
     "sighting": "osint.maritime.sightings:sighting_details",
     "visit-query": "osint.maritime.visits:query_details",
+    "ais-import": "osint.maritime.ais.tracks:import_details",
+    "ais-track": "osint.maritime.ais.tracks:track_details",
     "finding": "osint.maritime.visits:finding_details",
 }
 

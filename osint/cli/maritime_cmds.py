@@ -302,6 +302,13 @@ def ais_import(
         ],
         "earlier_imports": [e["id"] for e in summary["earlier_imports"]],
     }
+    if row["rows_invalid"]:
+        env.warn(
+            f"{row['rows_invalid']:,} invalid rows ("
+            + ", ".join(f"{n:,} {k}" for k, n in summary["invalid_reasons"].items())
+            + "), first: "
+            + "; ".join(summary["invalid_sample"][:5])
+        )
     if env.json:
         env.record("ais-import", row, extra=extra)
         return
@@ -319,13 +326,6 @@ def ais_import(
         env.note(
             f"this file was imported before ({summary['earlier_imports'][0]['id'][:8]} on "
             f"{summary['earlier_imports'][0]['added_at']}): nothing new was added"
-        )
-    if row["rows_invalid"]:
-        env.warn(
-            f"{row['rows_invalid']:,} invalid rows ("
-            + ", ".join(f"{n:,} {k}" for k, n in summary["invalid_reasons"].items())
-            + "), first: "
-            + "; ".join(summary["invalid_sample"][:5])
         )
     for vessel in summary["vessels_created"][:10]:
         env.note(f"  new vessel {vessel['id'][:8]} {vessel['name']} (MMSI {vessel['mmsi']})")

@@ -272,3 +272,53 @@ def track_map(conn: sqlite3.Connection) -> dict[tuple[int, int], str]:
     ):
         out[(batch, int(mmsi))] = vessel
     return out
+
+
+def import_details(conn: sqlite3.Connection, row: dict) -> dict:
+    """`osint show AIS-IMPORT`: what was read, what was refused and why, the tracks it made."""
+    import json
+
+    out: dict[str, list[str]] = {
+        "rows": [
+            f"{row['rows_read']:,} read = {row['rows_kept']:,} kept + {row['rows_duplicate']:,} "
+            f"duplicate + {row['rows_invalid']:,} invalid + {row['rows_not_vessel']:,} not vessels "
+            f"+ {row['rows_filtered']:,} filtered out",
+            f"positions {row['first_time'] or '-'} .. {row['last_time'] or '-'}; "
+            f"digest of the kept rows {row['rows_digest']}",
+        ]
+    }
+    if row.get("filters"):
+        out["rows"].append(f"filters: {row['filters']}")
+    try:
+        sample = json.loads(row.get("invalid_sample") or "[]")
+    except ValueError:
+        sample = []
+    if sample:
+        out["invalid rows (first ones)"] = sample
+    tracks = [
+        f"{t['id'][:8]} MMSI {t['mmsi']} {t['name'] or ''} {t['rows']:,} positions -> vessel "
+        f"{(t['vessel'] or '')[:8]}"
+        for t in conn.execute(
+            "SELECT * FROM ais_tracks WHERE import_id = ? ORDER BY mmsi", (row["id"],)
+        ).fetchall()
+    ]
+    if tracks:
+        out["tracks"] = tracks[:100] + (
+            [f"... {len(tracks) - 100} more"] if len(tracks) > 100 else []
+        )
+    return out
+
+
+def track_details(conn: sqlite3.Connection, row: dict) -> dict:
+    vessel = conn.execute("SELECT id, name FROM vessels WHERE id = ?", (row["vessel"],)).fetchone()
+    imported = conn.execute(
+        "SELECT id, filename, sha256 FROM ais_imports WHERE id = ?", (row["import_id"],)
+    ).fetchone()
+    lines = []
+    if vessel:
+        lines.append(f"vessel {vessel['id']} {vessel['name']}")
+    if imported:
+        lines.append(
+            f"from {imported['filename']} (import {imported['id']}, sha256 {imported['sha256']})"
+        )
+    return {"track": lines} if lines else {}
