@@ -259,7 +259,7 @@ def iter_records(
     include_retracted: bool = False,
     where: str = "",
     params: Iterable = (),
-    order_by: str = "added_at, id",
+    order_by: str = "added_at, rowid",
 ) -> Iterator[dict]:
     """Records of one kind, streamed (never a whole table in memory)."""
     spec = kind if isinstance(kind, Kind) else kinds.get(kind)

@@ -37,15 +37,10 @@ def timeline(
             f"SELECT * FROM [{spec.table}] WHERE {' AND '.join(where)} ORDER BY [{column}], id",
             params,
         )
-        streams.append(
-
-                {
-                    "when": row[column],
-                    "kind": spec.name,
-                    "id": row["id"],
-                    "summary": spec.label(row),
-                }
-                for row in cursor
-
-        )
+        streams.append(_items(cursor, spec, column))
     yield from heapq.merge(*streams, key=lambda item: (item["when"], item["kind"], item["id"]))
+
+
+def _items(cursor, spec, column: str) -> Iterator[dict]:
+    for row in cursor:
+        yield {"when": row[column], "kind": spec.name, "id": row["id"], "summary": spec.label(row)}
