@@ -42,10 +42,10 @@ def default_actor() -> str:
         return "unknown"
 
 
-def command_line(argv: list[str] | None = None) -> str:
-    """How a record was made: the osint command line as typed."""
-    argv = sys.argv if argv is None else argv
-    return shlex.join(["osint", *argv[1:]])
+def command_line(args: list[str] | None = None) -> str:
+    """How a record was made: the osint command line as typed (`args` without the program name)."""
+    args = sys.argv[1:] if args is None else args
+    return shlex.join(["osint", *args])
 
 
 class Case:

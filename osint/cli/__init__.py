@@ -99,6 +99,7 @@ class OsintGroup(TyperGroup):
     """The root command: global options anywhere, and errors mapped to one line and an exit code."""
 
     def parse_args(self, ctx, args):
+        ctx.meta["osint.argv"] = list(args)
         return super().parse_args(ctx, hoist_global_options(self, list(args)))
 
     def invoke(self, ctx):
@@ -187,6 +188,7 @@ def root(
     env.case_option = case or env.case_option
     env.actor = actor or env.actor
     env.json = json_output or env.json
+    env.argv = ctx.meta.get("osint.argv", env.argv)
     ctx.obj = env
 
 

@@ -16,16 +16,20 @@ finding_app = typer.Typer(
 
 def init(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The new case file (e.g. case.db).")],
-    title: Annotated[str | None, typer.Option("--title", help="The case's title.")] = None,
-    summary: Annotated[str | None, typer.Option("--summary", help="A short summary.")] = None,
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The new case file (e.g. case.db).")],
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="The case's title.")
+    ] = None,
+    summary: Annotated[
+        str | None, typer.Option("--summary", metavar="TEXT", help="A short summary.")
+    ] = None,
 ) -> None:
     """Create a new case file (never overwrites an existing file)."""
-    from ..case import command_line, init_case
+    from ..case import init_case
 
     env = get_env(ctx)
     with init_case(
-        path, title=title, summary=summary, actor=env.actor, command=command_line()
+        path, title=title, summary=summary, actor=env.actor, command=env.command_line()
     ) as case:
         row = case.info()
     if env.json:
@@ -67,7 +71,7 @@ def info(ctx: typer.Context) -> None:
 
 def finding_add(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The finding, in a sentence.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The finding, in a sentence.")],
     supported_by: Annotated[
         list[str] | None,
         typer.Option(
@@ -80,7 +84,9 @@ def finding_add(
             "--contradicted-by", metavar="ID", help="Evidence that contradicts it (repeatable)."
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note (method, caveats).")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="A note (method, caveats).")
+    ] = None,
 ) -> None:
     """Add a finding, linked to the records that support or contradict it."""
     from .. import sources
@@ -122,7 +128,9 @@ def link(
             help="supports, contradicts, depicts, mentions, same-as or derived-from.",
         ),
     ],
-    note: Annotated[str | None, typer.Option("--note", help="Why they are linked.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="Why they are linked.")
+    ] = None,
 ) -> None:
     """Link two records: FROM supports/contradicts/depicts/mentions/same-as/derived-from TO."""
     from .. import records
@@ -164,7 +172,7 @@ def edit(
 def retract(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID", help="The record to withdraw.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is withdrawn.")],
 ) -> None:
     """Withdraw a record: it stays in the case and its history, but leaves lists and briefs."""
     from .. import records
@@ -178,14 +186,19 @@ def retract(
 def list_records(
     ctx: typer.Context,
     kind: Annotated[
-        str, typer.Argument(help="sources, quotes, images, vessels, places, sightings or findings.")
+        str,
+        typer.Argument(
+            metavar="KIND", help="sources, quotes, images, vessels, places, sightings or findings."
+        ),
     ],
     include_retracted: Annotated[
         bool, typer.Option("--all", help="Include retracted records.")
     ] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", help="Show at most N rows (people only; --json is complete)."),
+        typer.Option(
+            "--limit", metavar="N", help="Show at most N rows (people only; --json is complete)."
+        ),
     ] = None,
 ) -> None:
     """List the records of one kind, oldest first."""
@@ -267,9 +280,11 @@ def _print_description(env, described: dict) -> None:
 
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Words to find (FTS5 syntax accepted).")],
+    query: Annotated[
+        str, typer.Argument(metavar="QUERY", help="Words to find (FTS5 syntax accepted).")
+    ],
     limit: Annotated[
-        int, typer.Option("--limit", help="Show at most N results (people only).")
+        int, typer.Option("--limit", metavar="N", help="Show at most N results (people only).")
     ] = 50,
 ) -> None:
     """Full-text search over every kind of record, best matches first."""
@@ -289,8 +304,12 @@ def search(
 
 def timeline(
     ctx: typer.Context,
-    start: Annotated[str | None, typer.Option("--from", help="From this date or time.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Up to this date or time.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="From this date or time.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Up to this date or time.")
+    ] = None,
 ) -> None:
     """Every dated record in time order."""
     from ..timeline import timeline as run_timeline
@@ -307,7 +326,8 @@ def log(
         str | None, typer.Argument(metavar="[ID]", help="Only the entries about this record.")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Only the newest N entries (people only).")
+        int | None,
+        typer.Option("--limit", metavar="N", help="Only the newest N entries (people only)."),
     ] = None,
 ) -> None:
     """The audit trail: every change to the case, who made it, when, with which command."""

@@ -17,11 +17,10 @@ def demo(
     ] = Path("demo"),
 ) -> None:
     """Build the worked example case (the Vostochny tanker story) and export its briefs."""
-    from ..case import command_line
     from ..demo import build_demo
 
     env = get_env(ctx)
-    outputs = build_demo(folder, actor=env.actor, command=command_line())
+    outputs = build_demo(folder, actor=env.actor, command=env.command_line())
     if env.json:
         env.emit_json(outputs)
         return

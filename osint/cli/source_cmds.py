@@ -21,11 +21,18 @@ quote_app = typer.Typer(
 def source_add(
     ctx: typer.Context,
     locator: Annotated[
-        str, typer.Argument(help="A URL or any reference (e.g. 'UN S/2024/215 para 42').")
+        str,
+        typer.Argument(
+            metavar="LOCATOR", help="A URL or any reference (e.g. 'UN S/2024/215 para 42')."
+        ),
     ],
-    title: Annotated[str, typer.Option("--title", help="The source's title.")],
-    publisher: Annotated[str | None, typer.Option("--publisher", help="Who published it.")] = None,
-    author: Annotated[str | None, typer.Option("--author", help="Who wrote it.")] = None,
+    title: Annotated[str, typer.Option("--title", metavar="TEXT", help="The source's title.")],
+    publisher: Annotated[
+        str | None, typer.Option("--publisher", metavar="NAME", help="Who published it.")
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option("--author", metavar="NAME", help="Who wrote it.")
+    ] = None,
     published: Annotated[
         str | None, typer.Option("--published", metavar="DATE", help="When it was published.")
     ] = None,
@@ -51,7 +58,9 @@ def source_add(
             "--grade", metavar="A-F", help="Admiralty source reliability, A (reliable) to F."
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note about the source.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="A note about the source.")
+    ] = None,
 ) -> None:
     """Add a source, optionally archiving a local snapshot of it."""
     from .. import kinds, sources
@@ -81,12 +90,14 @@ def source_add(
 
 def quote_add(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The quote, verbatim.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The quote, verbatim.")],
     speaker: Annotated[str, typer.Option("--speaker", metavar="NAME", help="Who said it.")],
     source: Annotated[
         str, typer.Option("--source", metavar="ID", help="The source it is quoted from.")
     ],
-    role: Annotated[str | None, typer.Option("--role", help="The speaker's role or title.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", metavar="TEXT", help="The speaker's role or title.")
+    ] = None,
     said: Annotated[
         str | None, typer.Option("--said", metavar="DATE", help="When it was said.")
     ] = None,
@@ -96,7 +107,7 @@ def quote_add(
             "--credibility", metavar="1-6", help="Admiralty information credibility, 1 to 6."
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note.")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -136,7 +147,7 @@ def quote_extract(
         bool, typer.Option("--add", help="Record the quotations found as quotes.")
     ] = False,
     min_words: Annotated[
-        int, typer.Option("--min-words", help="Ignore quotations shorter than this.")
+        int, typer.Option("--min-words", metavar="N", help="Ignore quotations shorter than this.")
     ] = 4,
 ) -> None:
     """List the quotations in a source's text snapshot, each with a guessed speaker."""
