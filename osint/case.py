@@ -8,10 +8,8 @@ with open_case("case.db", actor="Ana", command="osint source add ...") as case:
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Iterator
 from functools import cached_property
@@ -25,6 +23,9 @@ from .timeutil import now_iso
 
 def default_actor() -> str:
     """The investigator: $OSINT_USER, else `git config user.name`, else the login name."""
+    import getpass
+    import subprocess
+
     name = os.environ.get("OSINT_USER", "").strip()
     if name:
         return name

@@ -4,8 +4,6 @@ Command modules import only typer and `cli.common` at import time; library modul
 inside the command that needs them, so `osint --help` starts fast.
 """
 
-from __future__ import annotations
-
 import os
 import sqlite3
 import sys
@@ -95,8 +93,20 @@ def report(error: BaseException, env: Env | None = None) -> int:
     return int(getattr(error, "exit_status", ExitStatus.ERROR))
 
 
+# The order of `osint --help`: the case, its evidence, the analysis, reading, checking, sharing.
+COMMAND_ORDER = [
+    "init", "info", "source", "capture", "quote", "image", "vessel", "place", "sighting", "ais",
+    "visits", "lists", "screen", "finding", "link", "edit", "retract", "list", "show", "search",
+    "timeline", "log", "verify", "timestamp", "export", "merge", "conflicts", "serve", "demo",
+]  # fmt: skip
+
+
 class OsintGroup(TyperGroup):
     """The root command: global options anywhere, and errors mapped to one line and an exit code."""
+
+    def list_commands(self, ctx):
+        known = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(self.commands, key=lambda name: (known.get(name, len(known)), name))
 
     def parse_args(self, ctx, args):
         ctx.meta["osint.argv"] = list(args)

@@ -1,7 +1,5 @@
 """Commands over the case as a whole and over records of any kind."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
@@ -132,7 +130,10 @@ def link(
         str | None, typer.Option("--note", metavar="TEXT", help="Why they are linked.")
     ] = None,
 ) -> None:
-    """Link two records: FROM supports/contradicts/depicts/mentions/same-as/derived-from TO."""
+    """Link two records with a typed relation.
+
+    FROM supports, contradicts, depicts, mentions, is the same as, or is derived from TO.
+    """
     from .. import records
 
     env = get_env(ctx)

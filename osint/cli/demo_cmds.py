@@ -1,7 +1,5 @@
 """`osint demo`: the worked example."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

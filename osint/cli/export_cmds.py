@@ -1,7 +1,5 @@
 """`osint export ...`: one group; each feature registers its own format on `export_app`."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

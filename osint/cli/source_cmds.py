@@ -1,7 +1,5 @@
 """Commands for sources (with snapshots) and the quotes verified against them."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -8,7 +8,6 @@ names, so `verify` catches edits made outside osint. `seq` is only this file's l
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -35,6 +34,8 @@ def canonical(value) -> bytes:
 
 
 def entry_hash(entry: dict) -> str:
+    import hashlib
+
     return hashlib.sha256(canonical({f: entry.get(f) for f in ENTRY_FIELDS})).hexdigest()
 
 
