@@ -4,6 +4,10 @@ Each entry names the hashes of its parents (usually one, the previous head; a me
 like a git merge commit) and is identified by the SHA-256 of its canonical form: sorted-key JSON,
 UTF-8, no spaces. Changing, removing or reordering any entry changes a hash that a later entry
 names, so `verify` catches edits made outside osint. `seq` is only this file's local order.
+
+An entry's hash covers the SHA-256 of its data (`data_sha256`) rather than the data itself, so a
+copy made for sending can leave out a protected record's data (redaction) and still verify: the
+commitment stays, only the content is withheld.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ ENTRY_FIELDS = (
     "action",
     "kind",
     "record_id",
-    "data",
+    "data_sha256",
 )
 
 
@@ -33,10 +37,22 @@ def canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def entry_hash(entry: dict) -> str:
+def _sha256(data: bytes) -> str:
     import hashlib
 
-    return hashlib.sha256(canonical({f: entry.get(f) for f in ENTRY_FIELDS})).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def data_hash(data: dict | None) -> str:
+    return _sha256(canonical(data or {}))
+
+
+def entry_hash(entry: dict) -> str:
+    """The entry's id: SHA-256 of the canonical form of its fields (data by its hash)."""
+    fields = {f: entry.get(f) for f in ENTRY_FIELDS}
+    if fields["data_sha256"] is None:
+        fields["data_sha256"] = data_hash(entry.get("data"))
+    return _sha256(canonical(fields))
 
 
 @dataclass
@@ -52,7 +68,9 @@ class Entry:
     action: str
     kind: str | None
     record_id: str | None
+    data_sha256: str
     data: dict
+    redacted: bool = False
 
     @classmethod
     def from_row(cls, row) -> Entry:
@@ -68,11 +86,17 @@ class Entry:
             action=row["action"],
             kind=row["kind"],
             record_id=row["record_id"],
+            data_sha256=row["data_sha256"],
             data=json.loads(row["data"]) if row["data"] else {},
+            redacted=bool(row["redacted"]),
         )
 
     def as_dict(self) -> dict:
-        return {f: getattr(self, f) for f in ("seq", "hash", *ENTRY_FIELDS)}
+        out = {f: getattr(self, f) for f in ("seq", "hash", *ENTRY_FIELDS)}
+        out["data"] = None if self.redacted else self.data
+        if self.redacted:
+            out["redacted"] = True
+        return out
 
 
 def head(conn: sqlite3.Connection) -> str | None:
@@ -110,6 +134,7 @@ def append(
         "kind": kind,
         "record_id": record_id,
         "data": data or {},
+        "data_sha256": data_hash(data),
     }
     digest = entry_hash(entry)
     store(conn, digest, entry)
@@ -118,9 +143,10 @@ def append(
 
 def store(conn: sqlite3.Connection, digest: str, entry: dict) -> None:
     """Write an entry as it is (used by append and by merge for entries made elsewhere)."""
+    redacted = bool(entry.get("redacted"))
     conn.execute(
         "INSERT INTO audit_log (hash, parents, case_id, at, actor, command, osint_version, "
-        "action, kind, record_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "action, kind, record_id, data_sha256, data, redacted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             digest,
             json.dumps(entry["parents"]),
@@ -132,7 +158,11 @@ def store(conn: sqlite3.Connection, digest: str, entry: dict) -> None:
             entry["action"],
             entry.get("kind"),
             entry.get("record_id"),
-            json.dumps(entry.get("data") or {}, ensure_ascii=False, sort_keys=True),
+            entry.get("data_sha256") or data_hash(entry.get("data")),
+            None
+            if redacted
+            else json.dumps(entry.get("data") or {}, ensure_ascii=False, sort_keys=True),
+            int(redacted),
         ),
     )
 
@@ -174,11 +204,15 @@ def check_chain(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
         except (ValueError, TypeError) as exc:
             yield (f"seq {row['seq']}", f"audit entry is not readable ({exc})")
             continue
-        stored = entry.as_dict()
-        if entry_hash(stored) != entry.hash:
+        if entry_hash(entry.as_dict()) != entry.hash:
             yield (
                 entry.hash,
                 f"audit entry {entry.seq} was altered: its content no longer matches its hash",
+            )
+        elif not entry.redacted and data_hash(entry.data) != entry.data_sha256:
+            yield (
+                entry.hash,
+                f"audit entry {entry.seq} was altered: its data no longer matches its hash",
             )
         for parent in entry.parents:
             referenced.add(parent)

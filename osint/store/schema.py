@@ -130,10 +130,13 @@ def m0001_case_file(db) -> None:
             "action": str,
             "kind": str,
             "record_id": str,
+            "data_sha256": str,
             "data": str,
+            "redacted": int,
         },
         pk="seq",
-        not_null=["hash", "parents", "at", "action"],
+        not_null=["hash", "parents", "at", "action", "data_sha256"],
+        defaults={"redacted": 0},
     )
     db["audit_log"].create_index(["hash"], unique=True)
     db["audit_log"].create_index(["record_id"])
