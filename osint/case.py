@@ -66,13 +66,17 @@ class Case:
 
     @property
     def id(self) -> str:
+        """This file's case: the one its first audit entry created (merges may bring others in)."""
         if not self._id:
-            row = self.conn.execute("SELECT id FROM case_info ORDER BY added_at LIMIT 1").fetchone()
+            row = self.conn.execute(
+                "SELECT record_id FROM audit_log WHERE action = 'create' AND kind = 'case' "
+                "ORDER BY seq LIMIT 1"
+            ).fetchone()
             self._id = row[0] if row else ""
         return self._id
 
     def info(self) -> dict:
-        row = self.conn.execute("SELECT * FROM case_info ORDER BY added_at LIMIT 1").fetchone()
+        row = self.conn.execute("SELECT * FROM case_info WHERE id = ?", (self.id,)).fetchone()
         return dict(row) if row else {}
 
     @contextlib.contextmanager

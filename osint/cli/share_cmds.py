@@ -1,0 +1,53 @@
+"""Sharing: merge a colleague's case, list the conflicts a merge left open."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import get_env
+
+
+def merge(
+    ctx: typer.Context,
+    other: Annotated[Path, typer.Argument(metavar="OTHER", help="The colleague's case file.")],
+) -> None:
+    """Bring a colleague's case into this one: records, files and history, with their authors."""
+    from ..merge import merge as run_merge
+
+    env = get_env(ctx)
+    with env.case() as case:
+        report = run_merge(case, other)
+    if env.json:
+        env.emit_json(report.as_dict())
+        return
+    if report.up_to_date:
+        env.print(f"Already up to date: everything in {other} is in this case.")
+        return
+    env.print(
+        f"Merged {other}: {report.entries} audit entries, {report.new_records} new records, "
+        f"{report.updated_records} updated, {report.files} files"
+        + "".join(f", {n} {name}" for name, n in report.bulk.items())
+    )
+    for conflict in report.conflicts:
+        env.warn(
+            f"conflict on {conflict['kind']} {conflict['id']} field {conflict['field']}: kept "
+            f"{conflict['ours']!r}, theirs is {conflict['theirs']!r} (settle with osint edit)"
+        )
+
+
+def conflicts(ctx: typer.Context) -> None:
+    """Fields that two colleagues changed differently and no edit has settled since the merge."""
+    from ..merge import open_conflicts
+
+    env = get_env(ctx)
+    with env.case() as case:
+        rows = open_conflicts(case.conn)
+    env.table(
+        rows, ["id", "kind", "field", "ours", "theirs", "merged_at"], empty="no open conflicts"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("merge")(merge)
+    app.command("conflicts")(conflicts)
