@@ -230,9 +230,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                 last_mine, last_yours = our_last.get(name), their_last.get(name)
                 if last_mine is None or last_mine in their_hashes:
                     final[name] = yours
-                elif last_yours in our_hashes:
-                    final[name] = mine
-                elif mine == yours:
+                elif last_yours in our_hashes or mine == yours:
                     final[name] = mine
                 else:
                     final[name] = mine
