@@ -48,6 +48,46 @@ def conflicts(ctx: typer.Context) -> None:
     )
 
 
+def export_case(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="The copy to write.")
+    ],
+    redact: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--redact",
+            metavar="ID",
+            help="Leave out this record and everything that refers to it (repeatable).",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", metavar="TEXT", help="Why records are left out (kept in the copy's log)."
+        ),
+    ] = None,
+) -> None:
+    """A compact single-file copy of the case to send, optionally with protected records left out."""
+    from ..sharing import export_copy
+
+    env = get_env(ctx)
+    with env.case() as case:
+        summary = export_copy(case, output, redact=redact or [], reason=reason)
+    if env.json:
+        env.emit_json(summary)
+        return
+    env.print(f"Wrote {summary['path']} ({summary['size']:,} bytes); it verifies")
+    if summary["redacted"]:
+        kinds_text = ", ".join(f"{n} {k}" for k, n in summary["redacted_kinds"].items())
+        env.print(
+            f"Left out {summary['redacted']} records ({kinds_text}) and {summary['files_removed']} files"
+        )
+
+
 def register(app: typer.Typer) -> None:
+    from .export_cmds import export_app
+
+    export_app.command("case")(export_case)
     app.command("merge")(merge)
     app.command("conflicts")(conflicts)
