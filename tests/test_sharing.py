@@ -29,7 +29,7 @@ def test_a_redacted_copy_leaves_the_source_and_what_refers_to_it_out(cli, articl
     finding = cli.json(
         "finding",
         "add",
-        "Oil for troops",
+        "Oil for arms",
         "--supported-by",
         protected["id"],
         "--supported-by",
