@@ -187,7 +187,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                 **entry.as_dict(),
                 "data": entry.data,
                 "redacted": entry.redacted,
-                "data_sha256": entry.data_sha256,
+                "content_sha256": entry.content_sha256,
             }
             audit.store(conn, entry.hash, stored)
         report.entries = len(missing)

@@ -109,7 +109,10 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
             if record_id in withheld or (
                 record_id is None and data and any(rid in data for rid in withheld)
             ):
-                conn.execute("UPDATE audit_log SET data = NULL, redacted = 1 WHERE seq = ?", (seq,))
+                conn.execute(
+                    "UPDATE audit_log SET data = NULL, command = NULL, redacted = 1 WHERE seq = ?",
+                    (seq,),
+                )
         files_removed = _drop_unreferenced_files(conn, verifier.BLOB_COLUMNS)
         _rebuild_search_index(conn)
         copy.log(

@@ -58,7 +58,8 @@ def test_a_redacted_copy_leaves_the_source_and_what_refers_to_it_out(cli, articl
     assert log[-1]["data"]["reason"] == "source protection"
     assert cli.json(*copy, "search", "troops") == []
     raw = out.read_bytes()
-    for secret in (b"informant", b"exchange for oil", quote["id"].encode()):
+    # Their ids stay (random, they say nothing) so that the log still verifies; their words go.
+    for secret in (b"informant", b"exchange for oil", b"Lammy"):
         assert secret not in raw
     # The original is untouched.
     assert len(cli.json("list", "quotes")) == 1

@@ -30,7 +30,7 @@ def _conn():
     conn.execute(
         "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, hash TEXT UNIQUE, parents TEXT, "
         "case_id TEXT, at TEXT, actor TEXT, command TEXT, osint_version TEXT, action TEXT, "
-        "kind TEXT, record_id TEXT, data_sha256 TEXT, data TEXT, redacted INTEGER DEFAULT 0)"
+        "kind TEXT, record_id TEXT, content_sha256 TEXT, data TEXT, redacted INTEGER DEFAULT 0)"
     )
     return conn
 
@@ -64,7 +64,7 @@ def test_withheld_data_still_verifies_but_changed_data_does_not():
     conn = _conn()
     _append(conn, 1)
     _append(conn, 2)
-    conn.execute("UPDATE audit_log SET data = NULL, redacted = 1 WHERE seq = 1")
+    conn.execute("UPDATE audit_log SET data = NULL, command = NULL, redacted = 1 WHERE seq = 1")
     assert list(audit.check_chain(conn)) == []
     conn.execute("UPDATE audit_log SET actor = 'someone else' WHERE seq = 1")
     assert any("altered" in message for _, message in audit.check_chain(conn))

@@ -5,9 +5,9 @@ like a git merge commit) and is identified by the SHA-256 of its canonical form:
 UTF-8, no spaces. Changing, removing or reordering any entry changes a hash that a later entry
 names, so `verify` catches edits made outside osint. `seq` is only this file's local order.
 
-An entry's hash covers the SHA-256 of its data (`data_sha256`) rather than the data itself, so a
-copy made for sending can leave out a protected record's data (redaction) and still verify: the
-commitment stays, only the content is withheld.
+An entry's hash covers the SHA-256 of its content (`content_sha256`: the command line and the
+data) rather than the content itself, so a copy made for sending can leave out a protected
+record's content (redaction) and still verify: the commitment stays, only the words are withheld.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ ENTRY_FIELDS = (
     "case_id",
     "at",
     "actor",
-    "command",
     "osint_version",
     "action",
     "kind",
     "record_id",
-    "data_sha256",
+    "content_sha256",
 )
 
 
@@ -43,15 +42,16 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def data_hash(data: dict | None) -> str:
-    return _sha256(canonical(data or {}))
+def content_hash(command: str | None, data: dict | None) -> str:
+    """The commitment to an entry's content: its command line and its data."""
+    return _sha256(canonical({"command": command, "data": data or {}}))
 
 
 def entry_hash(entry: dict) -> str:
-    """The entry's id: SHA-256 of the canonical form of its fields (data by its hash)."""
+    """The entry's id: SHA-256 of the canonical form of its fields (content by its hash)."""
     fields = {f: entry.get(f) for f in ENTRY_FIELDS}
-    if fields["data_sha256"] is None:
-        fields["data_sha256"] = data_hash(entry.get("data"))
+    if fields["content_sha256"] is None:
+        fields["content_sha256"] = content_hash(entry.get("command"), entry.get("data"))
     return _sha256(canonical(fields))
 
 
@@ -68,7 +68,7 @@ class Entry:
     action: str
     kind: str | None
     record_id: str | None
-    data_sha256: str
+    content_sha256: str
     data: dict
     redacted: bool = False
 
@@ -86,13 +86,14 @@ class Entry:
             action=row["action"],
             kind=row["kind"],
             record_id=row["record_id"],
-            data_sha256=row["data_sha256"],
+            content_sha256=row["content_sha256"],
             data=json.loads(row["data"]) if row["data"] else {},
             redacted=bool(row["redacted"]),
         )
 
     def as_dict(self) -> dict:
         out = {f: getattr(self, f) for f in ("seq", "hash", *ENTRY_FIELDS)}
+        out["command"] = None if self.redacted else self.command
         out["data"] = None if self.redacted else self.data
         if self.redacted:
             out["redacted"] = True
@@ -134,7 +135,7 @@ def append(
         "kind": kind,
         "record_id": record_id,
         "data": data or {},
-        "data_sha256": data_hash(data),
+        "content_sha256": content_hash(command, data),
     }
     digest = entry_hash(entry)
     store(conn, digest, entry)
@@ -146,19 +147,19 @@ def store(conn: sqlite3.Connection, digest: str, entry: dict) -> None:
     redacted = bool(entry.get("redacted"))
     conn.execute(
         "INSERT INTO audit_log (hash, parents, case_id, at, actor, command, osint_version, "
-        "action, kind, record_id, data_sha256, data, redacted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "action, kind, record_id, content_sha256, data, redacted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             digest,
             json.dumps(entry["parents"]),
             entry.get("case_id"),
             entry["at"],
             entry.get("actor"),
-            entry.get("command"),
+            None if redacted else entry.get("command"),
             entry.get("osint_version"),
             entry["action"],
             entry.get("kind"),
             entry.get("record_id"),
-            entry.get("data_sha256") or data_hash(entry.get("data")),
+            entry.get("content_sha256") or content_hash(entry.get("command"), entry.get("data")),
             None
             if redacted
             else json.dumps(entry.get("data") or {}, ensure_ascii=False, sort_keys=True),
@@ -209,10 +210,10 @@ def check_chain(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
                 entry.hash,
                 f"audit entry {entry.seq} was altered: its content no longer matches its hash",
             )
-        elif not entry.redacted and data_hash(entry.data) != entry.data_sha256:
+        elif not entry.redacted and content_hash(entry.command, entry.data) != entry.content_sha256:
             yield (
                 entry.hash,
-                f"audit entry {entry.seq} was altered: its data no longer matches its hash",
+                f"audit entry {entry.seq} was altered: its command or data no longer matches its hash",
             )
         for parent in entry.parents:
             referenced.add(parent)

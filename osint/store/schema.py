@@ -130,12 +130,12 @@ def m0001_case_file(db) -> None:
             "action": str,
             "kind": str,
             "record_id": str,
-            "data_sha256": str,
+            "content_sha256": str,
             "data": str,
             "redacted": int,
         },
         pk="seq",
-        not_null=["hash", "parents", "at", "action", "data_sha256"],
+        not_null=["hash", "parents", "at", "action", "content_sha256"],
         defaults={"redacted": 0},
     )
     db["audit_log"].create_index(["hash"], unique=True)
