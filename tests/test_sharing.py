@@ -24,7 +24,7 @@ def test_a_plain_copy_verifies_and_holds_everything(cli, article, tmp_path):
 def test_a_redacted_copy_leaves_the_source_and_what_refers_to_it_out(cli, article, tmp_path):
     protected = _source(cli, article)
     public = cli.json("source", "add", "https://example.org/public", "--title", "Public report")
-    quote = cli.json("quote", "add", "obtain troops and weapons in exchange for oil", "--speaker", "Lammy",
+    cli.json("quote", "add", "obtain troops and weapons in exchange for oil", "--speaker", "Lammy",
                      "--source", protected["id"])  # fmt: skip
     finding = cli.json(
         "finding",
