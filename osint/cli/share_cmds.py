@@ -85,8 +85,28 @@ def export_case(
         )
 
 
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option("--host", metavar="HOST", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port to listen on.")] = 8001,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open it in a browser.")] = False,
+) -> None:
+    """Browse the case read-only in Datasette (needs the optional extra: osint[serve])."""
+    from ..serve import serve as run_serve
+
+    env = get_env(ctx)
+    with env.case() as case:
+        env.note(f"Serving {case.path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
+        status = run_serve(case, host=host, port=port, open_browser=open_browser)
+    raise typer.Exit(status)
+
+
 def register(app: typer.Typer) -> None:
     from .export_cmds import export_app
+
+    app.command("serve")(serve)
 
     export_app.command("case")(export_case)
     app.command("merge")(merge)
