@@ -191,12 +191,13 @@ def root(
 
 
 def _register() -> None:
-    from . import case_cmds, export_cmds, source_cmds
+    from . import capture_cmds, case_cmds, export_cmds, source_cmds
 
     case_cmds.register_case(app)
     source_cmds.register(app)
     case_cmds.register_records(app)
     export_cmds.register(app)
+    capture_cmds.register(app)
 
 
 _register()
