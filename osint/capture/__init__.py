@@ -215,7 +215,8 @@ def capture(
         "text_encoding": columns["text_encoding"],
     }
     name = _warc_name(final.url, final.date)
-    data = warc.build_capture_warc(result, filename=name, metadata=metadata)
+    data, response_id = warc.build_capture_warc(result, filename=name, metadata=metadata)
+    columns["warc_record_id"] = response_id
     prepared = sources.PreparedSnapshot(
         path=None,
         data=data,
@@ -380,6 +381,7 @@ CAPTURE_COLUMNS = (
     "screenshot_sha256",
     "archive_sha256",
     "archive_offset",
+    "warc_record_id",
 )
 
 

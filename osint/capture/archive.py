@@ -110,6 +110,7 @@ def _pages_from_warc(
     with open(path, "rb") as handle:
         found = list(warcmod.read_records(handle, name, max_content=MAX_PAGE_BYTES))
     {r.record_id: r for r in found if r.record_id}
+    by_id = {r.record_id: r for r in found if r.record_id}
     warcinfos = [r for r in found if r.type == "warcinfo"]
 
     def warcinfo_of(record):
@@ -506,10 +507,11 @@ def import_archive(case, parsed: ParsedArchive) -> list[dict]:
                 "title": page.title,
             }
             if existing:
+                # The same bytes, or the same WARC response record taken in another package.
                 duplicate = case.conn.execute(
-                    "SELECT id FROM snapshots WHERE source = ? AND sha256 = ? "
-                    "AND retracted_at IS NULL",
-                    (existing["id"], page.prepared.sha256),
+                    "SELECT id FROM snapshots WHERE source = ? AND retracted_at IS NULL "
+                    "AND (sha256 = ? OR warc_record_id = ?)",
+                    (existing["id"], page.prepared.sha256, page.prepared.extra["warc_record_id"]),
                 ).fetchone()
                 if duplicate:
                     row.update(

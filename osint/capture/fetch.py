@@ -247,7 +247,13 @@ def fetch(
     if max_time is None:
         max_time = max(60.0, 4 * timeout)
     deadline = time.monotonic() + max_time
-    ssl_context = httpx.create_ssl_context(verify=not insecure, trust_env=True)
+    try:
+        ssl_context = httpx.create_ssl_context(verify=not insecure, trust_env=True)
+    except (ssl.SSLError, OSError) as exc:
+        import os
+
+        where = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR") or "the CA bundle"
+        raise CaptureError(f"{where}: cannot load trusted certificates ({exc})") from None
     # Raw bytes on the wire: headers plus (possibly compressed) body, capped with some slack.
     wire_limit = max_bytes + 1024 * 1024
     transport = httpx.HTTPTransport(verify=ssl_context, retries=0)

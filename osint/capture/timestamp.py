@@ -58,11 +58,14 @@ def _trust_store_roots() -> list:
         paths.append(certifi.where())
     except ImportError:
         pass
+    import warnings
+
     roots = []
     for path in paths:
         if path and os.path.isfile(path):
             try:
-                with open(path, "rb") as handle:
+                with open(path, "rb") as handle, warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # old roots with odd serial numbers
                     roots.extend(x509.load_pem_x509_certificates(handle.read()))
             except ValueError:
                 continue

@@ -98,8 +98,10 @@ def certificates_pem(chain: list[bytes]) -> str:
     return "".join(ssl.DER_cert_to_PEM_cert(der) for der in chain)
 
 
-def build_capture_warc(result, *, filename: str, metadata: dict) -> bytes:
-    """The WARC (gzip per record) of a fetch: warcinfo, request/response per hop, metadata."""
+def build_capture_warc(result, *, filename: str, metadata: dict) -> tuple[bytes, str]:
+    """The WARC (gzip per record) of a fetch: warcinfo, request/response per hop, metadata.
+
+    Returns (bytes, WARC-Record-ID of the final response)."""
     from warcio.recordbuilder import RecordBuilder
 
     builder = RecordBuilder(warc_version="1.1")
@@ -161,7 +163,7 @@ def build_capture_warc(result, *, filename: str, metadata: dict) -> bytes:
         },
     )
     out += gzip_member(_record_bytes(record))
-    return bytes(out)
+    return bytes(out), final_id
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -218,11 +220,11 @@ def read_records(
 
     try:
         iterator = ArchiveIterator(fileobj, check_digests=False)
-        count = 0
+        count = last_end = 0
         for record in iterator:
             headers = record.rec_headers
             item = Record(
-                offset=iterator.get_record_offset(),
+                offset=0,  # known once the record has been read to its end (below)
                 length=0,
                 type=record.rec_type,
                 record_id=headers.get_header("WARC-Record-ID"),
@@ -230,6 +232,7 @@ def read_records(
                 date=headers.get_header("WARC-Date"),
                 ip=headers.get_header("WARC-IP-Address"),
                 concurrent_to=[v for k, v in headers.headers if k.lower() == "warc-concurrent-to"],
+                warcinfo_id=headers.get_header("WARC-Warcinfo-ID"),
             )
             if record.http_headers is not None and record.rec_type in ("response", "revisit"):
                 try:
@@ -253,11 +256,23 @@ def read_records(
                 item.content = data
             # Reading on to the end of the record makes its length known.
             iterator.read_to_end(record)
+            item.offset = iterator.get_record_offset()
             item.length = iterator.get_record_length()
+            last_end = item.offset + item.length
             count += 1
             yield item
         if count == 0:
             raise InvalidInput(f"{name}: not a WARC file (no WARC records found)")
+        end = last_end
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+        if end < size:
+            fileobj.seek(end)
+            if fileobj.read(64).strip(b"\r\n\x00 "):
+                raise InvalidInput(
+                    f"{name}: damaged WARC file (unreadable after byte {end} of {size}: "
+                    "cut short or corrupted)"
+                )
     except ArchiveLoadFailed as exc:
         raise InvalidInput(f"{name}: damaged or not a WARC file ({_first_line(exc)})") from None
     except (EOFError, zlib.error, OSError, ValueError) as exc:
