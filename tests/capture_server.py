@@ -132,6 +132,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
     def do_GET(self):
         path = self.path.split("?")[0]
         self.site.hits[path] = self.site.hits.get(path, 0) + 1
