@@ -126,22 +126,26 @@ def _pages_from_warc(
     for record in responses:
         by_url.setdefault(record.uri or "", []).append(record)
 
+    linked: dict[str, list] = {}  # response record id -> requests and metadata naming it
+    requests_by_uri: dict[str, list] = {}
+    for record in found:
+        if record.type in ("request", "metadata"):
+            for target in record.concurrent_to:
+                linked.setdefault(target, []).append(record)
+        if record.type == "request":
+            requests_by_uri.setdefault(record.uri or "", []).append(record)
+
     def companions(response):
         """The records that belong with a response: its request and metadata."""
-        out = []
-        for record in found:
-            if record is response or record.type not in ("request", "metadata"):
-                continue
-            if response.record_id in record.concurrent_to or record.record_id in (
-                response.concurrent_to
-            ):
-                out.append(record)
+        out = list(linked.get(response.record_id, []))
+        for target in response.concurrent_to:
+            named = by_id.get(target)
+            if named is not None and named.type in ("request", "metadata"):
+                out.append(named)
         if not any(r.type == "request" for r in out):
             # Older crawlers do not link them: the request for the same URI just before it.
             before = [
-                r
-                for r in found
-                if r.type == "request" and r.uri == response.uri and r.offset < response.offset
+                r for r in requests_by_uri.get(response.uri or "", []) if r.offset < response.offset
             ]
             if before:
                 out.append(before[-1])

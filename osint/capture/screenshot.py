@@ -195,11 +195,7 @@ def screenshot(hop, *, user_agent: str, timeout: float = 30.0) -> bytes:
             params = message.get("params", {})
             if method == "Fetch.requestPaused":
                 request_id = params["requestId"]
-                if (
-                    not served["done"]
-                    and params.get("request", {}).get("url", "").split("#")[0]
-                    == hop.url.split("#")[0]
-                ):
+                if not served["done"]:  # the navigation itself: answer it from the capture
                     served["done"] = True
                     tools.send(
                         "Fetch.fulfillRequest",
