@@ -430,3 +430,15 @@ def test_library_capture_without_a_case(base):
     assert cap.status == 200 and cap.flag is None
     assert "Researchers counted" in cap.snapshot.text
     assert cap.snapshot.extra["payload_size"] == len(ARTICLE.encode())
+
+
+def test_urls_that_only_redirect_to_the_same_page_stay_separate_sources(cli, site, base):
+    site.redirect("/paywalled-1", "/login")
+    site.redirect("/paywalled-2", "/login")
+    site.add("/login", page("Please sign in to continue reading."))
+    first, second = captured(cli, f"{base}/paywalled-1", f"{base}/paywalled-2")
+    assert first["new_source"] and second["new_source"] and first["id"] != second["id"]
+    # but capturing the page an earlier capture landed on is a new capture of that source
+    [again] = captured(cli, f"{base}/old")
+    [landed] = captured(cli, f"{base}/article")
+    assert landed["id"] == again["id"] and not landed["new_source"]

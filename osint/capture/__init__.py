@@ -251,21 +251,21 @@ class Outcome:
     screenshot: dict | None = None
 
 
-def find_source_for(conn, url: str, final_url: str | None = None) -> dict | None:
-    """The (non-retracted) source already holding this URL, by locator or by earlier captures."""
+def find_source_for(conn, url: str) -> dict | None:
+    """The (non-retracted) source already holding this URL: as its locator, or as the requested
+    or final URL of one of its captures. (Two URLs that merely redirect to the same page, such as
+    a login wall, are not taken for one source.)"""
     row = conn.execute(
         "SELECT id FROM sources WHERE locator = ? AND retracted_at IS NULL "
         "ORDER BY added_at LIMIT 1",
         (url,),
     ).fetchone()
     if row is None:
-        urls = [url] + ([final_url] if final_url and final_url != url else [])
-        marks = ",".join("?" for _ in urls)
         row = conn.execute(
-            f"SELECT s.id FROM snapshots n JOIN sources s ON s.id = n.source "
-            f"WHERE (n.url IN ({marks}) OR n.final_url IN ({marks})) AND s.retracted_at IS NULL "
-            "ORDER BY n.added_at LIMIT 1",
-            [*urls, *urls],
+            "SELECT s.id FROM snapshots n JOIN sources s ON s.id = n.source "
+            "WHERE (n.url = ? OR n.final_url = ?) AND s.retracted_at IS NULL "
+            "AND n.retracted_at IS NULL ORDER BY n.added_at LIMIT 1",
+            (url, url),
         ).fetchone()
     return records.get(conn, "source", row[0]) if row else None
 
@@ -298,7 +298,7 @@ def add_capture(
         if source_ref:
             existing = records.resolve(case.conn, source_ref, ["source"])[1]
         else:
-            existing = find_source_for(case.conn, cap.url, cap.result.final.url)
+            existing = find_source_for(case.conn, cap.url)
         if existing:
             spec = kinds.get("source")
             snapshot = store_capture(case, existing["id"], cap)

@@ -503,7 +503,7 @@ def import_archive(case, parsed: ParsedArchive) -> list[dict]:
     with case.writing():
         blobs.put_file(case.conn, parsed.path, f"application/{parsed.kind}", parsed.sha256)
         for page in parsed.pages:
-            existing = find_source_for(case.conn, page.url, page.final_url)
+            existing = find_source_for(case.conn, page.url)
             row = {
                 "url": page.url,
                 "status": page.status,

@@ -228,11 +228,14 @@ def store_timestamp(case, stamped: dict) -> dict:
 
 def check_timestamps(conn) -> Iterator:
     """verify check: every stored token still verifies, offline, and stamps an entry of the log."""
+    rows = conn.execute("SELECT * FROM timestamps ORDER BY gen_time").fetchall()
+    if not rows:
+        return
     from cryptography import x509
 
     from ..verify import Problem
 
-    for row in conn.execute("SELECT * FROM timestamps ORDER BY gen_time").fetchall():
+    for row in rows:
         try:
             reply = blobs.read_bytes(conn, row["reply_sha256"])
             chain = x509.load_pem_x509_certificates(blobs.read_bytes(conn, row["chain_sha256"]))

@@ -104,7 +104,7 @@ def capture_one(
 
 def capture_urls(
     ctx: typer.Context,
-    urls: Annotated[list[str], typer.Argument(metavar="URL...", help="Web addresses to capture.")],
+    urls: Annotated[list[str], typer.Argument(metavar="URL", help="Web addresses to capture.")],
     screenshot: Annotated[
         bool, typer.Option("--screenshot", help="Also keep a full-page PNG (headless Chromium).")
     ] = False,
