@@ -12,8 +12,8 @@ the user agent, SHA-256 hashes of the request, the response and its payload, and
 versions. Capturing a URL again adds a new dated capture to the same source.
 
 Modules: `fetch` (network), `warc` (WARC writing and reading), `extract` (text), `screenshot`
-(headless Chromium), `archive` (import WARC/WACZ, export WARC/WACZ), `diff`, `timestamp`
-(RFC 3161). Heavy libraries (httpx, warcio, trafilatura) are imported inside the functions.
+(headless Chromium), `archive_import` and `archive_export` (WARC and WACZ in and out), `diff`,
+`timestamp` (RFC 3161). Heavy libraries (httpx, warcio, trafilatura) load inside the functions.
 """
 
 from __future__ import annotations

@@ -169,12 +169,12 @@ def source_import(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A .warc, .warc.gz or .wacz file.")],
 ) -> None:
     """Import the pages of a web archive (WARC or WACZ) as sources with their snapshots."""
-    from ..capture import archive
+    from ..capture import archive_import
 
     env = get_env(ctx)
     with env.case() as case:
-        parsed = archive.read_archive(file)  # read and checked before anything is written
-        rows = archive.import_archive(case, parsed)
+        parsed = archive_import.read_archive(file)  # read and checked before anything is written
+        rows = archive_import.import_archive(case, parsed)
     if not env.json:
         for check in parsed.checks:
             env.note(f"checked: {check}")
@@ -286,11 +286,11 @@ def export_warc(
     ],
 ) -> None:
     """Every capture in the case as one WARC file."""
-    from ..capture import archive
+    from ..capture import archive_export
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:
-        done = archive.export_warc(case.conn, output)
+        done = archive_export.export_warc(case.conn, output)
     if env.json:
         env.emit_json(done)
     else:
@@ -304,11 +304,11 @@ def export_wacz(
     ],
 ) -> None:
     """Every capture in the case as a WACZ package (ReplayWeb.page opens it)."""
-    from ..capture import archive
+    from ..capture import archive_export
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:
-        done = archive.export_wacz(case.conn, output, title=case.info().get("title"))
+        done = archive_export.export_wacz(case.conn, output, title=case.info().get("title"))
     if env.json:
         env.emit_json(done)
     else:
