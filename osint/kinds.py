@@ -273,6 +273,27 @@ register(
     )
 )
 
+register(
+    Kind(
+        name="timestamp",
+        plural="timestamps",
+        table="timestamps",
+        fields={
+            "id": "id",
+            "head": "head",
+            "tsa": "tsa",
+            "gen_time": "gen_time",
+            "serial": "serial",
+            "signer": "signer",
+            "reply_sha256": "reply_sha256",
+        },
+        columns=["id", "gen_time", "tsa", "head"],
+        label=lambda r: _cut(f"{r['gen_time'] or ''} {r['tsa'] or ''}"),
+        editable={"note": optional_text},
+        date_field="gen_time",
+    )
+)
+
 RELATIONS = ("supports", "contradicts", "depicts", "mentions", "same-as", "derived-from")
 
 

@@ -203,12 +203,13 @@ def root(
 
 
 def _register() -> None:
-    from . import case_cmds, demo_cmds, export_cmds, share_cmds, source_cmds
+    from . import capture_cmds, case_cmds, demo_cmds, export_cmds, share_cmds, source_cmds
 
     case_cmds.register_case(app)
     source_cmds.register(app)
     case_cmds.register_records(app)
     export_cmds.register(app)
+    capture_cmds.register(app)
     share_cmds.register(app)
     demo_cmds.register(app)
 

@@ -24,7 +24,12 @@ def source_add(
             metavar="LOCATOR", help="A URL or any reference (e.g. 'UN S/2024/215 para 42')."
         ),
     ],
-    title: Annotated[str, typer.Option("--title", metavar="TEXT", help="The source's title.")],
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", metavar="TEXT", help="The source's title (with --capture: the page's)."
+        ),
+    ] = None,
     publisher: Annotated[
         str | None, typer.Option("--publisher", metavar="NAME", help="Who published it.")
     ] = None,
@@ -59,13 +64,41 @@ def source_add(
     note: Annotated[
         str | None, typer.Option("--note", metavar="TEXT", help="A note about the source.")
     ] = None,
+    capture: Annotated[
+        bool, typer.Option("--capture", help="Fetch the URL now and archive the HTTP exchange.")
+    ] = False,
+    screenshot: Annotated[
+        bool, typer.Option("--screenshot", help="With --capture: also a full-page PNG.")
+    ] = False,
 ) -> None:
-    """Add a source, optionally archiving a local snapshot of it."""
+    """Add a source, optionally archiving a local snapshot of it or capturing it from the web."""
     from .. import kinds, sources
     from ..timeutil import parse_when
 
     env = get_env(ctx)
     kinds.grade(grade, "--grade")  # refuse a bad grade before reading any file
+    if capture or screenshot:
+        from . import capture_cmds
+
+        if not capture:
+            raise typer.BadParameter("needs --capture", param_hint="--screenshot")
+        if snapshot is not None:
+            raise typer.BadParameter("give --snapshot FILE or --capture, not both")
+        from ..capture import require_url
+
+        require_url(locator)
+        with env.case() as case:
+            data = capture_cmds.capture_one(
+                env, case, locator, screenshot=screenshot, title=title, publisher=publisher,
+                author=author, published=published, grade=grade, note=note,
+            )  # fmt: skip
+        if env.json:
+            env.emit_json(data)
+        return
+    if not title:
+        raise typer.BadParameter(
+            "is required (unless --capture reads the page's)", param_hint="--title"
+        )
     prepared = None
     if snapshot is not None:
         prepared = sources.prepare_snapshot(

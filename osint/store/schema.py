@@ -149,8 +149,62 @@ def m0001_case_file(db) -> None:
     db["search_rows"].create({"record_id": str, "fts_rowid": int}, pk="record_id")
 
 
+def m0002_capture(db) -> None:
+    """Captures (issue 9): what a fetched page's snapshot records, and RFC 3161 timestamps."""
+    snapshots = db["snapshots"]
+    for name, type_ in {
+        "url": str,  # as requested
+        "final_url": str,  # after redirects
+        "http_status": int,
+        "http_reason": str,
+        "content_type": str,  # of the payload, as the server declared it
+        "server_ip": str,
+        "redirects": str,  # JSON: every hop with its status, headers, address and TLS summary
+        "tls_version": str,
+        "tls_verified": int,
+        "tls_subject": str,
+        "tls_issuer": str,
+        "tls_chain_sha256": str,  # PEM certificate chain of the final connection
+        "user_agent": str,
+        "request_sha256": str,  # the raw HTTP request, as sent
+        "response_sha256": str,  # the raw HTTP response, as received
+        "payload_sha256": str,  # the document itself (transfer and content codings removed)
+        "payload_size": int,
+        "text_extractor": str,
+        "text_encoding": str,
+        "tool": str,
+        "screenshot_sha256": str,
+        "archive_sha256": str,  # an imported WARC/WACZ file the snapshot was taken from
+        "archive_offset": int,
+        "warc_record_id": str,
+    }.items():
+        snapshots.add_column(name, type_)
+    snapshots.create_index(["url"])
+    snapshots.create_index(["final_url"])
+    record_table(
+        db,
+        "timestamps",
+        {
+            "head": str,  # the audit entry hash that was stamped
+            "tsa": str,  # the authority's URL
+            "gen_time": str,
+            "serial": str,
+            "policy": str,
+            "hash_algorithm": str,
+            "nonce": str,
+            "tsa_name": str,
+            "signer": str,
+            "reply_sha256": str,  # the whole TimeStampResp (DER), as received
+            "chain_sha256": str,  # PEM certificates that verify it offline
+            "note": str,
+        },
+        indexes=["head"],
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
+    ("0002_capture", m0002_capture),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
