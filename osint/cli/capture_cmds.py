@@ -4,14 +4,13 @@
 `osint export warc|wacz|timestamps`; `osint source add URL --capture` calls `capture_one` here.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .common import get_env
+from .groups import export_app, source_app
 
 TimeoutOption = Annotated[
     float,
@@ -164,6 +163,7 @@ def capture_urls(
         raise typer.Exit(1)
 
 
+@source_app.command("import")
 def source_import(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A .warc, .warc.gz or .wacz file.")],
@@ -209,6 +209,7 @@ def source_import(
     env.note(f"{len(rows)} pages imported from {file.name} (sha256 {parsed.sha256[:16]})")
 
 
+@source_app.command("diff")
 def source_diff(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="ID", help="The source.")],
@@ -278,6 +279,7 @@ def timestamp(
     env.record("timestamp", row)
 
 
+@export_app.command("warc")
 def export_warc(
     ctx: typer.Context,
     output: Annotated[
@@ -297,6 +299,7 @@ def export_warc(
         env.note(f"{done['captures']} captures written to {output} ({_size(done['bytes'])})")
 
 
+@export_app.command("wacz")
 def export_wacz(
     ctx: typer.Context,
     output: Annotated[
@@ -315,6 +318,7 @@ def export_wacz(
         env.note(f"{done['pages']} pages written to {output} ({_size(done['bytes'])})")
 
 
+@export_app.command("timestamps")
 def export_timestamps(
     ctx: typer.Context,
     output: Annotated[
@@ -338,16 +342,3 @@ def export_timestamps(
         env.note("the case has no timestamps (osint timestamp)")
     for row in rows:
         env.print(row["openssl"])
-
-
-def register(app: typer.Typer) -> None:
-    from .export_cmds import export_app
-    from .source_cmds import source_app
-
-    app.command("capture")(capture_urls)
-    source_app.command("import")(source_import)
-    source_app.command("diff")(source_diff)
-    app.command("timestamp")(timestamp)
-    export_app.command("warc")(export_warc)
-    export_app.command("wacz")(export_wacz)
-    export_app.command("timestamps")(export_timestamps)

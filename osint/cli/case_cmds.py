@@ -6,10 +6,7 @@ from typing import Annotated
 import typer
 
 from .common import get_env, parse_assignments
-
-finding_app = typer.Typer(
-    help="Findings of the investigation, linked to their evidence.", no_args_is_help=True
-)
+from .groups import finding_app
 
 
 def init(
@@ -67,6 +64,7 @@ def info(ctx: typer.Context) -> None:
         env.print(f"Log head  {overview['audit_head']} ({overview['audit_entries']} entries)")
 
 
+@finding_app.command("add")
 def finding_add(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The finding, in a sentence.")],
@@ -386,22 +384,3 @@ def verify(ctx: typer.Context) -> None:
             env.print(f"FAILED: {len(result['problems'])} problems ({summary})")
     if not result["ok"]:
         raise typer.Exit(1)
-
-
-def register_case(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("info")(info)
-
-
-def register_records(app: typer.Typer) -> None:
-    app.add_typer(finding_app, name="finding")
-    finding_app.command("add")(finding_add)
-    app.command("link")(link)
-    app.command("edit")(edit)
-    app.command("retract")(retract)
-    app.command("list")(list_records)
-    app.command("show")(show)
-    app.command("search")(search)
-    app.command("timeline")(timeline)
-    app.command("log")(log)
-    app.command("verify")(verify)

@@ -26,7 +26,3 @@ def demo(
     for brief in outputs["briefs"]:
         env.print(f"Wrote {brief}")
     env.note(f"Try: osint --case {outputs['case']} info")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)

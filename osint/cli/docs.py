@@ -16,7 +16,7 @@ def command_paths() -> list[list[str]]:
     def walk(command, path):
         paths.append(path)
         for name in getattr(command, "list_commands", lambda ctx: [])(None):
-            sub = command.commands[name]
+            sub = command.get_command(None, name)
             if not getattr(sub, "hidden", False):
                 walk(sub, [*path, name])
 

@@ -1,4 +1,4 @@
-"""`osint export ...`: one group; each feature registers its own format on `export_app`."""
+"""`osint export brief`; other formats attach to `export_app` from their feature's module."""
 
 from pathlib import Path
 from typing import Annotated
@@ -6,11 +6,7 @@ from typing import Annotated
 import typer
 
 from .common import get_env
-
-export_app = typer.Typer(
-    help="Write the case out: briefs, GIS layers, FollowTheMoney, CSV, web archives, a copy to send.",
-    no_args_is_help=True,
-)
+from .groups import export_app
 
 
 @export_app.command("brief")
@@ -47,7 +43,3 @@ def export_brief(
         env.emit_json({"path": str(path), "format": path.suffix.lstrip(".")})
     else:
         env.print(f"Wrote {path}")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(export_app, name="export")

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from .common import get_env
+from .groups import export_app
 
 
 def merge(
@@ -48,6 +49,7 @@ def conflicts(ctx: typer.Context) -> None:
     )
 
 
+@export_app.command("case")
 def export_case(
     ctx: typer.Context,
     output: Annotated[
@@ -101,13 +103,3 @@ def serve(
         env.note(f"Serving {case.path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
         status = run_serve(case, host=host, port=port, open_browser=open_browser)
     raise typer.Exit(status)
-
-
-def register(app: typer.Typer) -> None:
-    from .export_cmds import export_app
-
-    app.command("serve")(serve)
-
-    export_app.command("case")(export_case)
-    app.command("merge")(merge)
-    app.command("conflicts")(conflicts)

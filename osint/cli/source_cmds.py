@@ -6,16 +6,10 @@ from typing import Annotated
 import typer
 
 from .common import get_env
-
-source_app = typer.Typer(
-    help="Sources: web pages, documents, any reference, with archived snapshots.",
-    no_args_is_help=True,
-)
-quote_app = typer.Typer(
-    help="Verbatim quotes, verified against their source's text snapshot.", no_args_is_help=True
-)
+from .groups import quote_app, source_app
 
 
+@source_app.command("add")
 def source_add(
     ctx: typer.Context,
     locator: Annotated[
@@ -119,6 +113,7 @@ def source_add(
     env.record("source", row)
 
 
+@quote_app.command("add")
 def quote_add(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The quote, verbatim.")],
@@ -169,6 +164,7 @@ def quote_add(
     env.record("quote", row)
 
 
+@quote_app.command("extract")
 def quote_extract(
     ctx: typer.Context,
     source: Annotated[
@@ -207,11 +203,3 @@ def quote_extract(
         env.note(
             f"{added} quotes added (speakers are guesses: check them with osint show / osint edit)"
         )
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(source_app, name="source")
-    source_app.command("add")(source_add)
-    app.add_typer(quote_app, name="quote")
-    quote_app.command("add")(quote_add)
-    quote_app.command("extract")(quote_extract)
