@@ -40,10 +40,10 @@ def capture_snapshots(conn) -> list[dict]:
 
 
 def _records_of(data: bytes) -> list[tuple[int, int]]:
-    from warcio.archiveiterator import ArchiveIterator
+    from .warc import archive_iterator
 
     spans = []
-    iterator = ArchiveIterator(io.BytesIO(data))
+    iterator = archive_iterator(io.BytesIO(data))
     for record in iterator:
         iterator.read_to_end(record)
         spans.append((iterator.get_record_offset(), iterator.get_record_length()))
@@ -118,11 +118,11 @@ def surt(url: str) -> str:
 
 
 def _cdx_lines(path: Path, filename: str) -> list[str]:
-    from warcio.archiveiterator import ArchiveIterator
+    from .warc import archive_iterator
 
     lines = []
     with open(path, "rb") as handle:
-        iterator = ArchiveIterator(handle)
+        iterator = archive_iterator(handle)
         for record in iterator:
             kind = record.rec_type
             headers = record.rec_headers

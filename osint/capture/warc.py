@@ -211,15 +211,33 @@ class Record:
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain")
 
 
+def archive_iterator(fileobj, **options):
+    """warcio's ArchiveIterator, minus the warnings it prints to stderr on damaged input.
+
+    Damage is reported by our callers as one line naming the file; warcio's own multi-line
+    warnings would otherwise reach the user's terminal before it.
+    """
+    import contextlib
+    import io
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    class QuietArchiveIterator(ArchiveIterator):
+        def _consume_blanklines(self):
+            with contextlib.redirect_stderr(io.StringIO()):
+                return super()._consume_blanklines()
+
+    return QuietArchiveIterator(fileobj, **options)
+
+
 def read_records(
     fileobj, name: str, *, keep_content=PAGE_TYPES, max_content: int
 ) -> Iterator[Record]:
     """Every record of a WARC (plain or gzip), with offsets; damaged files raise InvalidInput."""
-    from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     try:
-        iterator = ArchiveIterator(fileobj, check_digests=False)
+        iterator = archive_iterator(fileobj, check_digests=False)
         count = last_end = 0
         for record in iterator:
             headers = record.rec_headers
