@@ -38,14 +38,12 @@ def timeline(
             params,
         )
         streams.append(
-
-                {
-                    "when": row[column],
-                    "kind": spec.name,
-                    "id": row["id"],
-                    "summary": spec.label(row),
-                }
-                for row in cursor
-
+            {
+                "when": row[column],
+                "kind": spec.name,
+                "id": row["id"],
+                "summary": spec.label(row),
+            }
+            for row in cursor
         )
     yield from heapq.merge(*streams, key=lambda item: (item["when"], item["kind"], item["id"]))

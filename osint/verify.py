@@ -33,10 +33,11 @@ class Problem:
 BLOB_COLUMNS: dict[str, tuple[str, ...]] = {
     "sources": ("snapshot_sha256",),
     "snapshots": ("sha256", "text_sha256"),
+    "images": ("sha256", "thumbnail_sha256"),
 }
 
 # Further checks from feature modules: "module:function", each (conn) -> Iterator[Problem].
-CHECKS: list[str] = []
+CHECKS: list[str] = ["osint.imagery.hooks:check_images"]
 
 
 def check_integrity(conn: sqlite3.Connection) -> Iterator[Problem]:

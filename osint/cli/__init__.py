@@ -191,10 +191,11 @@ def root(
 
 
 def _register() -> None:
-    from . import case_cmds, export_cmds, source_cmds
+    from . import case_cmds, export_cmds, image_cmds, source_cmds
 
     case_cmds.register_case(app)
     source_cmds.register(app)
+    image_cmds.register(app)
     case_cmds.register_records(app)
     export_cmds.register(app)
 
