@@ -212,11 +212,11 @@ def image_annotate(
     ] = "red",
 ) -> None:
     """Draw boxes and labels on a derived copy, linked to the original by derived-from."""
-    from .. import imagery
+    from ..imagery.annotate import annotate
 
     env = get_env(ctx)
     with env.case() as case:
-        row, original, made = imagery.annotate(
+        row, original, made = annotate(
             case, image, boxes, labels or [], caption=caption, colour=colour
         )
     if env.json:
@@ -269,11 +269,11 @@ def image_similar(
     limit: Annotated[int | None, typer.Option("--limit", help="Show at most N images.")] = None,
 ) -> None:
     """Visually similar images in the case (resized, recompressed or annotated copies)."""
-    from .. import imagery
+    from ..imagery.similar import similar
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
-        _, found = imagery.similar(case.conn, image, max_distance=max_distance, limit=limit)
+        _, found = similar(case.conn, image, max_distance=max_distance, limit=limit)
     columns = ["id", "distance", "filename", "format", "width", "height", "taken", "relation"]
     rows = [
         {**r, "relation": r["relation"] or ("same bytes" if r["identical"] else "")} for r in found

@@ -5,8 +5,8 @@ The API other features call (no image library is imported until one is used):
 - `add_image_file(case, path, *, source=None, caption=None, derived_from=None, ...) -> dict`
 - `add_image_bytes(case, data, filename, **same options) -> dict`
 - `add_images(case, paths, options, ...) -> Summary` (what `osint image add` runs)
-- `annotate(case, ref, boxes, labels, ...)`, `export_image(case, ref, destination)`,
-  `similar(conn, ref, ...)`
+- `export_image(case, ref, destination)`; `osint.imagery.annotate.annotate(case, ref, boxes,
+  labels)`; `osint.imagery.similar.similar(conn, ref)`
 
 Modules: `sniff` (is it an image: signatures), `probe` + `exif` + `geotiff` (reading one file, run
 in worker processes), `worker` + `pool` (the sandboxed workers), `ingest` (batches, records),
@@ -24,24 +24,8 @@ __all__ = [
     "add_image_bytes",
     "add_image_file",
     "add_images",
-    "annotate",
     "export_image",
-    "similar",
 ]
-
-
-def annotate(case, ref, boxes, labels=None, **kwargs):
-    """See `osint.imagery.annotate.annotate`."""
-    from .annotate import annotate as run
-
-    return run(case, ref, boxes, labels, **kwargs)
-
-
-def similar(conn, ref, **kwargs):
-    """See `osint.imagery.similar.similar`."""
-    from .similar import similar as run
-
-    return run(conn, ref, **kwargs)
 
 
 def export_image(case, ref: str, destination, *, thumbnail: bool = False, force: bool = False):

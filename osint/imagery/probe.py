@@ -199,7 +199,7 @@ def make_thumbnail(im: Image.Image, orientation: int | None, size: int = THUMB_S
 def dhash(im: Image.Image) -> str:
     """64-bit difference hash (16 hex digits): near-identical pictures differ in few bits."""
     small = im.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = small.tobytes()
     bits = 0
     for row in range(8):
         for col in range(8):
