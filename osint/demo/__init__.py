@@ -7,4 +7,5 @@ from __future__ import annotations
 
 STEPS: list[str] = [
     "osint.demo.case_file",
+    "osint.demo.imagery",
 ]
