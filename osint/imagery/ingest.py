@@ -171,7 +171,9 @@ def make_options(
         caption=kinds.optional_text(caption),
         note=kinds.optional_text(note),
         taken=parse_when(taken, "--taken") if taken else None,
-        at=at if isinstance(at, tuple) else parse_at(at),
+        at=(kinds.latitude(at[0], "at"), kinds.longitude(at[1], "at"))
+        if isinstance(at, tuple)
+        else parse_at(at),
         offset=parse_utc_offset(offset),
         derived_from=records.resolve_id(case.conn, derived_from) if derived_from else None,
     )

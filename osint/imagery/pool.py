@@ -26,7 +26,7 @@ from .worker import _LENGTHS, MAX_HEADER, MAX_PAYLOAD, encode_frame
 
 DEFAULT_MEMORY = 1536 * 1024 * 1024
 DEFAULT_TIME_LIMIT = 30.0
-# Reading a large file takes time too: the limit grows by a second per SECONDS_PER_BYTE bytes.
+# Reading a large file takes time too: the limit grows by a second per this many bytes.
 BYTES_PER_EXTRA_SECOND = 25 * 1024 * 1024
 
 
@@ -148,6 +148,12 @@ class ProbePool:
         if self._closed:
             return
         self._closed = True
+        # Files not yet started are dropped, so that stopping early does not start new workers.
+        while True:
+            try:
+                self._tasks.get_nowait()
+            except queue.Empty:
+                break
         for _ in self._threads:
             self._tasks.put(None)
         if kill:
