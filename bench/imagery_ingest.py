@@ -61,7 +61,7 @@ def make_photo(path: Path, seed: int) -> None:
 
 def ensure_folder(count: int) -> Path:
     folder = OUT / f"jpegs-{count}"
-    marker = folder / ".complete"
+    marker = OUT / f"jpegs-{count}.complete"
     if marker.exists():
         return folder
     folder.mkdir(parents=True, exist_ok=True)

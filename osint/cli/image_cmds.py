@@ -96,7 +96,8 @@ def image_add(
     task = None
 
     def say(text: str, error: bool = False) -> None:
-        if progress is not None:
+        # Above the progress bar when both go to the terminal; otherwise to their own stream.
+        if progress is not None and (error or env.interactive):
             progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
         elif error:
             env.note(text)
@@ -139,6 +140,8 @@ def image_add(
                     TimeRemainingColumn(),
                     console=Console(file=env.stderr),
                     transient=True,
+                    redirect_stdout=False,
+                    redirect_stderr=False,
                 )
                 progress.start()
                 task = progress.add_task("images", total=count_files(paths))
