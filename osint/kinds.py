@@ -274,28 +274,24 @@ register(
 )
 
 
-def latitude(value, name: str = "lat") -> float | None:
+def _degrees(value, name: str, limit: int, what: str) -> float | None:
     if value is None or str(value).strip() == "":
         return None
     try:
         number = float(str(value).strip())
     except ValueError:
         number = float("nan")
-    if not -90 <= number <= 90:
-        raise InvalidInput(f"{name}: {value!r} is not a latitude (-90 to 90)")
+    if not -limit <= number <= limit:
+        raise InvalidInput(f"{name}: {value!r} is not a {what} (-{limit} to {limit})")
     return number
+
+
+def latitude(value, name: str = "lat") -> float | None:
+    return _degrees(value, name, 90, "latitude")
 
 
 def longitude(value, name: str = "lon") -> float | None:
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        number = float("nan")
-    if not -180 <= number <= 180:
-        raise InvalidInput(f"{name}: {value!r} is not a longitude (-180 to 180)")
-    return number
+    return _degrees(value, name, 180, "longitude")
 
 
 def _image_label(r: Mapping) -> str:
