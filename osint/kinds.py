@@ -294,6 +294,70 @@ register(
     )
 )
 
+
+def _degrees(value, name: str, limit: int, what: str) -> float | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = float("nan")
+    if not -limit <= number <= limit:
+        raise InvalidInput(f"{name}: {value!r} is not a {what} (-{limit} to {limit})")
+    return number
+
+
+def latitude(value, name: str = "lat") -> float | None:
+    return _degrees(value, name, 90, "latitude")
+
+
+def longitude(value, name: str = "lon") -> float | None:
+    return _degrees(value, name, 180, "longitude")
+
+
+def _image_label(r: Mapping) -> str:
+    name = r["filename"] or (r["sha256"] or "")[:12]
+    return _cut(f"{name}: {r['caption']}" if r["caption"] else name)
+
+
+register(
+    Kind(
+        name="image",
+        plural="images",
+        table="images",
+        fields={
+            "id": "id",
+            "sha256": "sha256",
+            "filename": "filename",
+            "format": "format",
+            "width": "width",
+            "height": "height",
+            "taken": "taken",
+            "lat": "lat",
+            "lon": "lon",
+            "camera": "camera",
+            "caption": "caption",
+            "source": "source",
+            "status": "status",
+            "warnings": "warnings",
+        },
+        columns=["id", "filename", "format", "width", "height", "taken", "lat", "lon", "camera"],
+        label=_image_label,
+        editable={
+            "caption": optional_text,
+            "note": optional_text,
+            "taken": when,
+            "lat": latitude,
+            "lon": longitude,
+            "camera": optional_text,
+        },
+        date_field="taken",
+        search_title="filename",
+        search_fields=("caption", "note", "camera", "format", "sha256"),
+        resolve_extra="osint.imagery.hooks:resolve_sha256_prefix",
+    )
+)
+
 RELATIONS = ("supports", "contradicts", "depicts", "mentions", "same-as", "derived-from")
 
 

@@ -11,6 +11,7 @@ from .store import audit, schema
 DETAILS: dict[str, str] = {
     "source": "osint.overview:source_details",
     "quote": "osint.overview:quote_details",
+    "image": "osint.imagery.hooks:image_details",
 }
 
 

@@ -107,8 +107,10 @@ def resolve(
             for rid in hook(conn, ref):
                 found.setdefault(rid, (spec, rid))
     if not found:
-        if len(lowered) < ids.MIN_PREFIX and not any(s.resolve_extra for s in wanted):
-            raise InvalidInput(f"{ref!r}: an id prefix needs at least {ids.MIN_PREFIX} characters")
+        if len(lowered) < ids.MIN_PREFIX and ids.looks_like_id_prefix(lowered.ljust(ids.MIN_PREFIX, "0")):
+            raise InvalidInput(
+                f"no {what} matches {ref!r}: an id prefix needs at least {ids.MIN_PREFIX} characters"
+            )
         raise RecordNotFound(f"no {what} matches {ref!r}")
     if len(found) > 1:
         candidates = []

@@ -33,13 +33,16 @@ class Problem:
 BLOB_COLUMNS: dict[str, tuple[str, ...]] = {
     "sources": ("snapshot_sha256",),
     "snapshots": ("sha256", "text_sha256"),
+    "images": ("sha256", "thumbnail_sha256"),
 }
 BLOB_COLUMNS["snapshots"] += ("tls_chain_sha256", "screenshot_sha256", "archive_sha256")
 BLOB_COLUMNS["timestamps"] = ("reply_sha256", "chain_sha256")
 
 # Further checks from feature modules: "module:function", each (conn) -> Iterator[Problem].
-CHECKS: list[str] = []
-CHECKS.append("osint.capture.timestamp:check_timestamps")
+CHECKS: list[str] = [
+    "osint.capture.timestamp:check_timestamps",
+    "osint.imagery.hooks:check_images",
+]
 
 
 def check_integrity(conn: sqlite3.Connection) -> Iterator[Problem]:

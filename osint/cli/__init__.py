@@ -105,6 +105,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "source": ("osint.cli.groups:source_app", ("osint.cli.source_cmds", "osint.cli.capture_cmds")),
     "capture": ("osint.cli.capture_cmds:capture_urls", ()),
     "quote": ("osint.cli.groups:quote_app", ("osint.cli.source_cmds",)),
+    "image": ("osint.cli.groups:image_app", ("osint.cli.image_cmds",)),
     "finding": ("osint.cli.groups:finding_app", ("osint.cli.case_cmds",)),
     "link": ("osint.cli.case_cmds:link", ()),
     "edit": ("osint.cli.case_cmds:edit", ()),

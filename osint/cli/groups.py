@@ -32,6 +32,11 @@ source_app = group(
 quote_app = group(
     "Verbatim quotes, verified against their source's text snapshot.", ["add", "extract"]
 )
+image_app = group(
+    "Images: photographs and satellite scenes stored byte-identical, with EXIF, thumbnails, "
+    "annotations and near-duplicate search.",
+    ["add", "annotate", "export", "similar"],
+)
 finding_app = group("Findings of the investigation, linked to their evidence.", ["add"])
 export_app = group(
     "Write the case out: briefs, GIS layers, FollowTheMoney, CSV, web archives, a copy to send.",

@@ -20,6 +20,7 @@ SUMMARY = (
 
 STEPS: list[str] = [
     "osint.demo.case_file",
+    "osint.demo.imagery",
 ]
 
 

@@ -202,9 +202,67 @@ def m0002_capture(db) -> None:
     )
 
 
+def m0003_images(db) -> None:
+    """Images: the original's bytes in blobs (sha256), metadata read from it, thumbnail, hashes."""
+    record_table(
+        db,
+        "images",
+        {
+            "sha256": str,
+            "filename": str,
+            "format": str,
+            "media_type": str,
+            "size": int,
+            "width": int,
+            "height": int,
+            "frames": int,
+            # Capture time: `taken` in UTC; the camera's own clock reading and offset as in EXIF.
+            "taken": str,
+            "taken_local": str,
+            "taken_offset": str,
+            "taken_basis": str,
+            "gps_time": str,
+            # Where: `lat`/`lon` as shown on maps (given, else EXIF GPS, else a scene's centre).
+            "lat": float,
+            "lon": float,
+            "location_basis": str,
+            "gps_lat": float,
+            "gps_lon": float,
+            "altitude": float,
+            "camera": str,
+            "orientation": int,
+            # GeoTIFF scenes: coordinate system, bounds and centre in WGS 84.
+            "geo_crs": str,
+            "geo_south": float,
+            "geo_west": float,
+            "geo_north": float,
+            "geo_east": float,
+            "geo_centre_lat": float,
+            "geo_centre_lon": float,
+            "thumbnail_sha256": str,
+            "phash": str,
+            "status": str,
+            "warnings": str,
+            "caption": str,
+            "note": str,
+            "source": str,
+            "derived_from": str,
+            "annotations": str,
+            "file_modified": str,
+            "metadata": str,
+        },
+        foreign_keys=[
+            ("source", "sources", "id"),
+            ("sha256", "blobs", "sha256"),
+        ],
+        indexes=["sha256", "taken", "source", "derived_from"],
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
+    ("0003_images", m0003_images),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
