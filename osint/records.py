@@ -107,7 +107,9 @@ def resolve(
             for rid in hook(conn, ref):
                 found.setdefault(rid, (spec, rid))
     if not found:
-        if len(lowered) < ids.MIN_PREFIX and ids.looks_like_id_prefix(lowered.ljust(ids.MIN_PREFIX, "0")):
+        if len(lowered) < ids.MIN_PREFIX and ids.looks_like_id_prefix(
+            lowered.ljust(ids.MIN_PREFIX, "0")
+        ):
             raise InvalidInput(
                 f"no {what} matches {ref!r}: an id prefix needs at least {ids.MIN_PREFIX} characters"
             )

@@ -409,6 +409,12 @@ def test_screenshot_is_a_full_page_png_derived_from_the_capture(cli, case_path, 
     assert image.format == "PNG" and image.width >= 1280 and image.height > 2000
     row = snapshot_row(case_path, item["capture"]["snapshot"])
     assert row["screenshot_sha256"] == shot["sha256"]
+    # The screenshot is an image of the case, derived from the capture.
+    image = cli.json("show", shot["id"])
+    assert image["kind"] == "image" and image["sha256"] == shot["sha256"]
+    assert any(
+        link["relation"] == "derived-from" and link["other"] == row["id"] for link in image["links"]
+    )
     assert cli.json("verify")["ok"] is True
 
 

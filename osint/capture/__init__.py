@@ -342,20 +342,31 @@ def add_capture(
 
 
 def store_screenshot(case, source: dict, snapshot: dict, png: bytes) -> tuple[dict, dict]:
-    """Keep a capture's screenshot, derived from the capture.
+    """Keep a capture's full-page screenshot as an image derived from the capture.
 
-    Until the imagery pipeline (`osint.imagery.add_image_file`) is on main, the PNG is a blob
-    named by the snapshot's `screenshot_sha256` column. Switching is this one function:
-    write `png` to a temporary file and call
-    `imagery.add_image_file(case, path, source=source["id"], caption=..., derived_from=snapshot["id"])`.
+    It goes through the imagery pipeline (hash, metadata, thumbnail), is linked to the snapshot
+    by `derived-from`, and the snapshot names it in `screenshot_sha256`.
     """
-    from ..store import blobs
+    from ..imagery import add_image_bytes
 
-    sha, _ = blobs.put_bytes(case.conn, png, "image/png")
-    new_snapshot, _ = records.update_fields(
-        case, kinds.get("snapshot"), snapshot, {"screenshot_sha256": sha}, "screenshot"
+    image = add_image_bytes(
+        case,
+        png,
+        f"screenshot-{snapshot['id'][:8]}.png",
+        source=source["id"],
+        caption=f"Full-page screenshot of {snapshot.get('final_url') or source['locator']} "
+        f"at capture ({snapshot.get('retrieved_at')})",
+        derived_from=snapshot["id"],
     )
-    return new_snapshot, {"sha256": sha, "size": len(png), "media_type": "image/png"}
+    new_snapshot, _ = records.update_fields(
+        case, kinds.get("snapshot"), snapshot, {"screenshot_sha256": image["sha256"]}, "screenshot"
+    )
+    return new_snapshot, {
+        "id": image["id"],
+        "sha256": image["sha256"],
+        "size": len(png),
+        "media_type": "image/png",
+    }
 
 
 CAPTURE_COLUMNS = (
