@@ -8,10 +8,8 @@ with open_case("case.db", actor="Ana", command="osint source add ...") as case:
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Iterator
 from functools import cached_property
@@ -25,6 +23,9 @@ from .timeutil import now_iso
 
 def default_actor() -> str:
     """The investigator: $OSINT_USER, else `git config user.name`, else the login name."""
+    import getpass
+    import subprocess
+
     name = os.environ.get("OSINT_USER", "").strip()
     if name:
         return name
@@ -42,10 +43,10 @@ def default_actor() -> str:
         return "unknown"
 
 
-def command_line(argv: list[str] | None = None) -> str:
-    """How a record was made: the osint command line as typed."""
-    argv = sys.argv if argv is None else argv
-    return shlex.join(["osint", *argv[1:]])
+def command_line(args: list[str] | None = None) -> str:
+    """How a record was made: the osint command line as typed (`args` without the program name)."""
+    args = sys.argv[1:] if args is None else args
+    return shlex.join(["osint", *args])
 
 
 class Case:
@@ -65,13 +66,17 @@ class Case:
 
     @property
     def id(self) -> str:
+        """This file's case: the one its first audit entry created (merges may bring others in)."""
         if not self._id:
-            row = self.conn.execute("SELECT id FROM case_info ORDER BY added_at LIMIT 1").fetchone()
+            row = self.conn.execute(
+                "SELECT record_id FROM audit_log WHERE action = 'create' AND kind = 'case' "
+                "ORDER BY seq LIMIT 1"
+            ).fetchone()
             self._id = row[0] if row else ""
         return self._id
 
     def info(self) -> dict:
-        row = self.conn.execute("SELECT * FROM case_info ORDER BY added_at LIMIT 1").fetchone()
+        row = self.conn.execute("SELECT * FROM case_info WHERE id = ?", (self.id,)).fetchone()
         return dict(row) if row else {}
 
     @contextlib.contextmanager

@@ -281,6 +281,91 @@ register(
     )
 )
 
+register(
+    Kind(
+        name="timestamp",
+        plural="timestamps",
+        table="timestamps",
+        fields={
+            "id": "id",
+            "head": "head",
+            "tsa": "tsa",
+            "gen_time": "gen_time",
+            "serial": "serial",
+            "signer": "signer",
+            "reply_sha256": "reply_sha256",
+        },
+        columns=["id", "gen_time", "tsa", "head"],
+        label=lambda r: _cut(f"{r['gen_time'] or ''} {r['tsa'] or ''}"),
+        editable={"note": optional_text},
+        date_field="gen_time",
+    )
+)
+
+
+def _degrees(value, name: str, limit: int, what: str) -> float | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = float("nan")
+    if not -limit <= number <= limit:
+        raise InvalidInput(f"{name}: {value!r} is not a {what} (-{limit} to {limit})")
+    return number
+
+
+def latitude(value, name: str = "lat") -> float | None:
+    return _degrees(value, name, 90, "latitude")
+
+
+def longitude(value, name: str = "lon") -> float | None:
+    return _degrees(value, name, 180, "longitude")
+
+
+def _image_label(r: Mapping) -> str:
+    name = r["filename"] or (r["sha256"] or "")[:12]
+    return _cut(f"{name}: {r['caption']}" if r["caption"] else name)
+
+
+register(
+    Kind(
+        name="image",
+        plural="images",
+        table="images",
+        fields={
+            "id": "id",
+            "sha256": "sha256",
+            "filename": "filename",
+            "format": "format",
+            "width": "width",
+            "height": "height",
+            "taken": "taken",
+            "lat": "lat",
+            "lon": "lon",
+            "camera": "camera",
+            "caption": "caption",
+            "source": "source",
+            "status": "status",
+            "warnings": "warnings",
+        },
+        columns=["id", "filename", "format", "width", "height", "taken", "lat", "lon", "camera"],
+        label=_image_label,
+        editable={
+            "caption": optional_text,
+            "note": optional_text,
+            "taken": when,
+            "lat": latitude,
+            "lon": longitude,
+            "camera": optional_text,
+        },
+        date_field="taken",
+        search_title="filename",
+        search_fields=("caption", "note", "camera", "format", "sha256"),
+        resolve_extra="osint.imagery.hooks:resolve_sha256_prefix",
+    )
+)
+
 RELATIONS = ("supports", "contradicts", "depicts", "mentions", "same-as", "derived-from")
 
 
@@ -316,7 +401,8 @@ def _lazy(target: str) -> Callable[[str, str], Any]:
 
 
 def _coords(row: Mapping) -> str:
-    if row.get("lat") is None or row.get("lon") is None:
+    # Labels get sqlite3.Row objects too: index them, they have no .get().
+    if row["lat"] is None or row["lon"] is None:
         return ""
     return f"{row['lat']:.4f},{row['lon']:.4f}"
 
@@ -338,7 +424,7 @@ register(
             "type": "vessel_type",
         },
         columns=["id", "name", "imo", "mmsi", "flag", "capacity_bbl", "aliases"],
-        label=lambda r: _cut(f"{r['name']}" + (f" (IMO {r['imo']})" if r.get("imo") else ""), 60),
+        label=lambda r: _cut(f"{r['name']}" + (f" (IMO {r['imo']})" if r["imo"] else ""), 60),
         editable={
             "name": text,
             "imo": _lazy("osint.maritime.vessels:parse_imo_field"),
@@ -435,7 +521,7 @@ register(
         columns=["id", "when", "vessel", "place", "activity", "confidence"],
         label=lambda r: _cut(
             f"{r['seen_at']} {r['activity'] or 'seen'}"
-            + (f" at {_coords(r)}" if r.get("lat") is not None else "")
+            + (f" at {_coords(r)}" if r["lat"] is not None else "")
         ),
         editable={
             "seen_at": when,

@@ -11,6 +11,7 @@ from .store import audit, schema
 DETAILS: dict[str, str] = {
     "source": "osint.overview:source_details",
     "quote": "osint.overview:quote_details",
+    "image": "osint.imagery.hooks:image_details",
     "vessel": "osint.maritime.vessels:vessel_details",
     "place": "osint.maritime.places:place_details",
     "sighting": "osint.maritime.sightings:sighting_details",

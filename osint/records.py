@@ -107,8 +107,12 @@ def resolve(
             for rid in hook(conn, ref):
                 found.setdefault(rid, (spec, rid))
     if not found:
-        if len(lowered) < ids.MIN_PREFIX and not any(s.resolve_extra for s in wanted):
-            raise InvalidInput(f"{ref!r}: an id prefix needs at least {ids.MIN_PREFIX} characters")
+        if len(lowered) < ids.MIN_PREFIX and ids.looks_like_id_prefix(
+            lowered.ljust(ids.MIN_PREFIX, "0")
+        ):
+            raise InvalidInput(
+                f"no {what} matches {ref!r}: an id prefix needs at least {ids.MIN_PREFIX} characters"
+            )
         raise RecordNotFound(f"no {what} matches {ref!r}")
     if len(found) > 1:
         candidates = []
@@ -259,7 +263,7 @@ def iter_records(
     include_retracted: bool = False,
     where: str = "",
     params: Iterable = (),
-    order_by: str = "added_at, id",
+    order_by: str = "added_at, rowid",
 ) -> Iterator[dict]:
     """Records of one kind, streamed (never a whole table in memory)."""
     spec = kind if isinstance(kind, Kind) else kinds.get(kind)

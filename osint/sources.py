@@ -163,7 +163,7 @@ def snapshots_of(conn: sqlite3.Connection, source_id: str) -> list[dict]:
             "snapshot",
             where="source = ?",
             params=[source_id],
-            order_by="retrieved_at, added_at",
+            order_by="retrieved_at, added_at, rowid",
         )
     )
 

@@ -51,40 +51,126 @@ def sniff_media_type(data: bytes, filename: str | None = None, declared: str | N
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)["']""")
+
+# Labels as browsers read them (WHATWG Encoding Standard): several legacy labels name a superset
+# that Python calls differently. A page declared "euc-kr" is really decoded as windows-949, etc.
+_WHATWG_LABELS = {
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601-1989": "cp949",
+    "ksc5601": "cp949",
+    "ksc_5601": "cp949",
+    "korean": "cp949",
+    "windows-949": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "ms_kanji": "cp932",
+    "csshiftjis": "cp932",
+    "windows-31j": "cp932",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "chinese": "gb18030",
+    "big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "x-x-big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "latin5": "cp1254",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "x-cp1251": "cp1251",
+    "x-user-defined": "cp1252",
+}
 
 
-def decode(data: bytes, declared_charset: str | None = None, *, html: bool = False) -> str:
-    """Bytes to text: a byte-order mark, then the declared charset, then the document's own
-    declaration, then UTF-8, then detection."""
+# The encodings web pages actually use: detection chooses among these only, so that Russian text
+# is never taken for a Macintosh code page that no server sends.
+_WEB_ENCODINGS = (
+    "utf_8", "cp1251", "koi8_r", "koi8_u", "cp866", "iso8859_5", "cp1252", "cp1250", "iso8859_2",
+    "cp1253", "iso8859_7", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "iso8859_15",
+    "cp874", "cp932", "euc_jp", "iso2022_jp", "cp949", "euc_kr", "gb18030", "big5",
+)  # fmt: skip
+
+
+def codec_for(label: str | None) -> str | None:
+    """The Python codec for a charset label as a browser would read it, or None if unknown."""
+    if not label:
+        return None
+    name = label.strip().strip("\"'").lower()
+    name = _WHATWG_LABELS.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a document declares itself (HTML <meta> or XML declaration), if any."""
+    head = data[:8192]
+    match = _XML_ENCODING.match(head.lstrip(b"\xef\xbb\xbf"))
+    if match:
+        return match.group(1).decode("ascii", "ignore")
+    match = _META_CHARSET.search(head)
+    return match.group(1).decode("ascii", "ignore") if match else None
+
+
+def decode_detailed(
+    data: bytes, declared_charset_: str | None = None, *, html: bool = False
+) -> tuple[str, str, str]:
+    """(text, codec, how) where `how` says where the encoding came from: "byte-order mark",
+    "declared" (the HTTP charset), "document" (its <meta> or XML declaration), "utf-8",
+    "detected" or "fallback"."""
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+            return data.decode(encoding, errors="replace"), encoding, "byte-order mark"
     candidates = []
-    if declared_charset:
-        candidates.append(declared_charset)
-    if html:
-        match = _META_CHARSET.search(data[:4096])
-        if match:
-            candidates.append(match.group(1).decode("ascii", "ignore"))
-    candidates.append("utf-8")
-    for encoding in candidates:
+    if declared_charset_:
+        candidates.append((codec_for(declared_charset_), "declared"))
+    if html or data[:5] == b"<?xml":
+        candidates.append((codec_for(declared_charset(data)), "document"))
+    for codec, how in candidates:
+        if not codec or codec in ("utf-16", "utf-16-le", "utf-16-be"):
+            continue  # a UTF-16 label on bytes without a byte-order mark is a mislabel
         try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError):
-            continue
+            return data.decode(codec), codec, how
+        except UnicodeDecodeError:
+            # A few broken bytes do not make a declaration wrong (browsers replace them).
+            text = data.decode(codec, errors="replace")
+            if text.count("\ufffd") <= max(2, len(text) // 1000):
+                return text, codec, how
+    try:
+        return data.decode("utf-8"), "utf-8", "utf-8"
+    except UnicodeDecodeError:
+        pass
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
+        best = from_bytes(data[:200_000], cp_isolation=list(_WEB_ENCODINGS)).best()
         if best is not None:
-            return str(best)
+            codec = codec_for(best.encoding) or best.encoding
+            return data.decode(codec, errors="replace"), codec, "detected"
     except ImportError:
         pass
-    return data.decode("cp1252", errors="replace")
+    return data.decode("cp1252", errors="replace"), "cp1252", "fallback"
+
+
+def decode(data: bytes, declared_charset: str | None = None, *, html: bool = False) -> str:
+    """Bytes to text: a byte-order mark, then the declared (HTTP) charset, then the document's own
+    declaration, then UTF-8, then detection."""
+    return decode_detailed(data, declared_charset, html=html)[0]
 
 
 _BLOCK_TAGS = {

@@ -41,9 +41,6 @@ def timeline(
     yield from heapq.merge(*streams, key=lambda item: (item["when"], item["kind"], item["id"]))
 
 
-def _items(cursor, spec, column) -> Iterator[dict]:
-    # A function of its own, so that each stream keeps its own kind (a generator expression in
-    # the loop would see only the last kind's `spec` and `column` when it is finally read).
+def _items(cursor, spec, column: str) -> Iterator[dict]:
     for row in cursor:
-        row = dict(row)
         yield {"when": row[column], "kind": spec.name, "id": row["id"], "summary": spec.label(row)}

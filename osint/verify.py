@@ -33,11 +33,16 @@ class Problem:
 BLOB_COLUMNS: dict[str, tuple[str, ...]] = {
     "sources": ("snapshot_sha256",),
     "snapshots": ("sha256", "text_sha256"),
+    "images": ("sha256", "thumbnail_sha256"),
     "ais_imports": ("stored_sha256",),
 }
+BLOB_COLUMNS["snapshots"] += ("tls_chain_sha256", "screenshot_sha256", "archive_sha256")
+BLOB_COLUMNS["timestamps"] = ("reply_sha256", "chain_sha256")
 
 # Further checks from feature modules: "module:function", each (conn) -> Iterator[Problem].
 CHECKS: list[str] = [
+    "osint.capture.timestamp:check_timestamps",
+    "osint.imagery.hooks:check_images",
     "osint.maritime.ais.store:check_positions",
 ]
 
@@ -76,12 +81,18 @@ def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
     current_id: str | None = None
     current_kind: str | None = None
     state: dict | None = None
+    redacted = False
 
     def settle() -> Iterator[Problem]:
         if current_id is None:
             return
         spec = kinds.KINDS.get(current_kind or "")
         if spec is None:
+            return
+        if redacted:
+            # A redacted copy withholds the record: only its absence can be checked.
+            if conn.execute(f"SELECT 1 FROM [{spec.table}] WHERE id = ?", (current_id,)).fetchone():
+                yield Problem(current_id, spec.name, "record marked redacted in the log is present")
             return
         if state is None:
             yield Problem(
@@ -105,13 +116,17 @@ def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
                 )
 
     cursor = conn.execute(
-        "SELECT record_id, kind, action, data FROM audit_log WHERE record_id IS NOT NULL "
+        "SELECT record_id, kind, action, data, redacted FROM audit_log WHERE record_id IS NOT NULL "
         "ORDER BY record_id, seq"
     )
     for row in cursor:
         if row["record_id"] != current_id:
             yield from settle()
             current_id, current_kind, state = row["record_id"], row["kind"], None
+            redacted = False
+        if row["redacted"]:
+            redacted = True
+            continue
         try:
             data = json.loads(row["data"] or "{}")
         except ValueError:

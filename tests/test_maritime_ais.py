@@ -218,3 +218,37 @@ def test_missing_and_empty_files(cli, tmp_path):
     assert "no such file" in cli("ais", "import", tmp_path / "nope.csv", expect=1).stderr
     (tmp_path / "empty.csv").write_text("")
     assert "empty" in cli("ais", "import", tmp_path / "empty.csv", expect=1).stderr
+
+
+def test_merge_brings_a_colleagues_positions_row_by_row(cli, tmp_path, case_path):
+    import shutil
+
+    from conftest import Cli
+
+    cli("place", "add", "Vostochny", "--at", "42.73,133.06")
+    ben_path = tmp_path / "ben.db"
+    shutil.copy(case_path, ben_path)
+    ben = Cli(ben_path)
+    write(tmp_path / "a.csv", track(10))
+    write(tmp_path / "b.csv", track(10, start_minute=5))  # 5 reports overlap Ana's file
+    cli("ais", "import", tmp_path / "a.csv")
+    ben("ais", "import", tmp_path / "b.csv")
+    report = cli.json("merge", ben_path)
+    assert report["bulk"]["ais_positions"] == 5
+    with sqlite3.connect(case_path) as conn:
+        assert conn.execute("SELECT count(*) FROM ais_positions").fetchone()[0] == 15
+    assert cli.json("verify")["ok"] is True
+    again = cli.json("merge", ben_path)
+    assert not (again.get("bulk") or {}).get("ais_positions")
+    assert cli.json("verify")["ok"] is True
+    # A colleague's file whose positions were edited outside osint is refused.
+    carl_path = tmp_path / "carl.db"
+    shutil.copy(ben_path, carl_path)
+    write(tmp_path / "c.csv", track(3, start_minute=40))
+    Cli(carl_path)("ais", "import", tmp_path / "c.csv")
+    with sqlite3.connect(carl_path) as conn:
+        conn.execute(
+            "UPDATE ais_positions SET lat = 10 WHERE id = (SELECT max(id) FROM ais_positions)"
+        )
+    result = cli("merge", carl_path, expect=1)
+    assert "AIS positions" in result.stderr

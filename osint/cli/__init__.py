@@ -4,8 +4,6 @@ Command modules import only typer and `cli.common` at import time; library modul
 inside the command that needs them, so `osint --help` starts fast.
 """
 
-from __future__ import annotations
-
 import os
 import sqlite3
 import sys
@@ -27,8 +25,11 @@ def _leaf(group, args: list[str]):
     """(index after the command path, leaf command) for args that start after global options."""
     command = group
     index = 0
-    while index < len(args) and hasattr(command, "commands") and args[index] in command.commands:
-        command = command.commands[args[index]]
+    while index < len(args) and hasattr(command, "get_command"):
+        sub = command.get_command(None, args[index])
+        if sub is None:
+            break
+        command = sub
         index += 1
     return index, command
 
@@ -95,10 +96,88 @@ def report(error: BaseException, env: Env | None = None) -> int:
     return int(getattr(error, "exit_status", ExitStatus.ERROR))
 
 
+# Every top-level command: name -> (the command function or group, "module:attribute"; the modules
+# that add subcommands to it). Nothing here is imported until the command is used, so a command
+# starts without loading the others. The order is the order of `osint --help`.
+COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "init": ("osint.cli.case_cmds:init", ()),
+    "info": ("osint.cli.case_cmds:info", ()),
+    "source": ("osint.cli.groups:source_app", ("osint.cli.source_cmds", "osint.cli.capture_cmds")),
+    "capture": ("osint.cli.capture_cmds:capture_urls", ()),
+    "quote": ("osint.cli.groups:quote_app", ("osint.cli.source_cmds",)),
+    "image": ("osint.cli.groups:image_app", ("osint.cli.image_cmds",)),
+    "vessel": ("osint.cli.maritime_cmds:vessel_app", ()),
+    "place": ("osint.cli.maritime_cmds:place_app", ()),
+    "sighting": ("osint.cli.maritime_cmds:sighting_app", ()),
+    "ais": ("osint.cli.maritime_cmds:ais_app", ()),
+    "visits": ("osint.cli.maritime_cmds:visits", ()),
+    "finding": ("osint.cli.groups:finding_app", ("osint.cli.case_cmds",)),
+    "link": ("osint.cli.case_cmds:link", ()),
+    "edit": ("osint.cli.case_cmds:edit", ()),
+    "retract": ("osint.cli.case_cmds:retract", ()),
+    "list": ("osint.cli.case_cmds:list_records", ()),
+    "show": ("osint.cli.case_cmds:show", ()),
+    "search": ("osint.cli.case_cmds:search", ()),
+    "timeline": ("osint.cli.case_cmds:timeline", ()),
+    "log": ("osint.cli.case_cmds:log", ()),
+    "verify": ("osint.cli.case_cmds:verify", ()),
+    "timestamp": ("osint.cli.capture_cmds:timestamp", ()),
+    "export": (
+        "osint.cli.groups:export_app",
+        (
+            "osint.cli.export_cmds",
+            "osint.cli.capture_cmds",
+            "osint.cli.share_cmds",
+            "osint.cli.maritime_cmds",
+        ),
+    ),
+    "merge": ("osint.cli.share_cmds:merge", ()),
+    "conflicts": ("osint.cli.share_cmds:conflicts", ()),
+    "serve": ("osint.cli.share_cmds:serve", ()),
+    "demo": ("osint.cli.demo_cmds:demo", ()),
+}
+
+
+def load_command(name: str):
+    """The click command for a top-level name, built from its module on first use (or None)."""
+    import importlib
+
+    import typer.main
+
+    entry = COMMANDS.get(name)
+    if entry is None:
+        return None
+    target, contributors = entry
+    for module in contributors:
+        importlib.import_module(module)
+    module, _, attribute = target.partition(":")
+    obj = getattr(importlib.import_module(module), attribute)
+    if isinstance(obj, typer.Typer):
+        command = typer.main.get_group(obj)
+    else:
+        single = typer.Typer(rich_markup_mode=None, add_completion=False)
+        single.command(name)(obj)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
 class OsintGroup(TyperGroup):
     """The root command: global options anywhere, and errors mapped to one line and an exit code."""
 
+    def list_commands(self, ctx):
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx, name):
+        if name not in self.commands:
+            command = load_command(name)
+            if command is None:
+                return None
+            self.commands[name] = command
+        return self.commands[name]
+
     def parse_args(self, ctx, args):
+        ctx.meta["osint.argv"] = list(args)
         return super().parse_args(ctx, hoist_global_options(self, list(args)))
 
     def invoke(self, ctx):
@@ -187,22 +266,8 @@ def root(
     env.case_option = case or env.case_option
     env.actor = actor or env.actor
     env.json = json_output or env.json
+    env.argv = ctx.meta.get("osint.argv", env.argv)
     ctx.obj = env
-
-
-def _register() -> None:
-    from . import case_cmds, export_cmds, source_cmds
-
-    case_cmds.register_case(app)
-    source_cmds.register(app)
-    case_cmds.register_records(app)
-    export_cmds.register(app)
-    from . import maritime_cmds
-
-    maritime_cmds.register(app)
-
-
-_register()
 
 
 def main() -> None:

@@ -1,31 +1,30 @@
 """Commands over the case as a whole and over records of any kind."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .common import get_env, parse_assignments
-
-finding_app = typer.Typer(
-    help="Findings of the investigation, linked to their evidence.", no_args_is_help=True
-)
+from .groups import finding_app
 
 
 def init(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The new case file (e.g. case.db).")],
-    title: Annotated[str | None, typer.Option("--title", help="The case's title.")] = None,
-    summary: Annotated[str | None, typer.Option("--summary", help="A short summary.")] = None,
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The new case file (e.g. case.db).")],
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="The case's title.")
+    ] = None,
+    summary: Annotated[
+        str | None, typer.Option("--summary", metavar="TEXT", help="A short summary.")
+    ] = None,
 ) -> None:
     """Create a new case file (never overwrites an existing file)."""
-    from ..case import command_line, init_case
+    from ..case import init_case
 
     env = get_env(ctx)
     with init_case(
-        path, title=title, summary=summary, actor=env.actor, command=command_line()
+        path, title=title, summary=summary, actor=env.actor, command=env.command_line()
     ) as case:
         row = case.info()
     if env.json:
@@ -65,9 +64,10 @@ def info(ctx: typer.Context) -> None:
         env.print(f"Log head  {overview['audit_head']} ({overview['audit_entries']} entries)")
 
 
+@finding_app.command("add")
 def finding_add(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The finding, in a sentence.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The finding, in a sentence.")],
     supported_by: Annotated[
         list[str] | None,
         typer.Option(
@@ -80,7 +80,9 @@ def finding_add(
             "--contradicted-by", metavar="ID", help="Evidence that contradicts it (repeatable)."
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note (method, caveats).")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="A note (method, caveats).")
+    ] = None,
 ) -> None:
     """Add a finding, linked to the records that support or contradict it."""
     from .. import sources
@@ -122,9 +124,14 @@ def link(
             help="supports, contradicts, depicts, mentions, same-as or derived-from.",
         ),
     ],
-    note: Annotated[str | None, typer.Option("--note", help="Why they are linked.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="Why they are linked.")
+    ] = None,
 ) -> None:
-    """Link two records: FROM supports/contradicts/depicts/mentions/same-as/derived-from TO."""
+    """Link two records with a typed relation.
+
+    FROM supports, contradicts, depicts, mentions, is the same as, or is derived from TO.
+    """
     from .. import records
 
     env = get_env(ctx)
@@ -164,7 +171,7 @@ def edit(
 def retract(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID", help="The record to withdraw.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is withdrawn.")],
 ) -> None:
     """Withdraw a record: it stays in the case and its history, but leaves lists and briefs."""
     from .. import records
@@ -178,14 +185,19 @@ def retract(
 def list_records(
     ctx: typer.Context,
     kind: Annotated[
-        str, typer.Argument(help="sources, quotes, images, vessels, places, sightings or findings.")
+        str,
+        typer.Argument(
+            metavar="KIND", help="sources, quotes, images, vessels, places, sightings or findings."
+        ),
     ],
     include_retracted: Annotated[
         bool, typer.Option("--all", help="Include retracted records.")
     ] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", help="Show at most N rows (people only; --json is complete)."),
+        typer.Option(
+            "--limit", metavar="N", help="Show at most N rows (people only; --json is complete)."
+        ),
     ] = None,
 ) -> None:
     """List the records of one kind, oldest first."""
@@ -267,9 +279,11 @@ def _print_description(env, described: dict) -> None:
 
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Words to find (FTS5 syntax accepted).")],
+    query: Annotated[
+        str, typer.Argument(metavar="QUERY", help="Words to find (FTS5 syntax accepted).")
+    ],
     limit: Annotated[
-        int, typer.Option("--limit", help="Show at most N results (people only).")
+        int, typer.Option("--limit", metavar="N", help="Show at most N results (people only).")
     ] = 50,
 ) -> None:
     """Full-text search over every kind of record, best matches first."""
@@ -289,8 +303,12 @@ def search(
 
 def timeline(
     ctx: typer.Context,
-    start: Annotated[str | None, typer.Option("--from", help="From this date or time.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Up to this date or time.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="From this date or time.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Up to this date or time.")
+    ] = None,
 ) -> None:
     """Every dated record in time order."""
     from ..timeline import timeline as run_timeline
@@ -307,7 +325,8 @@ def log(
         str | None, typer.Argument(metavar="[ID]", help="Only the entries about this record.")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Only the newest N entries (people only).")
+        int | None,
+        typer.Option("--limit", metavar="N", help="Only the newest N entries (people only)."),
     ] = None,
 ) -> None:
     """The audit trail: every change to the case, who made it, when, with which command."""
@@ -365,22 +384,3 @@ def verify(ctx: typer.Context) -> None:
             env.print(f"FAILED: {len(result['problems'])} problems ({summary})")
     if not result["ok"]:
         raise typer.Exit(1)
-
-
-def register_case(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("info")(info)
-
-
-def register_records(app: typer.Typer) -> None:
-    app.add_typer(finding_app, name="finding")
-    finding_app.command("add")(finding_add)
-    app.command("link")(link)
-    app.command("edit")(edit)
-    app.command("retract")(retract)
-    app.command("list")(list_records)
-    app.command("show")(show)
-    app.command("search")(search)
-    app.command("timeline")(timeline)
-    app.command("log")(log)
-    app.command("verify")(verify)

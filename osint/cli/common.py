@@ -28,6 +28,7 @@ class Env:
     case_option: Path | None = None
     actor: str | None = None
     json: bool = False
+    argv: list[str] | None = None
     stdout_stream: TextIO | None = None
     stderr_stream: TextIO | None = None
     _console: Any = field(default=None, repr=False)
@@ -72,13 +73,18 @@ class Env:
             "no case: give --case PATH, set OSINT_CASE, or create ./case.db with `osint init case.db`"
         )
 
+    def command_line(self) -> str:
+        from ..case import command_line
+
+        return command_line(self.argv)
+
     @contextlib.contextmanager
     def case(self, *, readonly: bool = False):
         """Open the case for one command and always close it (no side files left behind)."""
-        from ..case import command_line, open_case
+        from ..case import open_case
 
         with open_case(
-            self.case_path(), actor=self.actor, command=command_line(), readonly=readonly
+            self.case_path(), actor=self.actor, command=self.command_line(), readonly=readonly
         ) as case:
             yield case
 

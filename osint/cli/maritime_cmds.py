@@ -8,18 +8,15 @@ from typing import Annotated
 import typer
 
 from .common import get_env
+from .groups import export_app, group
 
-vessel_app = typer.Typer(
-    help="Vessels: identifiers checked (IMO check digit, MMSI form and flag), names over time.",
-    no_args_is_help=True,
+vessel_app = group(
+    "Vessels: identifiers checked (IMO check digit, MMSI form and flag), names over time.",
+    ["add", "name", "rename"],
 )
-place_app = typer.Typer(
-    help="Named places with a radius (terminals, anchorages).", no_args_is_help=True
-)
-sighting_app = typer.Typer(
-    help="Observations of a vessel at a time and place.", no_args_is_help=True
-)
-ais_app = typer.Typer(help="AIS position reports: import files, find gaps.", no_args_is_help=True)
+place_app = group("Named places with a radius (terminals, anchorages).", ["add"])
+sighting_app = group("Observations of a vessel at a time and place.", ["add"])
+ais_app = group("AIS position reports: import files, find gaps.", ["import", "gaps"])
 
 FromOpt = Annotated[
     str | None, typer.Option("--from", metavar="DATE", help="From this date or time (UTC).")
@@ -573,21 +570,13 @@ def _exported(env, output: Path, counts: dict) -> None:
     env.print(f"Wrote {output}: {summary}")
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(vessel_app, name="vessel")
-    vessel_app.command("add")(vessel_add)
-    vessel_app.command("name")(vessel_name)
-    vessel_app.command("rename")(vessel_rename)
-    app.add_typer(place_app, name="place")
-    place_app.command("add")(place_add)
-    app.add_typer(sighting_app, name="sighting")
-    sighting_app.command("add")(sighting_add)
-    app.add_typer(ais_app, name="ais")
-    ais_app.command("import")(ais_import)
-    ais_app.command("gaps")(ais_gaps)
-    app.command("visits")(visits)
-    from .export_cmds import export_app
-
-    export_app.command("geojson")(export_geojson)
-    export_app.command("kml")(export_kml)
-    export_app.command("csv")(export_csv)
+vessel_app.command("add")(vessel_add)
+vessel_app.command("name")(vessel_name)
+vessel_app.command("rename")(vessel_rename)
+place_app.command("add")(place_add)
+sighting_app.command("add")(sighting_add)
+ais_app.command("import")(ais_import)
+ais_app.command("gaps")(ais_gaps)
+export_app.command("geojson")(export_geojson)
+export_app.command("kml")(export_kml)
+export_app.command("csv")(export_csv)

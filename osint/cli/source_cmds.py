@@ -1,31 +1,35 @@
 """Commands for sources (with snapshots) and the quotes verified against them."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .common import get_env
-
-source_app = typer.Typer(
-    help="Sources: web pages, documents, any reference, with archived snapshots.",
-    no_args_is_help=True,
-)
-quote_app = typer.Typer(
-    help="Verbatim quotes, verified against their source's text snapshot.", no_args_is_help=True
-)
+from .groups import quote_app, source_app
 
 
+@source_app.command("add")
 def source_add(
     ctx: typer.Context,
     locator: Annotated[
-        str, typer.Argument(help="A URL or any reference (e.g. 'UN S/2024/215 para 42').")
+        str,
+        typer.Argument(
+            metavar="LOCATOR", help="A URL or any reference (e.g. 'UN S/2024/215 para 42')."
+        ),
     ],
-    title: Annotated[str, typer.Option("--title", help="The source's title.")],
-    publisher: Annotated[str | None, typer.Option("--publisher", help="Who published it.")] = None,
-    author: Annotated[str | None, typer.Option("--author", help="Who wrote it.")] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", metavar="TEXT", help="The source's title (with --capture: the page's)."
+        ),
+    ] = None,
+    publisher: Annotated[
+        str | None, typer.Option("--publisher", metavar="NAME", help="Who published it.")
+    ] = None,
+    author: Annotated[
+        str | None, typer.Option("--author", metavar="NAME", help="Who wrote it.")
+    ] = None,
     published: Annotated[
         str | None, typer.Option("--published", metavar="DATE", help="When it was published.")
     ] = None,
@@ -51,14 +55,44 @@ def source_add(
             "--grade", metavar="A-F", help="Admiralty source reliability, A (reliable) to F."
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note about the source.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="A note about the source.")
+    ] = None,
+    capture: Annotated[
+        bool, typer.Option("--capture", help="Fetch the URL now and archive the HTTP exchange.")
+    ] = False,
+    screenshot: Annotated[
+        bool, typer.Option("--screenshot", help="With --capture: also a full-page PNG.")
+    ] = False,
 ) -> None:
-    """Add a source, optionally archiving a local snapshot of it."""
+    """Add a source, optionally archiving a local snapshot of it or capturing it from the web."""
     from .. import kinds, sources
     from ..timeutil import parse_when
 
     env = get_env(ctx)
     kinds.grade(grade, "--grade")  # refuse a bad grade before reading any file
+    if capture or screenshot:
+        from . import capture_cmds
+
+        if not capture:
+            raise typer.BadParameter("needs --capture", param_hint="--screenshot")
+        if snapshot is not None:
+            raise typer.BadParameter("give --snapshot FILE or --capture, not both")
+        from ..capture import require_url
+
+        require_url(locator)
+        with env.case() as case:
+            data = capture_cmds.capture_one(
+                env, case, locator, screenshot=screenshot, title=title, publisher=publisher,
+                author=author, published=published, grade=grade, note=note,
+            )  # fmt: skip
+        if env.json:
+            env.emit_json(data)
+        return
+    if not title:
+        raise typer.BadParameter(
+            "is required (unless --capture reads the page's)", param_hint="--title"
+        )
     prepared = None
     if snapshot is not None:
         prepared = sources.prepare_snapshot(
@@ -79,14 +113,17 @@ def source_add(
     env.record("source", row)
 
 
+@quote_app.command("add")
 def quote_add(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="The quote, verbatim.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The quote, verbatim.")],
     speaker: Annotated[str, typer.Option("--speaker", metavar="NAME", help="Who said it.")],
     source: Annotated[
         str, typer.Option("--source", metavar="ID", help="The source it is quoted from.")
     ],
-    role: Annotated[str | None, typer.Option("--role", help="The speaker's role or title.")] = None,
+    role: Annotated[
+        str | None, typer.Option("--role", metavar="TEXT", help="The speaker's role or title.")
+    ] = None,
     said: Annotated[
         str | None, typer.Option("--said", metavar="DATE", help="When it was said.")
     ] = None,
@@ -96,7 +133,7 @@ def quote_add(
             "--credibility", metavar="1-6", help="Admiralty information credibility, 1 to 6."
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note.")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -127,6 +164,7 @@ def quote_add(
     env.record("quote", row)
 
 
+@quote_app.command("extract")
 def quote_extract(
     ctx: typer.Context,
     source: Annotated[
@@ -136,7 +174,7 @@ def quote_extract(
         bool, typer.Option("--add", help="Record the quotations found as quotes.")
     ] = False,
     min_words: Annotated[
-        int, typer.Option("--min-words", help="Ignore quotations shorter than this.")
+        int, typer.Option("--min-words", metavar="N", help="Ignore quotations shorter than this.")
     ] = 4,
 ) -> None:
     """List the quotations in a source's text snapshot, each with a guessed speaker."""
@@ -165,11 +203,3 @@ def quote_extract(
         env.note(
             f"{added} quotes added (speakers are guesses: check them with osint show / osint edit)"
         )
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(source_app, name="source")
-    source_app.command("add")(source_add)
-    app.add_typer(quote_app, name="quote")
-    quote_app.command("add")(quote_add)
-    quote_app.command("extract")(quote_extract)

@@ -4,11 +4,14 @@ Each entry names the hashes of its parents (usually one, the previous head; a me
 like a git merge commit) and is identified by the SHA-256 of its canonical form: sorted-key JSON,
 UTF-8, no spaces. Changing, removing or reordering any entry changes a hash that a later entry
 names, so `verify` catches edits made outside osint. `seq` is only this file's local order.
+
+An entry's hash covers the SHA-256 of its content (`content_sha256`: the command line and the
+data) rather than the content itself, so a copy made for sending can leave out a protected
+record's content (redaction) and still verify: the commitment stays, only the words are withheld.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -20,12 +23,11 @@ ENTRY_FIELDS = (
     "case_id",
     "at",
     "actor",
-    "command",
     "osint_version",
     "action",
     "kind",
     "record_id",
-    "data",
+    "content_sha256",
 )
 
 
@@ -34,8 +36,23 @@ def canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash(command: str | None, data: dict | None) -> str:
+    """The commitment to an entry's content: its command line and its data."""
+    return _sha256(canonical({"command": command, "data": data or {}}))
+
+
 def entry_hash(entry: dict) -> str:
-    return hashlib.sha256(canonical({f: entry.get(f) for f in ENTRY_FIELDS})).hexdigest()
+    """The entry's id: SHA-256 of the canonical form of its fields (content by its hash)."""
+    fields = {f: entry.get(f) for f in ENTRY_FIELDS}
+    if fields["content_sha256"] is None:
+        fields["content_sha256"] = content_hash(entry.get("command"), entry.get("data"))
+    return _sha256(canonical(fields))
 
 
 @dataclass
@@ -51,7 +68,9 @@ class Entry:
     action: str
     kind: str | None
     record_id: str | None
+    content_sha256: str
     data: dict
+    redacted: bool = False
 
     @classmethod
     def from_row(cls, row) -> Entry:
@@ -67,11 +86,18 @@ class Entry:
             action=row["action"],
             kind=row["kind"],
             record_id=row["record_id"],
+            content_sha256=row["content_sha256"],
             data=json.loads(row["data"]) if row["data"] else {},
+            redacted=bool(row["redacted"]),
         )
 
     def as_dict(self) -> dict:
-        return {f: getattr(self, f) for f in ("seq", "hash", *ENTRY_FIELDS)}
+        out = {f: getattr(self, f) for f in ("seq", "hash", *ENTRY_FIELDS)}
+        out["command"] = None if self.redacted else self.command
+        out["data"] = None if self.redacted else self.data
+        if self.redacted:
+            out["redacted"] = True
+        return out
 
 
 def head(conn: sqlite3.Connection) -> str | None:
@@ -109,6 +135,7 @@ def append(
         "kind": kind,
         "record_id": record_id,
         "data": data or {},
+        "content_sha256": content_hash(command, data),
     }
     digest = entry_hash(entry)
     store(conn, digest, entry)
@@ -117,21 +144,26 @@ def append(
 
 def store(conn: sqlite3.Connection, digest: str, entry: dict) -> None:
     """Write an entry as it is (used by append and by merge for entries made elsewhere)."""
+    redacted = bool(entry.get("redacted"))
     conn.execute(
         "INSERT INTO audit_log (hash, parents, case_id, at, actor, command, osint_version, "
-        "action, kind, record_id, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "action, kind, record_id, content_sha256, data, redacted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             digest,
             json.dumps(entry["parents"]),
             entry.get("case_id"),
             entry["at"],
             entry.get("actor"),
-            entry.get("command"),
+            None if redacted else entry.get("command"),
             entry.get("osint_version"),
             entry["action"],
             entry.get("kind"),
             entry.get("record_id"),
-            json.dumps(entry.get("data") or {}, ensure_ascii=False, sort_keys=True),
+            entry.get("content_sha256") or content_hash(entry.get("command"), entry.get("data")),
+            None
+            if redacted
+            else json.dumps(entry.get("data") or {}, ensure_ascii=False, sort_keys=True),
+            int(redacted),
         ),
     )
 
@@ -173,11 +205,15 @@ def check_chain(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
         except (ValueError, TypeError) as exc:
             yield (f"seq {row['seq']}", f"audit entry is not readable ({exc})")
             continue
-        stored = entry.as_dict()
-        if entry_hash(stored) != entry.hash:
+        if entry_hash(entry.as_dict()) != entry.hash:
             yield (
                 entry.hash,
                 f"audit entry {entry.seq} was altered: its content no longer matches its hash",
+            )
+        elif not entry.redacted and content_hash(entry.command, entry.data) != entry.content_sha256:
+            yield (
+                entry.hash,
+                f"audit entry {entry.seq} was altered: its command or data no longer matches its hash",
             )
         for parent in entry.parents:
             referenced.add(parent)

@@ -36,7 +36,7 @@ def exists(conn: sqlite3.Connection, sha256: str) -> bool:
     return conn.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha256,)).fetchone() is not None
 
 
-def _write_chunks(conn, chunks: Iterable[bytes], sha256: str, media_type: str | None) -> int:
+def write_chunks(conn, chunks: Iterable[bytes], sha256: str, media_type: str | None) -> int:
     """Store chunks under their (already known) SHA-256, re-checking it on the way in."""
     digest = hashlib.sha256()
     size = 0
@@ -87,7 +87,7 @@ def put_file(
         if exists(conn, sha256):
             return sha256, os.path.getsize(path), False
         with open(path, "rb") as handle:
-            size = _write_chunks(conn, _read_chunks(handle), sha256, media_type)
+            size = write_chunks(conn, _read_chunks(handle), sha256, media_type)
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
     return sha256, size, True
@@ -100,7 +100,7 @@ def put_bytes(
     sha = hashlib.sha256(data).hexdigest()
     if exists(conn, sha):
         return sha, False
-    _write_chunks(conn, _read_chunks(io.BytesIO(data)), sha, media_type)
+    write_chunks(conn, _read_chunks(io.BytesIO(data)), sha, media_type)
     return sha, True
 
 

@@ -130,10 +130,13 @@ def m0001_case_file(db) -> None:
             "action": str,
             "kind": str,
             "record_id": str,
+            "content_sha256": str,
             "data": str,
+            "redacted": int,
         },
         pk="seq",
-        not_null=["hash", "parents", "at", "action"],
+        not_null=["hash", "parents", "at", "action", "content_sha256"],
+        defaults={"redacted": 0},
     )
     db["audit_log"].create_index(["hash"], unique=True)
     db["audit_log"].create_index(["record_id"])
@@ -146,7 +149,117 @@ def m0001_case_file(db) -> None:
     db["search_rows"].create({"record_id": str, "fts_rowid": int}, pk="record_id")
 
 
-def m0002_maritime(db) -> None:
+def m0002_capture(db) -> None:
+    """Captures (issue 9): what a fetched page's snapshot records, and RFC 3161 timestamps."""
+    snapshots = db["snapshots"]
+    for name, type_ in {
+        "url": str,  # as requested
+        "final_url": str,  # after redirects
+        "http_status": int,
+        "http_reason": str,
+        "content_type": str,  # of the payload, as the server declared it
+        "server_ip": str,
+        "redirects": str,  # JSON: every hop with its status, headers, address and TLS summary
+        "tls_version": str,
+        "tls_verified": int,
+        "tls_subject": str,
+        "tls_issuer": str,
+        "tls_chain_sha256": str,  # PEM certificate chain of the final connection
+        "user_agent": str,
+        "request_sha256": str,  # the raw HTTP request, as sent
+        "response_sha256": str,  # the raw HTTP response, as received
+        "payload_sha256": str,  # the document itself (transfer and content codings removed)
+        "payload_size": int,
+        "text_extractor": str,
+        "text_encoding": str,
+        "tool": str,
+        "screenshot_sha256": str,
+        "archive_sha256": str,  # an imported WARC/WACZ file the snapshot was taken from
+        "archive_offset": int,
+        "warc_record_id": str,
+    }.items():
+        snapshots.add_column(name, type_)
+    snapshots.create_index(["url"])
+    snapshots.create_index(["final_url"])
+    record_table(
+        db,
+        "timestamps",
+        {
+            "head": str,  # the audit entry hash that was stamped
+            "tsa": str,  # the authority's URL
+            "gen_time": str,
+            "serial": str,
+            "policy": str,
+            "hash_algorithm": str,
+            "nonce": str,
+            "tsa_name": str,
+            "signer": str,
+            "reply_sha256": str,  # the whole TimeStampResp (DER), as received
+            "chain_sha256": str,  # PEM certificates that verify it offline
+            "note": str,
+        },
+        indexes=["head"],
+    )
+
+
+def m0003_images(db) -> None:
+    """Images: the original's bytes in blobs (sha256), metadata read from it, thumbnail, hashes."""
+    record_table(
+        db,
+        "images",
+        {
+            "sha256": str,
+            "filename": str,
+            "format": str,
+            "media_type": str,
+            "size": int,
+            "width": int,
+            "height": int,
+            "frames": int,
+            # Capture time: `taken` in UTC; the camera's own clock reading and offset as in EXIF.
+            "taken": str,
+            "taken_local": str,
+            "taken_offset": str,
+            "taken_basis": str,
+            "gps_time": str,
+            # Where: `lat`/`lon` as shown on maps (given, else EXIF GPS, else a scene's centre).
+            "lat": float,
+            "lon": float,
+            "location_basis": str,
+            "gps_lat": float,
+            "gps_lon": float,
+            "altitude": float,
+            "camera": str,
+            "orientation": int,
+            # GeoTIFF scenes: coordinate system, bounds and centre in WGS 84.
+            "geo_crs": str,
+            "geo_south": float,
+            "geo_west": float,
+            "geo_north": float,
+            "geo_east": float,
+            "geo_centre_lat": float,
+            "geo_centre_lon": float,
+            "thumbnail_sha256": str,
+            "phash": str,
+            "status": str,
+            "warnings": str,
+            "caption": str,
+            "note": str,
+            "source": str,
+            "derived_from": str,
+            "annotations": str,
+            "file_modified": str,
+            "metadata": str,
+        },
+        foreign_keys=[
+            ("source", "sources", "id"),
+            ("sha256", "blobs", "sha256"),
+        ],
+        indexes=["sha256", "taken", "source", "derived_from"],
+    )
+
+
+def m0004_maritime(db) -> None:
     """Vessels (with their names over time), places, sightings, AIS imports, tracks and positions."""
     record_table(
         db,
@@ -295,17 +408,13 @@ def m0002_maritime(db) -> None:
     )
     # The same report (MMSI, time, position) is stored once, whichever file brought it.
     db.execute("CREATE UNIQUE INDEX ais_positions_key ON ais_positions (mmsi, epoch, lat, lon)")
-    db.execute(
-        "CREATE VIEW ais_positions_readable AS SELECT p.id, p.mmsi, "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', p.epoch, 'unixepoch') AS time, p.lat, p.lon, p.sog, "
-        "p.cog, p.heading, p.status, b.import_id FROM ais_positions p "
-        "LEFT JOIN ais_batches b ON b.batch = p.batch"
-    )
 
 
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
-    ("0002_maritime", m0002_maritime),
+    ("0002_capture", m0002_capture),
+    ("0003_images", m0003_images),
+    ("0004_maritime", m0004_maritime),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
 import sqlite3
 import sys
@@ -102,6 +103,28 @@ def active_batches(conn: sqlite3.Connection) -> dict[int, str]:
     }
 
 
+def expected_rows(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
+    """{import id: (rows, digest)} that each import's batch must hold in this case.
+
+    Normally what the audited import record says. When a merge brought an import's rows from a
+    colleague's case, some of them may already have been here (the same report from another
+    file): the merge's own audit entry then says which rows it added, and that is what counts.
+    """
+    expected = {
+        row["id"]: (row["rows_kept"] or 0, row["rows_digest"])
+        for row in conn.execute("SELECT id, rows_kept, rows_digest FROM ais_imports")
+    }
+    for (data,) in conn.execute("SELECT data FROM audit_log WHERE action = 'merge' ORDER BY seq"):
+        try:
+            added = (json.loads(data or "{}").get("bulk") or {}).get("ais_batches") or {}
+        except (ValueError, AttributeError):
+            continue  # an unreadable entry is reported by the audit chain check
+        for import_id, item in added.items():
+            if isinstance(item, dict):
+                expected[import_id] = (item.get("rows") or 0, item.get("digest"))
+    return expected
+
+
 def check_positions(conn: sqlite3.Connection) -> Iterator:
     """verify check: every import's rows still hash to the digest its audited record holds."""
     from ...verify import Problem
@@ -116,17 +139,18 @@ def check_positions(conn: sqlite3.Connection) -> Iterator:
     counts = dict(
         conn.execute("SELECT batch, count(*) FROM ais_positions GROUP BY batch").fetchall()
     )
+    expected = expected_rows(conn)
+    names = dict(conn.execute("SELECT id, filename FROM ais_imports").fetchall())
     known = set()
-    for record in conn.execute(
-        "SELECT id, filename, rows_kept, rows_digest FROM ais_imports ORDER BY added_at"
-    ).fetchall():
-        place = batches.get(record["id"])
+    for import_id, (rows, wanted) in expected.items():
+        filename = names.get(import_id, import_id)
+        place = batches.get(import_id)
         if place is None:
-            if record["rows_kept"]:
+            if rows:
                 yield Problem(
-                    record["id"],
+                    import_id,
                     "ais-import",
-                    f"the {record['rows_kept']:,} AIS positions of {record['filename']} are missing "
+                    f"the {rows:,} AIS positions of {filename} are missing "
                     "(their batch was removed outside osint)",
                 )
             continue
@@ -134,20 +158,19 @@ def check_positions(conn: sqlite3.Connection) -> Iterator:
         known.add(batch)
         digest, count = batch_digest(conn, batch, first, last)
         stored = counts.get(batch, 0)
-        if count != (record["rows_kept"] or 0) or stored != count:
+        if count != rows or stored != count:
             yield Problem(
-                record["id"],
+                import_id,
                 "ais-import",
-                f"{record['filename']}: the import kept {record['rows_kept']:,} AIS positions but "
-                f"{stored:,} are stored: positions were added or removed outside osint",
+                f"{filename}: the import kept {rows:,} AIS positions but {stored:,} are stored: "
+                "positions were added or removed outside osint",
             )
-        elif digest != record["rows_digest"]:
+        elif digest != wanted:
             yield Problem(
-                record["id"],
+                import_id,
                 "ais-import",
-                f"{record['filename']}: the stored AIS positions no longer match the import's digest "
-                f"({digest[:12]}, recorded {str(record['rows_digest'])[:12]}): positions were "
-                "changed outside osint",
+                f"{filename}: the stored AIS positions no longer match the import's digest "
+                f"({digest[:12]}, recorded {str(wanted)[:12]}): positions were changed outside osint",
             )
     for batch, count in counts.items():
         if batch not in known:
@@ -156,3 +179,82 @@ def check_positions(conn: sqlite3.Connection) -> Iterator:
                 "ais-import",
                 f"{count:,} AIS positions belong to no import record (batch {batch}): added outside osint",
             )
+
+
+def copy_rows(conn: sqlite3.Connection, batch: int, rows, digest) -> int:
+    """Insert rows (tuples of ROW_COLUMNS, NaN for empty values) under `batch`, skipping reports
+    already stored; feeds the rows actually inserted into `digest`. Returns how many."""
+    sql = insert_sql(batch)
+    last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[0]
+    before = conn.total_changes
+    conn.executemany(sql, rows)
+    inserted = conn.total_changes - before
+    if inserted == len(rows):
+        digest_update(digest, rows)
+    elif inserted:
+        digest_update_stored(digest, rows_after(conn, last_id))
+    return inserted
+
+
+def merge_positions(case, other: sqlite3.Connection) -> dict:
+    """merge hook: bring the AIS positions of the other case's imports that this case lacks.
+
+    The other file is untrusted: each of its batches must hash to the digest its own audit log
+    expects before a row of it is copied. Rows already here (the same report) are not copied
+    twice; the merge entry records, per import, how many rows came in and their digest, which
+    `verify` then checks.
+    """
+    from ...errors import InvalidInput
+
+    try:
+        theirs = other.execute(
+            "SELECT batch, import_id, first_row, last_row FROM ais_batches ORDER BY batch"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    conn = case.conn
+    ours = {row[0] for row in conn.execute("SELECT import_id FROM ais_batches")}
+    wanted = expected_rows(other)
+    added: dict[str, dict] = {}
+    total = 0
+    for their_batch, import_id, first, last in theirs:
+        if import_id in ours:
+            continue  # merged before, or the same import on both sides
+        rows_expected, digest_expected = wanted.get(import_id, (0, None))
+        batch, _ = new_batch(conn, import_id)
+        first_row = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM ais_positions").fetchone()[0]
+        check = hashlib.sha256()
+        ours_digest = hashlib.sha256()
+        seen = inserted = 0
+        if first is not None and last is not None:
+            cursor = plain_cursor(other).execute(
+                f"{SELECT_ROWS} WHERE id BETWEEN ? AND ? AND batch = ? ORDER BY id",
+                (first, last, their_batch),
+            )
+            while chunk := cursor.fetchmany(20_000):
+                try:
+                    rows = [tuple(NAN if v is None else v for v in row) for row in chunk]
+                    digest_update(check, rows)
+                except (TypeError, ValueError):
+                    raise InvalidInput(
+                        f"the other case's AIS positions of import {import_id[:8]} are not numbers: "
+                        "refused, nothing was merged"
+                    ) from None
+                seen += len(rows)
+                inserted += copy_rows(conn, batch, rows, ours_digest)
+        if seen != rows_expected or (seen and check.hexdigest() != digest_expected):
+            raise InvalidInput(
+                f"the other case's AIS positions of import {import_id[:8]} do not match their "
+                "audited digest (changed outside osint): refused, nothing was merged"
+            )
+        conn.execute(
+            "UPDATE ais_batches SET first_row = ?, last_row = ? WHERE batch = ?",
+            (
+                first_row if inserted else None,
+                first_row + inserted - 1 if inserted else None,
+                batch,
+            ),
+        )
+        added[import_id] = {"rows": inserted, "digest": ours_digest.hexdigest()}
+        total += inserted
+    return {"ais_positions": total, "ais_batches": added} if added else {}

@@ -1,0 +1,5 @@
+"""`python -m osint`: the same as the `osint` command."""
+
+from osint.cli import main
+
+main()

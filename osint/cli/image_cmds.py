@@ -1,0 +1,286 @@
+"""`osint image ...`: add (files and folders), annotate, export, similar."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import get_env
+from .groups import image_app
+
+
+def _json_row(row: dict, **extra) -> dict:
+    from .. import kinds
+
+    return {**kinds.get("image").to_json(row), **extra}
+
+
+@image_app.command("add")
+def image_add(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Image files or folders (recursive).")
+    ],
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="ID", help="The source the images come from.")
+    ] = None,
+    caption: Annotated[
+        str | None, typer.Option("--caption", help="A caption for each image.")
+    ] = None,
+    taken: Annotated[
+        str | None,
+        typer.Option(
+            "--taken",
+            metavar="DATETIME",
+            help="Capture time, overriding EXIF (e.g. 2024-03-05T10:00Z).",
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", metavar="LAT,LON", help="Where the images were taken, overriding EXIF GPS."
+        ),
+    ] = None,
+    offset: Annotated[
+        str | None,
+        typer.Option(
+            "--offset",
+            metavar="+HH:MM",
+            help="UTC offset of the camera clock, for images whose EXIF gives none.",
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note for each image.")] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the cores)."),
+    ] = None,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit", min=1, metavar="SECONDS", help="Time allowed to read one file."
+        ),
+    ] = 30.0,
+    batch_size: Annotated[
+        int,
+        typer.Option(
+            "--batch-size", min=1, help="Files stored per transaction (a kill loses one batch)."
+        ),
+    ] = 32,
+) -> None:
+    """Add image files and folders: stored byte-identical with SHA-256, EXIF and a thumbnail."""
+    from .. import imagery
+    from ..imagery.ingest import ADDED, PRESENT, count_files
+
+    env = get_env(ctx)
+    single = len(paths) == 1 and paths[0].is_file()
+    images: list[dict] = []
+    json_started = False
+
+    def emit(row: dict) -> None:
+        nonlocal json_started
+        if single:
+            images.append(row)
+            return
+        env.stdout.write(("[\n" if not json_started else ",\n") + _indent(row))
+        env.stdout.flush()
+        json_started = True
+
+    progress = None
+    task = None
+
+    def say(text: str, error: bool = False) -> None:
+        # Above the progress bar when both go to the terminal; otherwise to their own stream.
+        if progress is not None and (error or env.interactive):
+            progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+        elif error:
+            env.note(text)
+        else:
+            env.print(text)
+
+    def on_outcome(outcome) -> None:
+        if outcome.result in (ADDED, PRESENT):
+            row = outcome.record
+            if env.json:
+                emit(_json_row(row, result=outcome.result, path=str(outcome.path)))
+            else:
+                what = "added  " if outcome.result == ADDED else "present"
+                retracted = " (retracted)" if row.get("retracted_at") else ""
+                say(f"{what} {row['id']}  {row['sha256'][:12]}  {outcome.path}{retracted}")
+            if outcome.warnings:
+                say(f"Warning: {outcome.path}: {'; '.join(outcome.warnings)}", error=True)
+        elif outcome.result == "refused":
+            say(f"Refused: {outcome.path}: {outcome.reason}", error=True)
+
+    with env.case() as case:
+        options = imagery.ingest.make_options(
+            case, source=source, caption=caption, note=note, taken=taken, at=at, offset=offset
+        )
+        try:
+            if env.stderr_interactive:
+                from rich.console import Console
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeRemainingColumn,
+                )
+
+                progress = Progress(
+                    TextColumn("images"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=Console(file=env.stderr),
+                    transient=True,
+                    redirect_stdout=False,
+                    redirect_stderr=False,
+                )
+                progress.start()
+                task = progress.add_task("images", total=count_files(paths))
+            summary = imagery.add_images(
+                case,
+                paths,
+                options,
+                jobs=jobs,
+                time_limit=time_limit,
+                batch_size=batch_size,
+                on_outcome=on_outcome,
+                on_progress=(lambda n: progress.update(task, completed=n)) if progress else None,
+            )
+        except KeyboardInterrupt:
+            if progress is not None:
+                progress.stop()
+            env.note(
+                "Interrupted: the batches already stored are kept; run the same command again "
+                "to add the rest (files already stored are recognised)."
+            )
+            raise typer.Exit(130) from None
+        finally:
+            if progress is not None:
+                progress.stop()
+    if env.json:
+        if single and images:
+            env.emit_json(images[0])
+        elif single:
+            pass
+        elif json_started:
+            env.stdout.write("\n]\n")
+        else:
+            env.stdout.write("[]\n")
+    env.note(f"Images: {summary.line()}")
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _indent(row: dict) -> str:
+    text = json.dumps(row, ensure_ascii=False, indent=2, default=str)
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+@image_app.command("annotate")
+def image_annotate(
+    ctx: typer.Context,
+    image: Annotated[
+        str, typer.Argument(metavar="IMAGE", help="Image id, id prefix or SHA-256 prefix.")
+    ],
+    boxes: Annotated[
+        list[str],
+        typer.Option(
+            "--box", metavar="X,Y,W,H", help="A box in pixels of the upright picture (repeatable)."
+        ),
+    ],
+    labels: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--label", metavar="TEXT", help="The label of the box given in the same position."
+        ),
+    ] = None,
+    caption: Annotated[
+        str | None, typer.Option("--caption", help="Caption of the annotated copy.")
+    ] = None,
+    colour: Annotated[
+        str,
+        typer.Option(
+            "--colour",
+            "--color",
+            help="red, yellow, green, blue, orange, magenta, cyan, white, black.",
+        ),
+    ] = "red",
+) -> None:
+    """Draw boxes and labels on a derived copy, linked to the original by derived-from."""
+    from ..imagery.annotate import annotate
+
+    env = get_env(ctx)
+    with env.case() as case:
+        row, original, made = annotate(
+            case, image, boxes, labels or [], caption=caption, colour=colour
+        )
+    if env.json:
+        env.emit_json(
+            _json_row(row, derived_from=original["id"], result="added" if made else "present")
+        )
+        return
+    verb = "Annotated" if made else "Already annotated so"
+    env.print(f"{verb}: image {row['id']}  {row['filename']}  (derived from {original['id']})")
+
+
+@image_app.command("export")
+def image_export(
+    ctx: typer.Context,
+    image: Annotated[
+        str, typer.Argument(metavar="IMAGE", help="Image id, id prefix or SHA-256 prefix.")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="Where to write it.")
+    ],
+    thumbnail: Annotated[
+        bool, typer.Option("--thumbnail", help="Write the thumbnail instead of the original.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write the original bytes out, byte-identical (checked against their SHA-256)."""
+    from .. import imagery
+
+    env = get_env(ctx)
+    with env.case() as case:
+        row, size = imagery.export_image(case, image, output, thumbnail=thumbnail, force=force)
+    sha = row["thumbnail_sha256"] if thumbnail else row["sha256"]
+    if env.json:
+        env.emit_json({"id": row["id"], "sha256": sha, "path": str(output), "size": size})
+        return
+    what = "thumbnail of image" if thumbnail else "image"
+    env.print(f"Wrote {what} {row['id']} to {output} ({size:,} bytes, sha256 {sha})")
+
+
+@image_app.command("similar")
+def image_similar(
+    ctx: typer.Context,
+    image: Annotated[
+        str, typer.Argument(metavar="IMAGE", help="Image id, id prefix or SHA-256 prefix.")
+    ],
+    max_distance: Annotated[
+        int,
+        typer.Option(
+            "--max-distance", metavar="BITS", help="Most differing hash bits (of 64) to list."
+        ),
+    ] = 10,
+    limit: Annotated[int | None, typer.Option("--limit", help="Show at most N images.")] = None,
+) -> None:
+    """Visually similar images in the case (resized, recompressed or annotated copies)."""
+    from ..imagery.similar import similar
+
+    env = get_env(ctx)
+    with env.case() as case, case.reading():
+        _, found = similar(case.conn, image, max_distance=max_distance, limit=limit)
+    columns = ["id", "distance", "filename", "format", "width", "height", "taken", "relation"]
+    rows = [
+        {**r, "relation": r["relation"] or ("same bytes" if r["identical"] else "")} for r in found
+    ]
+    env.table(
+        rows,
+        columns,
+        json_rows=[{k: r[k] for k in (*columns, "sha256", "identical")} for r in found],
+        empty="no similar images in the case",
+    )

@@ -1,0 +1,102 @@
+"""`osint serve`: browse the case with colleagues in Datasette, read-only, on this machine.
+
+Datasette is an optional extra (`pip install 'osint[serve]'`). The metadata it shows (titles,
+descriptions, column labels, which column labels a row) is generated from the case and from the
+kinds of record osint knows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import kinds
+from .errors import OsintError
+
+# What every provenance column means, shown as the column's description.
+COLUMN_DESCRIPTIONS = {
+    "id": "Record id (UUID); any unique prefix of 6+ characters works in osint commands",
+    "added_by": "Investigator who added the record",
+    "added_at": "When it was added (UTC)",
+    "added_via": "The osint command line that added it",
+    "added_from": "What it was made from (file and its SHA-256, or the record it came from)",
+    "osint_version": "Version of osint that wrote it",
+    "retracted_at": "When it was withdrawn (retracted records stay, but leave lists and briefs)",
+    "retracted_by": "Who withdrew it",
+    "retracted_reason": "Why it was withdrawn",
+    "grade": "Admiralty source reliability: A reliable ... E unreliable, F cannot be judged",
+    "credibility": "Admiralty information credibility: 1 confirmed ... 5 improbable, 6 cannot be judged",
+    "verified": "1 when the quote was found verbatim in its source's text snapshot",
+    "sha256": "SHA-256 of the stored original (bytes kept byte-identical in blob_chunks)",
+    "snapshot_sha256": "SHA-256 of the archived copy of the source",
+    "start_char": "Where the quote starts in the snapshot's text",
+    "end_char": "Where the quote ends in the snapshot's text",
+}
+TABLE_DESCRIPTIONS = {
+    "audit_log": "Every change to the case: append-only, each entry hash-linked to its parents",
+    "blobs": "Stored files, by SHA-256 (their bytes are in blob_chunks)",
+}
+HIDDEN = ("blob_chunks", "search_rows", "_sqlite_migrations")
+
+
+def metadata(case) -> dict:
+    """Datasette metadata for this case."""
+    info = case.info()
+    tables: dict[str, dict] = {}
+    label_columns = ("title", "name", "text", "filename", "locator")
+    for spec in kinds.KINDS.values():
+        columns = [r[1] for r in case.conn.execute(f"PRAGMA table_info([{spec.table}])")]
+        table = {
+            "title": spec.plural.replace("_", " ").capitalize(),
+            "description": f"{spec.name.capitalize()} records, with their provenance",
+            "sort_desc": "added_at",
+            "columns": {c: COLUMN_DESCRIPTIONS[c] for c in columns if c in COLUMN_DESCRIPTIONS},
+        }
+        label = next((c for c in label_columns if c in columns), None)
+        if label:
+            table["label_column"] = label
+        tables[spec.table] = table
+    for name, description in TABLE_DESCRIPTIONS.items():
+        tables.setdefault(name, {})["description"] = description
+    for name in HIDDEN:
+        tables.setdefault(name, {})["hidden"] = True
+    for (name,) in case.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'search_index_%'"
+    ):
+        tables[name] = {"hidden": True}
+    return {
+        "title": f"osint: {info.get('title') or case.path.stem}",
+        "description": (info.get("summary") or "")
+        + f" (case {case.id}; read-only view; check integrity with `osint verify`)",
+        "databases": {case.path.stem: {"tables": tables}},
+    }
+
+
+def serve(case, *, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False) -> int:
+    """Run Datasette on the case until interrupted; returns its exit status."""
+    try:
+        import datasette  # noqa: F401
+    except ImportError:
+        raise OsintError(
+            "Datasette is not installed: pip install 'osint[serve]' (or pip install datasette)"
+        ) from None
+    with tempfile.TemporaryDirectory() as folder:
+        meta = Path(folder) / "metadata.json"
+        meta.write_text(json.dumps(metadata(case), indent=2))
+        path = str(case.path)
+        case.close()
+        argv = [
+            sys.executable, "-m", "datasette", "serve", path,
+            "--metadata", str(meta), "--host", host, "--port", str(port),
+            "--setting", "default_page_size", "50",
+        ]  # fmt: skip
+        if open_browser:
+            argv.append("--open")
+        try:
+            return subprocess.call(argv, env={**os.environ})
+        except KeyboardInterrupt:
+            return 0

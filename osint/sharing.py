@@ -1,0 +1,169 @@
+"""A copy of the case to send: compact, optionally with protected records left out.
+
+`export_copy` writes a single-file copy with VACUUM INTO. With `redact`, the named records, and
+every record that refers to them (a source's snapshots and quotes, links), are removed from the
+copy together with the files only they used and their words in the search index; their audit
+entries keep their hashes but lose their data, so the copy still verifies for what it holds.
+The copy's log records the redaction: when, by whom, how many records, why. Freed pages are
+vacuumed away, so nothing of the withheld records stays in the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+from . import kinds, records
+from .errors import InvalidInput, OsintError
+
+PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
+
+
+def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
+    """The records to withhold: the roots and everything that refers to them, id -> kind."""
+    withheld: dict[str, str] = {}
+    for rid in roots:
+        kind, _ = records.find_any(conn, rid)
+        withheld[rid] = kind.name
+    changed = True
+    while changed:
+        changed = False
+        for spec in kinds.KINDS.values():
+            if spec.name == "case":
+                continue
+            columns = [c for c in records._columns(conn, spec.table) if c not in PROVENANCE]
+            for row in conn.execute(f"SELECT * FROM [{spec.table}]"):
+                if row["id"] in withheld:
+                    continue
+                if any(row[c] in withheld for c in columns if isinstance(row[c], str)):
+                    withheld[row["id"]] = spec.name
+                    changed = True
+    return withheld
+
+
+def export_copy(case, output, *, redact: list[str] = (), reason: str | None = None) -> dict:
+    """Write a copy of the case to `output`; returns a summary of what it holds and withheld."""
+    from . import verify as verifier
+    from .case import open_case
+
+    output = Path(output)
+    if output.exists():
+        raise InvalidInput(f"-o {output}: already exists (a copy never overwrites a file)")
+    if not output.parent.is_dir():
+        raise InvalidInput(f"-o {output}: folder {output.parent} does not exist")
+    roots = set()
+    for ref in redact:
+        spec, row = records.resolve(case.conn, ref)
+        if spec.name == "case":
+            raise InvalidInput("--redact: the case itself cannot be redacted")
+        roots.add(row["id"])
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        case.conn.execute("VACUUM INTO ?", (str(partial),))
+        summary = {"path": str(output), "redacted": 0, "redacted_kinds": {}, "files_removed": 0}
+        if roots:
+            with open_case(partial, actor=case.actor, command=case.command) as copy:
+                summary.update(_redact(copy, roots, reason))
+            conn = sqlite3.connect(partial, isolation_level=None)
+            try:
+                conn.execute("VACUUM")
+            finally:
+                conn.close()
+        with open_case(partial, readonly=True) as copy:
+            result = verifier.verify(copy.conn)
+            if not result["ok"]:
+                first = result["problems"][0]
+                raise OsintError(
+                    f"the copy does not verify ({first['kind']} {first['id'][:12]}: {first['problem']}); "
+                    "nothing was written"
+                )
+            summary["audit_head"] = result["checked"]["head"]
+        os.replace(partial, output)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+    summary["size"] = output.stat().st_size
+    return summary
+
+
+def _redact(copy, roots: set[str], reason: str | None) -> dict:
+    from . import verify as verifier
+
+    conn = copy.conn
+    withheld = _redaction_set(conn, roots)
+    by_kind: dict[str, int] = {}
+    with copy.writing():
+        conn.execute("PRAGMA secure_delete=ON")
+        for rid, kind in withheld.items():
+            spec = kinds.KINDS[kind]
+            conn.execute(f"DELETE FROM [{spec.table}] WHERE id = ?", (rid,))
+            by_kind[spec.plural] = by_kind.get(spec.plural, 0) + 1
+        # Entries about withheld records, and case-wide entries (merges) whose data names one,
+        # keep their hash but not their data.
+        for seq, record_id, data in conn.execute(
+            "SELECT seq, record_id, data FROM audit_log"
+        ).fetchall():
+            if record_id in withheld or (
+                record_id is None and data and any(rid in data for rid in withheld)
+            ):
+                conn.execute(
+                    "UPDATE audit_log SET data = NULL, command = NULL, redacted = 1 WHERE seq = ?",
+                    (seq,),
+                )
+        files_removed = _drop_unreferenced_files(conn, verifier.BLOB_COLUMNS)
+        _rebuild_search_index(conn)
+        copy.log(
+            "redact",
+            data={
+                "records": len(withheld),
+                "by_kind": by_kind,
+                "files_removed": files_removed,
+                "reason": reason,
+            },
+        )
+    return {"redacted": len(withheld), "redacted_kinds": by_kind, "files_removed": files_removed}
+
+
+def _drop_unreferenced_files(conn: sqlite3.Connection, blob_columns: dict) -> int:
+    referenced: set[str] = set()
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table, columns in blob_columns.items():
+        if table not in tables:
+            continue
+        for column in columns:
+            referenced.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT [{column}] FROM [{table}] WHERE [{column}] IS NOT NULL"
+                )
+            )
+    removed = 0
+    for (sha,) in conn.execute("SELECT sha256 FROM blobs").fetchall():
+        if sha not in referenced:
+            conn.execute("DELETE FROM blob_chunks WHERE sha256 = ?", (sha,))
+            conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
+            removed += 1
+    return removed
+
+
+def _rebuild_search_index(conn: sqlite3.Connection) -> None:
+    """A fresh index: an FTS table keeps deleted words in its segments until rebuilt."""
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'search_index'").fetchone()[0]
+    conn.execute("DROP TABLE search_index")
+    conn.execute(sql)
+    conn.execute("DELETE FROM search_rows")
+    for spec in kinds.KINDS.values():
+        for row in records.iter_records(conn, spec):
+            records.index(conn, spec, row)
+
+
+def redaction_entries(conn: sqlite3.Connection) -> list[dict]:
+    return [
+        {"at": at, "by": actor, **json.loads(data or "{}")}
+        for at, actor, data in conn.execute(
+            "SELECT at, actor, data FROM audit_log WHERE action = 'redact' ORDER BY seq"
+        )
+    ]
