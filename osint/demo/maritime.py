@@ -130,6 +130,24 @@ def build(case, folder) -> dict:
             case, fleet[name]["id"], new_name, on=on, note="illustrative rename"
         )
     arrivals = _arrivals(rng)
+    image_id, image_time = _demo_image(case)
+    if image_id:
+        # One arrival is the one the demo's satellite picture shows (its capture time): the
+        # nearest arrival of a tanker that has no other arrival within three days of it.
+        def free(i: int) -> bool:
+            name = arrivals[i][0]
+            return all(
+                abs(_days(when, image_time)) >= 3
+                for j, (other, when) in enumerate(arrivals)
+                if other == name and j != i
+            )
+
+        nearest = min(
+            (i for i in range(len(arrivals)) if free(i)),
+            key=lambda i: abs(_days(arrivals[i][1], image_time)),
+        )
+        arrivals[nearest] = (arrivals[nearest][0], image_time)
+        arrivals.sort(key=lambda item: item[1])
     with case.writing():
         for name, when in arrivals:
             vessel = fleet[name]
@@ -140,6 +158,7 @@ def build(case, folder) -> dict:
                 ref,
                 when=when,
                 place=terminal["id"],
+                image=image_id if when == image_time else None,
                 source=source_id,
                 activity="arriving",
                 confidence="medium",
@@ -187,6 +206,26 @@ def build(case, folder) -> dict:
     gis.write_kml(case.conn, folder / "vostochny.kml", title="Vostochny tankers (illustrative)")
     tables.export(case.conn, folder / "visits.csv", ["visits"], tables.TableOptions())
     return {"finding": finding["id"], "visit_query": query["id"], **totals}
+
+
+def _demo_image(case) -> tuple[str | None, str | None]:
+    """The demo picture of the terminal in May 2024 (the imagery step), with its capture time."""
+    from .. import kinds
+
+    if "image" not in kinds.KINDS:
+        return None, None
+    for image in records.iter_records(case.conn, "image"):
+        if "2024-05" in (image.get("filename") or "") and image.get("taken"):
+            taken = image["taken"]
+            if "T" in taken and taken.endswith("Z"):
+                return image["id"], taken
+    return None, None
+
+
+def _days(a: str, b: str) -> float:
+    from ..timeutil import to_epoch
+
+    return (to_epoch(a) - to_epoch(b)) / 86400
 
 
 def _date_after(when: str) -> str:

@@ -414,17 +414,25 @@ def record(
         records.link(
             case, query_row["id"], finding["id"], "supports", "the visits query and its table"
         )
+        # The observations support the query (so `show` on either tells where a count came
+        # from); the sources they cite support the finding directly.
         seen: set[str] = set()
+        sources: list[str] = []
         for item in evidence:
             for sid in item["sightings"]:
                 if sid not in seen:
                     seen.add(sid)
-                    records.link(case, sid, finding["id"], "supports")
+                    records.link(case, sid, query_row["id"], "supports")
+                    sighting = records.get(case.conn, "sighting", sid)
+                    if sighting and sighting["source"] and sighting["source"] not in sources:
+                        sources.append(sighting["source"])
             for piece in item["ais"]:
                 for track in piece["tracks"]:
                     if track not in seen:
                         seen.add(track)
-                        records.link(case, track, finding["id"], "supports")
+                        records.link(case, track, query_row["id"], "supports")
+        for source in sources:
+            records.link(case, source, finding["id"], "supports", "source of the sightings")
     return finding, query_row
 
 
