@@ -53,3 +53,21 @@ def test_sighting_image_without_image_records_is_a_clear_error(cli):
     result = cli("sighting", "add", "A", "--when", "2024-03-05", "--at", "42,133", "--image",
                  "abcdef12", expect=1)  # fmt: skip
     assert "image" in result.stderr
+
+
+@pytest.mark.skipif("image" not in kinds.KINDS, reason="no image records on this branch")
+def test_sighting_links_an_image_by_id_or_sha256_prefix(cli, tmp_path):
+    from PIL import Image
+
+    picture = tmp_path / "berth.png"
+    Image.new("RGB", (64, 48), (20, 40, 90)).save(picture)
+    image = cli.json("image", "add", picture)
+    image = image[0] if isinstance(image, list) else image
+    cli("vessel", "add", "A")
+    by_id = cli.json("sighting", "add", "A", "--when", "2024-05-29", "--at", "42.73,133.06",
+                     "--image", image["id"][:8])  # fmt: skip
+    by_sha = cli.json("sighting", "add", "A", "--when", "2024-05-30", "--at", "42.73,133.06",
+                      "--image", image["sha256"][:12])  # fmt: skip
+    assert by_id["image"] == image["id"] == by_sha["image"]
+    cli("sighting", "add", "A", "--when", "2024-05-30", "--at", "42.73,133.06", "--image",
+        "ffffff00", expect=1)  # fmt: skip

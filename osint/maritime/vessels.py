@@ -170,6 +170,8 @@ def add_vessel(
             )
     for problem in unverified(fields):
         warnings.append(f"recorded UNVERIFIED: {problem}")
+    if added_from is None and source_id:
+        added_from = f"source {source_id}"
     with case.writing():
         row = records.create(case, "vessel", fields, added_from=added_from)
         for alias in aliases:
