@@ -41,7 +41,9 @@ def vessel_add(
     flag: Annotated[
         str | None, typer.Option("--flag", metavar="CC", help="Flag state, ISO code (KP, RU).")
     ] = None,
-    call_sign: Annotated[str | None, typer.Option("--call-sign", metavar="S")] = None,
+    call_sign: Annotated[
+        str | None, typer.Option("--call-sign", metavar="S", help="Radio call sign.")
+    ] = None,
     vessel_type: Annotated[
         str | None, typer.Option("--type", metavar="T", help="e.g. oil tanker.")
     ] = None,
@@ -63,7 +65,7 @@ def vessel_add(
     source: Annotated[
         str | None, typer.Option("--source", metavar="ID", help="Where the identity comes from.")
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note.")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Record invalid identifiers anyway, flagged as unverified."),
@@ -111,7 +113,7 @@ def vessel_name(
     source: Annotated[
         str | None, typer.Option("--source", metavar="ID", help="The source saying so.")
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note.")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Record another name of a vessel (alias, former name with dates, AIS name)."""
     from ..maritime import vessels
@@ -141,8 +143,10 @@ def vessel_rename(
     since: Annotated[
         str | None, typer.Option("--since", metavar="DATE", help="When the old name was taken.")
     ] = None,
-    source: Annotated[str | None, typer.Option("--source", metavar="ID")] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="ID", help="The source saying so.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """The vessel sails under a new name; the current one is kept as a dated former name."""
     from ..maritime import vessels
@@ -172,7 +176,7 @@ def place_add(
     place_type: Annotated[
         str | None, typer.Option("--type", metavar="T", help="terminal, anchorage, ...")
     ] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Add a named place: a point and a radius."""
     from ..maritime import places
@@ -189,8 +193,12 @@ def sighting_add(
     when: Annotated[
         str, typer.Option("--when", metavar="DATETIME", help="When (UTC; a date is fine).")
     ],
-    place: Annotated[str | None, typer.Option("--place", metavar="PLACE")] = None,
-    at: Annotated[str | None, typer.Option("--at", metavar="LAT,LON")] = None,
+    place: Annotated[
+        str | None, typer.Option("--place", metavar="PLACE", help="Where, a recorded place.")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="LAT,LON", help="Where, decimal degrees.")
+    ] = None,
     image: Annotated[
         str | None, typer.Option("--image", metavar="ID", help="The image showing it.")
     ] = None,
@@ -209,7 +217,7 @@ def sighting_add(
     confidence: Annotated[
         str | None, typer.Option("--confidence", metavar="low|medium|high")
     ] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Record one observation of a vessel."""
     from ..maritime import sightings
@@ -268,7 +276,7 @@ def ais_import(
     keep_file: Annotated[
         bool, typer.Option("--keep-file", help="Also store the original file inside the case.")
     ] = False,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Import AIS position reports; invalid rows are counted and reported with line numbers."""
     from ..maritime.ais import importer
@@ -543,7 +551,9 @@ def export_csv(
             "several need -o FOLDER.",
         ),
     ] = None,
-    place: Annotated[list[str] | None, typer.Option("--place", metavar="P")] = None,
+    place: Annotated[
+        list[str] | None, typer.Option("--place", metavar="P", help="Visits at this place only.")
+    ] = None,
     start: FromOpt = None,
     end: ToOpt = None,
     gap: Annotated[float, typer.Option("--gap", metavar="HOURS")] = 48.0,
