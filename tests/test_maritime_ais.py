@@ -252,3 +252,39 @@ def test_merge_brings_a_colleagues_positions_row_by_row(cli, tmp_path, case_path
         )
     result = cli("merge", carl_path, expect=1)
     assert "AIS positions" in result.stderr
+
+
+def test_every_row_is_accounted_for(tmp_path):
+    """Whatever the rows, read = kept + duplicate + invalid + not vessels + filtered, and the
+    stored positions verify."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from osint.case import init_case
+    from osint.maritime.ais import importer
+    from osint.verify import verify
+
+    mmsis = st.sampled_from(["445123000", "273000111", "003160001", "12345", "abc", ""])
+    times = st.sampled_from(["2024-03-05T10:00:00", "2024-03-05T10:00:01", "2024-02-30T00:00:00",
+                             "2024-03-05 11:00:00", "x"])  # fmt: skip
+    lats = st.sampled_from(["42.73", "91", "-90", "0", "nan", "42,7"])
+    lons = st.sampled_from(["133.06", "181", "-180", "0", ""])
+    rows = st.lists(st.tuples(mmsis, times, lats, lons), max_size=30)
+    counter = iter(range(10_000))
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rows, st.booleans())
+    def check(sample, filtered):
+        n = next(counter)
+        path = write(
+            tmp_path / f"{n}.csv", [",".join(r) for r in sample], header="MMSI,BaseDateTime,LAT,LON"
+        )
+        with init_case(tmp_path / f"{n}.db") as case:
+            options = importer.ImportOptions(bbox=(40, 130, 45, 135) if filtered else None)
+            row = importer.import_file(case, path, options)["import"]
+            total = (row["rows_kept"] + row["rows_duplicate"] + row["rows_invalid"]
+                     + row["rows_not_vessel"] + row["rows_filtered"])  # fmt: skip
+            assert row["rows_read"] == total == len(sample)
+            assert verify(case.conn)["ok"]
+
+    check()
