@@ -288,3 +288,36 @@ def test_every_row_is_accounted_for(tmp_path):
             assert verify(case.conn)["ok"]
 
     check()
+
+
+def test_a_copy_without_a_vessel_leaves_out_its_positions(cli, tmp_path):
+    cli("place", "add", "Vostochny", "--at", "42.73,133.06")
+    rows = track(4) + track(3, mmsi="273111000", name="OTHER", imo="", start_minute=20)
+    write(tmp_path / "a.csv", rows)
+    cli("ais", "import", tmp_path / "a.csv")
+    cli("sighting", "add", "CHON MA SAN", "--when", "2024-03-05T12:00:00Z", "--place", "vostochny")
+    cli("visits", "--record")
+    copy = tmp_path / "copy.db"
+    cli("export", "case", "-o", copy, "--redact", "CHON MA SAN", "--reason", "protected")
+    with sqlite3.connect(copy) as conn:
+        mmsis = {r[0] for r in conn.execute("SELECT DISTINCT mmsi FROM ais_positions")}
+        text = " ".join(r[0] or "" for r in conn.execute("SELECT result FROM visit_queries"))
+    assert mmsis == {273111000}
+    assert "CHON MA SAN" not in text
+    from conftest import Cli
+
+    other = Cli(copy)
+    assert other.json("verify")["ok"] is True
+    assert [v["name"] for v in other.json("list", "vessels")] == ["OTHER"]
+
+
+def test_a_copy_without_an_import_leaves_out_all_its_positions(cli, tmp_path):
+    write(tmp_path / "a.csv", track(4))
+    imported = cli.json("ais", "import", tmp_path / "a.csv")
+    copy = tmp_path / "copy.db"
+    cli("export", "case", "-o", copy, "--redact", imported["id"])
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT count(*) FROM ais_positions").fetchone()[0] == 0
+    from conftest import Cli
+
+    assert Cli(copy).json("verify")["ok"] is True

@@ -109,12 +109,15 @@ def expected_rows(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
     Normally what the audited import record says. When a merge brought an import's rows from a
     colleague's case, some of them may already have been here (the same report from another
     file): the merge's own audit entry then says which rows it added, and that is what counts.
+    Likewise a copy made with records redacted says which rows it kept.
     """
     expected = {
         row["id"]: (row["rows_kept"] or 0, row["rows_digest"])
         for row in conn.execute("SELECT id, rows_kept, rows_digest FROM ais_imports")
     }
-    for (data,) in conn.execute("SELECT data FROM audit_log WHERE action = 'merge' ORDER BY seq"):
+    for (data,) in conn.execute(
+        "SELECT data FROM audit_log WHERE action IN ('merge', 'redact') ORDER BY seq"
+    ):
         try:
             added = (json.loads(data or "{}").get("bulk") or {}).get("ais_batches") or {}
         except (ValueError, AttributeError):
@@ -258,3 +261,52 @@ def merge_positions(case, other: sqlite3.Connection) -> dict:
         added[import_id] = {"rows": inserted, "digest": ours_digest.hexdigest()}
         total += inserted
     return {"ais_positions": total, "ais_batches": added} if added else {}
+
+
+def redact_positions(conn: sqlite3.Connection, withheld: dict[str, str]) -> dict:
+    """sharing hook: a copy that withholds a vessel, a track or an import withholds its positions.
+
+    Records whose stored JSON names a withheld record (saved visit queries) are withheld too.
+    Returns, per import that lost rows, the rows it keeps and their digest (for `verify`).
+    """
+    from ...sharing import _redaction_set
+
+    if not withheld:
+        return {}
+    # Visit queries keep vessel ids and names inside their JSON: withhold those that name one.
+    extra = set()
+    for qid, result, evidence in conn.execute("SELECT id, result, evidence FROM visit_queries"):
+        text = f"{result or ''} {evidence or ''}"
+        if qid not in withheld and any(rid in text for rid in withheld):
+            extra.add(qid)
+    if extra:
+        withheld.update(_redaction_set(conn, set(withheld) | extra))
+    imports = {rid for rid, kind in withheld.items() if kind == "ais-import"}
+    tracks = [rid for rid, kind in withheld.items() if kind == "ais-track"]
+    batches = dict(conn.execute("SELECT import_id, batch FROM ais_batches").fetchall())
+    dropped: dict[int, set[int]] = {}
+    for tid in tracks:
+        row = conn.execute("SELECT import_id, mmsi FROM ais_tracks WHERE id = ?", (tid,)).fetchone()
+        if row and row[0] in batches and row[0] not in imports:
+            dropped.setdefault(batches[row[0]], set()).add(int(row[1]))
+    removed = 0
+    for import_id in imports:
+        batch = batches.get(import_id)
+        if batch is not None:
+            removed += conn.execute("DELETE FROM ais_positions WHERE batch = ?", (batch,)).rowcount
+            conn.execute("DELETE FROM ais_batches WHERE batch = ?", (batch,))
+    kept: dict[str, dict] = {}
+    by_batch = {batch: import_id for import_id, batch in batches.items()}
+    for batch, mmsis in dropped.items():
+        marks = ", ".join("?" * len(mmsis))
+        removed += conn.execute(
+            f"DELETE FROM ais_positions WHERE batch = ? AND mmsi IN ({marks})", (batch, *mmsis)
+        ).rowcount
+        first, last = conn.execute(
+            "SELECT first_row, last_row FROM ais_batches WHERE batch = ?", (batch,)
+        ).fetchone()
+        digest, count = batch_digest(conn, batch, first, last)
+        kept[by_batch[batch]] = {"rows": count, "digest": digest}
+    if not removed and not kept:
+        return {}
+    return {"ais_positions_removed": removed, "ais_batches": kept}
