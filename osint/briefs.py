@@ -22,7 +22,9 @@ from .errors import InvalidInput
 from .timeutil import now_iso
 
 # Features add parts of the context: "module:function", called as f(conn, context, refs).
-CONTEXT_PARTS: list[str] = []
+CONTEXT_PARTS: list[str] = [
+    "osint.maritime.brief:context_part",
+]
 
 REF_PREFIX = {
     "source": "S",

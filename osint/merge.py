@@ -29,7 +29,9 @@ from .store.db import APPLICATION_ID
 
 # Features whose bulk rows are not records copy them here: "module:function",
 # called as f(case, other_conn) -> {"name": count}, inside the merge transaction.
-BULK_MERGES: list[str] = []
+BULK_MERGES: list[str] = [
+    "osint.maritime.ais.store:merge_positions",
+]
 
 
 @dataclass

@@ -12,6 +12,13 @@ DETAILS: dict[str, str] = {
     "source": "osint.overview:source_details",
     "quote": "osint.overview:quote_details",
     "image": "osint.imagery.hooks:image_details",
+    "vessel": "osint.maritime.vessels:vessel_details",
+    "place": "osint.maritime.places:place_details",
+    "sighting": "osint.maritime.sightings:sighting_details",
+    "visit-query": "osint.maritime.visits:query_details",
+    "ais-import": "osint.maritime.ais.tracks:import_details",
+    "ais-track": "osint.maritime.ais.tracks:track_details",
+    "finding": "osint.maritime.visits:finding_details",
 }
 
 
@@ -60,7 +67,7 @@ def _entry_summary(entry: audit.Entry) -> dict:
 def describe(conn: sqlite3.Connection, ref: str) -> dict:
     """A record with its links, history and provenance, as `osint show` prints it."""
     spec, row = records.resolve(conn, ref)
-    out = spec.to_json(row)
+    out = spec.to_json(row, conn)
     out["links"] = records.links_of(conn, row["id"], include_retracted=True)
     out["history"] = [
         {

@@ -21,6 +21,13 @@ from .errors import InvalidInput, OsintError
 
 PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
 
+# Features whose bulk rows are not records withhold theirs here: "module:function", called as
+# f(conn, withheld: {id: kind}) before the records are deleted; it may add records to `withheld`
+# and returns data for the redact entry of the copy's log.
+BULK_REDACTIONS: list[str] = [
+    "osint.maritime.ais.store:redact_positions",
+]
+
 
 def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
     """The records to withhold: the roots and everything that refers to them, id -> kind."""
@@ -97,6 +104,9 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
     by_kind: dict[str, int] = {}
     with copy.writing():
         conn.execute("PRAGMA secure_delete=ON")
+        bulk: dict = {}
+        for name in BULK_REDACTIONS:
+            bulk.update(kinds.resolve_callable(name)(conn, withheld) or {})
         for rid, kind in withheld.items():
             spec = kinds.KINDS[kind]
             conn.execute(f"DELETE FROM [{spec.table}] WHERE id = ?", (rid,))
@@ -122,6 +132,7 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
                 "by_kind": by_kind,
                 "files_removed": files_removed,
                 "reason": reason,
+                **({"bulk": bulk} if bulk else {}),
             },
         )
     return {"redacted": len(withheld), "redacted_kinds": by_kind, "files_removed": files_removed}

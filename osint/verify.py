@@ -34,6 +34,7 @@ BLOB_COLUMNS: dict[str, tuple[str, ...]] = {
     "sources": ("snapshot_sha256",),
     "snapshots": ("sha256", "text_sha256"),
     "images": ("sha256", "thumbnail_sha256"),
+    "ais_imports": ("stored_sha256",),
 }
 BLOB_COLUMNS["snapshots"] += ("tls_chain_sha256", "screenshot_sha256", "archive_sha256")
 BLOB_COLUMNS["timestamps"] = ("reply_sha256", "chain_sha256")
@@ -42,6 +43,7 @@ BLOB_COLUMNS["timestamps"] = ("reply_sha256", "chain_sha256")
 CHECKS: list[str] = [
     "osint.capture.timestamp:check_timestamps",
     "osint.imagery.hooks:check_images",
+    "osint.maritime.ais.store:check_positions",
 ]
 
 

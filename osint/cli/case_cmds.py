@@ -208,14 +208,14 @@ def list_records(
     with env.case(readonly=False) as case, case.reading():
         rows = records.iter_records(case.conn, spec, include_retracted=include_retracted)
         if env.json:
-            env.emit_json([spec.to_json(r) for r in rows])
+            env.emit_json([spec.to_json(r, case.conn) for r in rows])
             return
         shown = []
         total = 0
         for row in rows:
             total += 1
             if limit is None or len(shown) < limit:
-                item = spec.to_json(row)
+                item = spec.to_json(row, case.conn)
                 if row.get("retracted_at"):
                     item["id"] = f"{row['id']} (retracted)"
                 shown.append(item)

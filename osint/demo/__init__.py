@@ -21,6 +21,7 @@ SUMMARY = (
 STEPS: list[str] = [
     "osint.demo.case_file",
     "osint.demo.imagery",
+    "osint.demo.maritime",
 ]
 
 

@@ -259,10 +259,162 @@ def m0003_images(db) -> None:
     )
 
 
+def m0004_maritime(db) -> None:
+    """Vessels (with their names over time), places, sightings, AIS imports, tracks and positions."""
+    record_table(
+        db,
+        "vessels",
+        {
+            "name": str,
+            "imo": str,
+            "mmsi": str,
+            "flag": str,
+            "flag_source": str,
+            "mmsi_flag": str,
+            "call_sign": str,
+            "vessel_type": str,
+            "capacity_bbl": int,
+            "imo_check": str,
+            "mmsi_check": str,
+            "note": str,
+        },
+        indexes=["name", "imo", "mmsi"],
+    )
+    # Aliases, former names and names broadcast on AIS: one record each, with dates and source.
+    record_table(
+        db,
+        "vessel_names",
+        {
+            "vessel": str,
+            "name": str,
+            "name_type": str,
+            "valid_from": str,
+            "valid_to": str,
+            "source": str,
+            "note": str,
+        },
+        foreign_keys=[("vessel", "vessels", "id")],
+        indexes=["vessel", "name"],
+    )
+    record_table(
+        db,
+        "places",
+        {
+            "name": str,
+            "lat": float,
+            "lon": float,
+            "radius_m": float,
+            "place_type": str,
+            "note": str,
+        },
+        indexes=["name"],
+    )
+    record_table(
+        db,
+        "sightings",
+        {
+            "vessel": str,
+            "seen_at": str,
+            "place": str,
+            "lat": float,
+            "lon": float,
+            "image": str,
+            "source": str,
+            "activity": str,
+            "confidence": str,
+            "note": str,
+        },
+        foreign_keys=[("vessel", "vessels", "id"), ("place", "places", "id")],
+        indexes=["vessel", "seen_at", "place"],
+    )
+    record_table(
+        db,
+        "ais_imports",
+        {
+            "filename": str,
+            "sha256": str,
+            "size": int,
+            "layout": str,
+            "column_map": str,
+            "filters": str,
+            "rows_read": int,
+            "rows_kept": int,
+            "rows_duplicate": int,
+            "rows_invalid": int,
+            "rows_not_vessel": int,
+            "rows_filtered": int,
+            "invalid_sample": str,
+            "rows_digest": str,
+            "first_time": str,
+            "last_time": str,
+            "tracks": int,
+            "vessels_created": int,
+            "stored_sha256": str,
+            "note": str,
+        },
+        indexes=["sha256"],
+    )
+    # One track per (import, MMSI): which vessel those positions belong to, and what AIS said.
+    record_table(
+        db,
+        "ais_tracks",
+        {
+            "import_id": str,
+            "mmsi": str,
+            "vessel": str,
+            "imo": str,
+            "name": str,
+            "call_sign": str,
+            "ship_type": str,
+            "rows": int,
+            "first_time": str,
+            "last_time": str,
+            "note": str,
+        },
+        foreign_keys=[("import_id", "ais_imports", "id"), ("vessel", "vessels", "id")],
+        indexes=["import_id", "mmsi", "vessel"],
+    )
+    # A saved `osint visits` result: the query, the table and the evidence of each visit.
+    record_table(
+        db,
+        "visit_queries",
+        {
+            "title": str,
+            "parameters": str,
+            "visits": int,
+            "vessels": int,
+            "barrels": int,
+            "result": str,
+            "evidence": str,
+            "note": str,
+        },
+    )
+    # Bulk AIS positions: not records. Each row belongs to the import (batch) that inserted it;
+    # the import record holds the digest of its rows, which `verify` recomputes.
+    db.execute(
+        "CREATE TABLE ais_batches ("
+        "batch INTEGER PRIMARY KEY, import_id TEXT NOT NULL UNIQUE, "
+        "first_row INTEGER, last_row INTEGER)"
+    )
+    db.execute(
+        "CREATE TABLE ais_positions ("
+        "id INTEGER PRIMARY KEY, "
+        "batch INTEGER NOT NULL, "
+        "mmsi INTEGER NOT NULL, "
+        "epoch INTEGER NOT NULL, "
+        "lat REAL NOT NULL, "
+        "lon REAL NOT NULL, "
+        "sog REAL, cog REAL, heading INTEGER, status INTEGER)"
+    )
+    # The same report (MMSI, time, position) is stored once, whichever file brought it.
+    db.execute("CREATE UNIQUE INDEX ais_positions_key ON ais_positions (mmsi, epoch, lat, lon)")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
     ("0003_images", m0003_images),
+    ("0004_maritime", m0004_maritime),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,592 @@
+"""Commands for vessels, places, sightings, AIS tracks, port visits and the GIS/CSV exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import get_env
+from .groups import export_app, group
+
+vessel_app = group(
+    "Vessels: identifiers checked (IMO check digit, MMSI form and flag), names over time.",
+    ["add", "name", "rename"],
+)
+place_app = group("Named places with a radius (terminals, anchorages).", ["add"])
+sighting_app = group("Observations of a vessel at a time and place.", ["add"])
+ais_app = group("AIS position reports: import files, find gaps.", ["import", "gaps"])
+
+FromOpt = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="From this date or time (UTC).")
+]
+ToOpt = Annotated[
+    str | None, typer.Option("--to", metavar="DATE", help="Up to this date or time (UTC).")
+]
+
+
+# ---- vessels ----------------------------------------------------------------------------------
+
+
+def vessel_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The vessel's current name.")],
+    imo: Annotated[
+        str | None, typer.Option("--imo", metavar="N", help="IMO number (check digit verified).")
+    ] = None,
+    mmsi: Annotated[
+        str | None, typer.Option("--mmsi", metavar="N", help="MMSI (9 digits; gives the flag).")
+    ] = None,
+    flag: Annotated[
+        str | None, typer.Option("--flag", metavar="CC", help="Flag state, ISO code (KP, RU).")
+    ] = None,
+    call_sign: Annotated[
+        str | None, typer.Option("--call-sign", metavar="S", help="Radio call sign.")
+    ] = None,
+    vessel_type: Annotated[
+        str | None, typer.Option("--type", metavar="T", help="e.g. oil tanker.")
+    ] = None,
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", metavar="NAME", help="Another name (repeatable).")
+    ] = None,
+    former: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--former",
+            metavar="NAME",
+            help="A former name (repeatable; add dates with `osint vessel name`).",
+        ),
+    ] = None,
+    capacity_bbl: Annotated[
+        str | None,
+        typer.Option("--capacity-bbl", metavar="N", help="Cargo capacity in barrels."),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="ID", help="Where the identity comes from.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Record invalid identifiers anyway, flagged as unverified."),
+    ] = False,
+) -> None:
+    """Add a vessel; IMO and MMSI are checked, the flag follows the MMSI's MID unless given."""
+    from ..maritime import vessels
+
+    env = get_env(ctx)
+    with env.case() as case:
+        row, warnings = vessels.add_vessel(
+            case,
+            name,
+            imo=imo,
+            mmsi=mmsi,
+            flag=flag,
+            call_sign=call_sign,
+            vessel_type=vessel_type,
+            capacity_bbl=capacity_bbl,
+            aliases=alias or [],
+            former=[(n, None, None) for n in former or []],
+            note=note,
+            source=source,
+            force=force,
+        )
+        extra = vessels.vessel_json_extra(case.conn, row)
+    for warning in warnings:
+        env.warn(warning)
+    env.record("vessel", row, extra=extra)
+
+
+def vessel_name(
+    ctx: typer.Context,
+    vessel: Annotated[str, typer.Argument(metavar="VESSEL", help="Id, name, IMO or MMSI.")],
+    name: Annotated[str, typer.Argument(help="The other name.")],
+    name_type: Annotated[
+        str, typer.Option("--type", metavar="TYPE", help="alias, former or ais.")
+    ] = "alias",
+    valid_from: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Used from this date.")
+    ] = None,
+    valid_to: Annotated[
+        str | None, typer.Option("--to", metavar="DATE", help="Used until this date.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="ID", help="The source saying so.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+) -> None:
+    """Record another name of a vessel (alias, former name with dates, AIS name)."""
+    from ..maritime import vessels
+
+    env = get_env(ctx)
+    with env.case() as case:
+        row = vessels.add_name(
+            case,
+            vessel,
+            name,
+            name_type,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            source=source,
+            note=note,
+        )
+    env.record("vessel-name", row)
+
+
+def vessel_rename(
+    ctx: typer.Context,
+    vessel: Annotated[str, typer.Argument(metavar="VESSEL", help="Id, name, IMO or MMSI.")],
+    new_name: Annotated[str, typer.Argument(metavar="NEW_NAME")],
+    on: Annotated[
+        str | None, typer.Option("--on", metavar="DATE", help="When the new name was taken.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DATE", help="When the old name was taken.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="ID", help="The source saying so.")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+) -> None:
+    """The vessel sails under a new name; the current one is kept as a dated former name."""
+    from ..maritime import vessels
+
+    env = get_env(ctx)
+    with env.case() as case:
+        row, former = vessels.rename(
+            case, vessel, new_name, on=on, since=since, source=source, note=note
+        )
+        extra = vessels.vessel_json_extra(case.conn, row)
+    env.record("vessel", row, extra=extra, verb="Renamed")
+
+
+# ---- places and sightings ---------------------------------------------------------------------
+
+
+def place_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The place's name (places are found by it).")],
+    at: Annotated[
+        str, typer.Option("--at", metavar="LAT,LON", help="Centre, decimal degrees (WGS 84).")
+    ],
+    radius_m: Annotated[
+        float | None,
+        typer.Option("--radius-m", metavar="M", help="Radius in metres (default 1000)."),
+    ] = None,
+    place_type: Annotated[
+        str | None, typer.Option("--type", metavar="T", help="terminal, anchorage, ...")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+) -> None:
+    """Add a named place: a point and a radius."""
+    from ..maritime import places
+
+    env = get_env(ctx)
+    with env.case() as case:
+        row = places.add_place(case, name, at, radius_m=radius_m, place_type=place_type, note=note)
+    env.record("place", row)
+
+
+def sighting_add(
+    ctx: typer.Context,
+    vessel: Annotated[str, typer.Argument(metavar="VESSEL", help="Id, name, alias, IMO or MMSI.")],
+    when: Annotated[
+        str, typer.Option("--when", metavar="DATETIME", help="When (UTC; a date is fine).")
+    ],
+    place: Annotated[
+        str | None, typer.Option("--place", metavar="PLACE", help="Where, a recorded place.")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="LAT,LON", help="Where, decimal degrees.")
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option("--image", metavar="ID", help="The image showing it.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="ID", help="The source reporting it.")
+    ] = None,
+    activity: Annotated[
+        str | None,
+        typer.Option(
+            "--activity",
+            metavar="A",
+            help="arriving, berthed, loading, unloading, departing, anchored, underway, "
+            "ship-to-ship transfer, AIS dark.",
+        ),
+    ] = None,
+    confidence: Annotated[
+        str | None, typer.Option("--confidence", metavar="low|medium|high")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+) -> None:
+    """Record one observation of a vessel."""
+    from ..maritime import sightings
+
+    env = get_env(ctx)
+    if place is None and at is None:
+        raise typer.BadParameter("give --place PLACE or --at LAT,LON", param_hint="--place/--at")
+    with env.case() as case:
+        row = sightings.add_sighting(
+            case,
+            vessel,
+            when=when,
+            place=place,
+            at=at,
+            image=image,
+            source=source,
+            activity=activity,
+            confidence=confidence,
+            note=note,
+        )
+    env.record("sighting", row)
+
+
+# ---- AIS --------------------------------------------------------------------------------------
+
+
+def ais_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(metavar="FILE", help="CSV, plain or .gz/.zip/.zst.")],
+    layout: Annotated[
+        str | None,
+        typer.Option("--format", metavar="F", help="Force a layout (marinecadastre, csv)."),
+    ] = None,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", metavar="OLD=NEW", help="Column OLD holds field NEW (e.g. ts=BaseDateTime)."
+        ),
+    ] = None,
+    bbox: Annotated[
+        str | None, typer.Option("--bbox", metavar="S,W,N,E", help="Keep rows inside this box.")
+    ] = None,
+    near: Annotated[
+        str | None,
+        typer.Option("--near", metavar="PLACE", help="Keep rows within the place's radius."),
+    ] = None,
+    radius_km: Annotated[
+        float | None, typer.Option("--radius-km", metavar="K", help="Radius for --near.")
+    ] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    mmsi: Annotated[
+        list[str] | None,
+        typer.Option("--mmsi", metavar="N", help="Keep only this MMSI (repeatable)."),
+    ] = None,
+    keep_file: Annotated[
+        bool, typer.Option("--keep-file", help="Also store the original file inside the case.")
+    ] = False,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+) -> None:
+    """Import AIS position reports; invalid rows are counted and reported with line numbers."""
+    from ..maritime.ais import importer
+
+    env = get_env(ctx)
+    options = importer.ImportOptions(
+        layout=layout,
+        mapping=importer.parse_mapping(mapping),
+        bbox=importer.parse_bbox(bbox) if bbox else None,
+        near=near,
+        radius_km=radius_km,
+        start=start,
+        end=end,
+        mmsis=mmsi or [],
+        keep_file=keep_file,
+        note=note,
+    )
+    with env.case() as case:
+        summary = importer.import_file(case, path, options)
+    row = summary["import"]
+    extra = {
+        "invalid_sample": summary["invalid_sample"],
+        "invalid_reasons": summary["invalid_reasons"],
+        "tracks": [t["id"] for t in summary["tracks"]],
+        "vessels_created": [
+            {"id": v["id"], "name": v["name"], "mmsi": v["mmsi"]}
+            for v in summary["vessels_created"]
+        ],
+        "earlier_imports": [e["id"] for e in summary["earlier_imports"]],
+    }
+    if row["rows_invalid"]:
+        env.warn(
+            f"{row['rows_invalid']:,} invalid rows ("
+            + ", ".join(f"{n:,} {k}" for k, n in summary["invalid_reasons"].items())
+            + "), first: "
+            + "; ".join(summary["invalid_sample"][:5])
+        )
+    if env.json:
+        env.record("ais-import", row, extra=extra)
+        return
+    env.print(
+        f"Imported {row['filename']} (sha256 {row['sha256'][:16]}, {row['layout']}): "
+        f"{row['rows_read']:,} rows read, {row['rows_kept']:,} kept, "
+        f"{row['rows_duplicate']:,} duplicate, {row['rows_invalid']:,} invalid, "
+        f"{row['rows_not_vessel']:,} not vessels, {row['rows_filtered']:,} filtered out"
+    )
+    env.print(
+        f"  {len(summary['tracks'])} tracks, {len(summary['vessels_created'])} vessels created; "
+        f"import {row['id']}"
+    )
+    if summary["earlier_imports"] and not row["rows_kept"]:
+        env.note(
+            f"this file was imported before ({summary['earlier_imports'][0]['id'][:8]} on "
+            f"{summary['earlier_imports'][0]['added_at']}): nothing new was added"
+        )
+    for vessel in summary["vessels_created"][:10]:
+        env.note(f"  new vessel {vessel['id'][:8]} {vessel['name']} (MMSI {vessel['mmsi']})")
+    if len(summary["vessels_created"]) > 10:
+        env.note(f"  ... and {len(summary['vessels_created']) - 10} more vessels")
+
+
+def ais_gaps(
+    ctx: typer.Context,
+    vessel: Annotated[
+        list[str] | None,
+        typer.Option("--vessel", metavar="V", help="Only this vessel (repeatable)."),
+    ] = None,
+    min_hours: Annotated[
+        float, typer.Option("--min-hours", metavar="H", help="Report silences longer than this.")
+    ] = 12.0,
+    start: FromOpt = None,
+    end: ToOpt = None,
+) -> None:
+    """AIS gaps: vessels silent ("dark") for longer than a threshold, where and how far they went."""
+    from ..maritime.gaps import find_gaps
+
+    env = get_env(ctx)
+    with env.case() as case, case.reading():
+        rows = find_gaps(case.conn, min_hours=min_hours, vessels=vessel or [], start=start, end=end)
+    env.table(
+        rows,
+        ["name", "mmsi", "dark_from", "dark_to", "hours", "distance_km", "implied_speed_kn"],
+        empty=f"no AIS gap longer than {min_hours:g} hours",
+    )
+
+
+# ---- visits -----------------------------------------------------------------------------------
+
+
+def visits(
+    ctx: typer.Context,
+    place: Annotated[
+        list[str] | None, typer.Option("--place", metavar="P", help="Only this place (repeatable).")
+    ] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    gap: Annotated[
+        float,
+        typer.Option("--gap", metavar="HOURS", help="A longer silence starts a new visit."),
+    ] = 48.0,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="Barrels: one full load per visit at capacity.")
+    ] = False,
+    cap: Annotated[
+        int | None,
+        typer.Option("--cap", metavar="BARRELS", help="Compare the estimate with this cap."),
+    ] = None,
+    vessel: Annotated[
+        list[str] | None,
+        typer.Option("--vessel", metavar="V", help="Only this vessel (repeatable)."),
+    ] = None,
+    each: Annotated[bool, typer.Option("--each", help="One row per visit.")] = False,
+    no_ais: Annotated[bool, typer.Option("--no-ais", help="From sightings only.")] = False,
+    no_sightings: Annotated[
+        bool, typer.Option("--no-sightings", help="From AIS positions only.")
+    ] = False,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Keep the result as a finding linked to its query and to the sightings and AIS "
+            "tracks it came from.",
+        ),
+    ] = False,
+    finding: Annotated[
+        str | None, typer.Option("--finding", metavar="TEXT", help="The finding's text (--record).")
+    ] = None,
+) -> None:
+    """Port visits per vessel and place, from sightings and AIS positions together."""
+    from ..maritime import visits as visit_lib
+
+    env = get_env(ctx)
+    if no_ais and no_sightings:
+        raise typer.BadParameter("--no-ais and --no-sightings leave nothing to count")
+    query = visit_lib.Query(
+        place=place or [],
+        start=start,
+        end=end,
+        gap_hours=gap,
+        vessel=vessel or [],
+        use_sightings=not no_sightings,
+        use_ais=not no_ais,
+    )
+    estimate = estimate or cap is not None
+    recorded = None
+    with env.case() as case:
+        with case.reading():
+            result = visit_lib.compute(case.conn, query)
+        if record:
+            recorded = visit_lib.record(case, result, estimate=estimate, text=finding, cap_bbl=cap)
+    totals = result.totals(estimate)
+    if each:
+        rows = result.each()
+        env.table(
+            rows,
+            ["name", "place", "start", "end", "hours", "sightings", "ais_positions"],
+            empty="no visits",
+        )
+    else:
+        rows = result.per_vessel(estimate)
+        columns = ["name", "place", "visits", "first", "last", "sightings", "ais_positions"]
+        if estimate:
+            columns += ["capacity_bbl", "barrels"]
+        env.table(rows, columns, empty="no visits")
+    if not env.json and rows:
+        env.note(
+            f"{totals['visits']} visits by {totals['vessels']} vessels "
+            f"(observations more than {gap:g} h apart start a new visit)"
+        )
+    if estimate and not env.json:
+        env.note(f"Estimate: about {totals['barrels']:,} barrels, assuming {visit_lib.ASSUMPTION}.")
+        if totals["without_capacity"]:
+            env.warn(
+                f"{totals['visits_without_capacity']} visits not estimated: no capacity recorded for "
+                + ", ".join(totals["without_capacity"])
+                + " (set it with osint edit VESSEL --set capacity_bbl=N)"
+            )
+        if cap:
+            env.note(
+                f"Against a cap of {cap:,} barrels: {totals['barrels'] / cap:.2f} times the cap."
+            )
+    if recorded:
+        finding_row, query_row = recorded
+        env.note(
+            f"Recorded finding {finding_row['id']} supported by visit-query {query_row['id']} "
+            "(osint show it for the sightings and AIS rows behind each visit)"
+        )
+
+
+# ---- exports ----------------------------------------------------------------------------------
+
+
+def _selection(layer, vessel, start, end, split_hours):
+    from ..exports.gis import LAYERS, Selection
+
+    layers = tuple(layer or LAYERS)
+    for name in layers:
+        if name not in LAYERS:
+            raise typer.BadParameter(
+                f"{name!r} is not one of: {', '.join(LAYERS)}", param_hint="--layer"
+            )
+    return Selection(
+        layers=layers, vessels=vessel or [], start=start, end=end, split_hours=split_hours
+    )
+
+
+LayerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--layer", metavar="L", help="places, sightings, tracks (repeatable; default all)."
+    ),
+]
+VesselOpt = Annotated[
+    list[str] | None, typer.Option("--vessel", metavar="V", help="Only this vessel (repeatable).")
+]
+SplitOpt = Annotated[
+    float,
+    typer.Option(
+        "--split-hours", metavar="H", help="Break track lines at silences longer than this."
+    ),
+]
+OutOpt = Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="The file to write.")]
+
+
+def export_geojson(
+    ctx: typer.Context,
+    output: OutOpt,
+    layer: LayerOpt = None,
+    vessel: VesselOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    split_hours: SplitOpt = 6.0,
+) -> None:
+    """Places, sightings and AIS tracks (as lines) as GeoJSON (RFC 7946) for QGIS and others."""
+    from ..exports.gis import write_geojson
+
+    env = get_env(ctx)
+    selection = _selection(layer, vessel, start, end, split_hours)
+    with env.case() as case, case.reading():
+        counts = write_geojson(case.conn, output, selection)
+    _exported(env, output, counts)
+
+
+def export_kml(
+    ctx: typer.Context,
+    output: OutOpt,
+    layer: LayerOpt = None,
+    vessel: VesselOpt = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    split_hours: SplitOpt = 6.0,
+) -> None:
+    """Places, sightings and AIS tracks as KML for Google Earth (with time stamps)."""
+    from ..exports.gis import write_kml
+
+    env = get_env(ctx)
+    selection = _selection(layer, vessel, start, end, split_hours)
+    with env.case() as case, case.reading():
+        counts = write_kml(case.conn, output, selection, title=case.info().get("title") or "osint")
+    _exported(env, output, counts)
+
+
+def export_csv(
+    ctx: typer.Context,
+    output: OutOpt,
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table",
+            metavar="T",
+            help="sightings (default), visits, visit-list, vessels, places, ais-gaps; "
+            "several need -o FOLDER.",
+        ),
+    ] = None,
+    place: Annotated[
+        list[str] | None, typer.Option("--place", metavar="P", help="Visits at this place only.")
+    ] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    gap: Annotated[float, typer.Option("--gap", metavar="HOURS")] = 48.0,
+) -> None:
+    """CSV tables: sightings, visits (with the barrel estimate), vessels, places, AIS gaps."""
+    from ..exports.tables import TableOptions, export
+
+    env = get_env(ctx)
+    options = TableOptions(place=place or [], start=start, end=end, gap_hours=gap)
+    with env.case() as case, case.reading():
+        written = export(case.conn, output, table or [], options)
+    if env.json:
+        env.emit_json({name: {"file": str(p), "rows": n} for name, (p, n) in written.items()})
+        return
+    for name, (target, count) in written.items():
+        env.print(f"Wrote {count:,} {name} rows to {target}")
+
+
+def _exported(env, output: Path, counts: dict) -> None:
+    if env.json:
+        env.emit_json({"file": str(output), "features": counts})
+        return
+    summary = ", ".join(f"{n:,} {k}" for k, n in counts.items()) or "nothing"
+    env.print(f"Wrote {output}: {summary}")
+
+
+vessel_app.command("add")(vessel_add)
+vessel_app.command("name")(vessel_name)
+vessel_app.command("rename")(vessel_rename)
+place_app.command("add")(place_add)
+sighting_app.command("add")(sighting_add)
+ais_app.command("import")(ais_import)
+ais_app.command("gaps")(ais_gaps)
+export_app.command("geojson")(export_geojson)
+export_app.command("kml")(export_kml)
+export_app.command("csv")(export_csv)
