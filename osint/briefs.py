@@ -422,6 +422,14 @@ def _views(context: dict, refs: References, limits: Limits, cited: set[str]) -> 
             noun="sightings",
             summary={"rows": per_vessel[:rows], "hidden": max(0, len(per_vessel) - rows)},
         )
+    # One place for every sighting (and no coordinates of their own): said once, not per row.
+    places_seen = {(s["place"] or {}).get("id") for s in sightings}
+    if (
+        len(places_seen) == 1
+        and None not in places_seen
+        and all(s.get("lat") is None for s in sightings)
+    ):
+        views["sightings"]["place"] = sightings[0]["place"]
     visits = context["visits"]
     views["visits"] = _view(
         "visits", visits, visits[:rows] if rows else list(visits), noun="vessel and place rows"

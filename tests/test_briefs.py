@@ -372,7 +372,8 @@ def test_demo_html_brief_has_every_section_and_resolving_citations(demo):
 
 def test_demo_markdown_brief_tables_and_pictures_beside_it(demo):
     md = (demo / "brief.md").read_text(encoding="utf-8")
-    assert "| Ref | When (UTC) | Vessel | Where |" in md  # the sightings table
+    assert "| Ref | When (UTC) | Vessel | Activity, confidence | Evidence | Note |" in md
+    assert "All at P1 Vostochny oil terminal." in md  # one place for all: said once
     assert "| Vessel | Place | Visits |" in md  # the visits table
     assert "| **Total** | | **43** |" in md
     assert "[S1]" in md and "[VQ1]" in md
