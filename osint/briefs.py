@@ -183,6 +183,8 @@ def build_context(
         "limits": limits,
         "left_out": {},
         "grades": kinds.GRADES,
+        # What findings cite, known before the parts run: they keep those records at hand.
+        "cited_ids": _cited_ids(conn),
     }
     for part in CONTEXT_PARTS:
         kinds.resolve_callable(part)(conn, context, refs)
@@ -191,8 +193,8 @@ def build_context(
     context["view"] = _views(context, refs, limits, cited)
     context["also_cited"] = _also_cited(context["findings"], refs)
     context["cited"] = _cited_records(context, refs)
-    context["timeline"], context["timeline_months"] = _timeline(conn, context, refs)
-    context["view"]["timeline"] = _timeline_view(context, limits)
+    context["timeline"], context["timeline_months"], entries = _timeline(conn, context, refs)
+    context["view"]["timeline"] = _timeline_view(context, limits, entries)
     context["illustrative"] = _illustrative_count(context)
     context["provenance"] = _provenance(case, run_verify)
     context["verification_line"] = _verification_line(context["provenance"]["verify"])
@@ -267,6 +269,17 @@ def _quotes(conn, refs: References, source_by_id: dict) -> list[Ref]:
             )
         )
     return quotes
+
+
+def _cited_ids(conn) -> set[str]:
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT l.from_id FROM links l JOIN findings f ON f.id = l.to_id "
+            "WHERE l.retracted_at IS NULL AND f.retracted_at IS NULL "
+            "AND l.relation IN ('supports', 'contradicts')"
+        )
+    }
 
 
 def _verification_line(result: dict | None) -> str:
@@ -403,33 +416,25 @@ def _views(context: dict, refs: References, limits: Limits, cited: set[str]) -> 
     )
     views["images"] = _view("images", images, gallery, noun="pictures")
     # Sightings: a full table when it fits; else one row per vessel, plus the cited sightings
-    # and those with a picture.
+    # and those with a picture (the maritime part read them in one pass, see _read_sightings).
     sightings = context["sightings"]
-    if not rows or len(sightings) <= rows:
-        views["sightings"] = _view("sightings", sightings, list(sightings), noun="sightings")
+    seen = context.get("sightings_pass") or {
+        "total": 0, "first": [], "kept": {}, "per_vessel": [], "common_place": None,
+    }  # fmt: skip
+    if not rows or seen["total"] <= rows:
+        shown = list(seen["first"])
+        summary = None
     else:
-        picked = [s for s in sightings if s["id"] in cited]
-        if len(picked) < rows:
-            picked_ids = {s["id"] for s in picked}
-            pictured = [s for s in sightings if s.get("image") and s["id"] not in picked_ids]
-            picked_ids |= {s["id"] for s in pictured[: rows - len(picked)]}
-            picked = [s for s in sightings if s["id"] in picked_ids]
-        per_vessel = _sightings_per_vessel(sightings)
-        views["sightings"] = _view(
-            "sightings",
-            sightings,
-            picked,
-            noun="sightings",
-            summary={"rows": per_vessel[:rows], "hidden": max(0, len(per_vessel) - rows)},
-        )
-    # One place for every sighting (and no coordinates of their own): said once, not per row.
-    places_seen = {(s["place"] or {}).get("id") for s in sightings}
-    if (
-        len(places_seen) == 1
-        and None not in places_seen
-        and all(s.get("lat") is None for s in sightings)
-    ):
-        views["sightings"]["place"] = sightings[0]["place"]
+        kept = seen["kept"]
+        picked = [kept[i] for i in kept if i in cited]
+        picked += [s for i, s in kept.items() if i not in cited and s.get("image")]
+        picked = sorted(picked[: max(rows, len([i for i in kept if i in cited]))],
+                        key=lambda s: int(s["ref"][1:]))  # fmt: skip
+        shown = picked
+        per_vessel = seen["per_vessel"]
+        summary = {"rows": per_vessel[:rows], "hidden": max(0, len(per_vessel) - rows)}
+    views["sightings"] = _view("sightings", sightings, shown, noun="sightings", summary=summary)
+    views["sightings"]["place"] = seen["common_place"]
     visits = context["visits"]
     views["visits"] = _view(
         "visits", visits, visits[:rows] if rows else list(visits), noun="vessel and place rows"
@@ -444,35 +449,6 @@ def _views(context: dict, refs: References, limits: Limits, cited: set[str]) -> 
     for finding in context["findings"]:
         refs.shown.add(finding["ref"])
     return views
-
-
-def _sightings_per_vessel(sightings: list) -> list[dict]:
-    groups: dict[str, dict] = {}
-    for s in sightings:
-        vessel = s.get("vessel") or {}
-        key = vessel.get("id") or ""
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = {
-                "vessel": vessel,
-                "count": 0,
-                "first": s["when"],
-                "last": s["when"],
-                "places": {},
-                "pictured": 0,
-            }
-        group["count"] += 1
-        group["first"] = min(group["first"], s["when"])
-        group["last"] = max(group["last"], s["when"])
-        place = s.get("place")
-        if place:
-            group["places"][place["name"]] = group["places"].get(place["name"], 0) + 1
-        if s.get("image"):
-            group["pictured"] += 1
-    out = sorted(groups.values(), key=lambda g: (-g["count"], str(g["vessel"].get("name") or "")))
-    for group in out:
-        group["places"] = sorted(group["places"].items(), key=lambda kv: -kv[1])
-    return out
 
 
 def _also_cited(findings: list, refs: References) -> list[dict]:
@@ -496,9 +472,8 @@ def _also_cited(findings: list, refs: References) -> list[dict]:
 def _cited_records(context: dict, refs: References) -> list[dict]:
     """Every record the findings cite, once, in reference order, each with its context item
     (`item`: the source, quote, picture... as the full brief shows it) for compact templates."""
-    items = {}
-    for name in ("sources", "quotes", "images", "vessels", "places", "sightings",
-                 "visit_queries", "findings"):  # fmt: skip
+    items = dict((context.get("sightings_pass") or {}).get("kept", {}))
+    for name in ("sources", "quotes", "images", "vessels", "places", "visit_queries", "findings"):
         for item in context.get(name, []):
             items[item["id"]] = item
     seen: dict[str, dict] = {}
@@ -509,9 +484,9 @@ def _cited_records(context: dict, refs: References) -> list[dict]:
 
 
 def _illustrative_count(context: dict) -> int:
-    return sum(
+    return (context.get("sightings_pass") or {}).get("illustrative", 0) + sum(
         1
-        for name in ("findings", "sources", "quotes", "images", "vessels", "sightings")
+        for name in ("findings", "sources", "quotes", "images", "vessels")
         for item in context[name]
         if item.get("illustrative")
     )
@@ -536,29 +511,44 @@ def _glance(context: dict) -> list[tuple[str, str]]:
 # ---- timeline --------------------------------------------------------------------------------
 
 
-def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[dict]]:
-    """Dated records in time order, a day's run of sightings folded into one entry; and the
-    same by month (for long timelines)."""
+def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[dict], int]:
+    """Dated records in time order, a day's run of sightings folded into one entry; the same by
+    month; and how many entries there are. Streamed: past the row limit only months are counted
+    (a case may hold far more sightings than a brief shows)."""
+    import heapq
+
     from .timeline import timeline
 
-    sightings = {s["id"]: s for s in context["sightings"]}
+    limit = context["limits"].rows
+    cap = context["limits"].citations or None
     images = {i["id"]: i for i in context["images"]}
     quotes = {q["id"]: q for q in context["quotes"]}
     sources = {s["id"]: s for s in context["sources"]}
+    others = (item for item in timeline(conn) if item["kind"] != "sighting")
+    seen = (
+        {"when": s["when"], "kind": "sighting", "id": s["id"], "sighting": s}
+        for s in context["sightings"]
+    )
     rows: list[dict] = []
+    total = 0
     months: dict[str, dict] = {}
-    for item in timeline(conn):
+    for item in heapq.merge(others, seen, key=lambda i: (i["when"], i["kind"], i["id"])):
         kind, when = item["kind"], item["when"]
         entry = None
+        keep = not limit or total <= limit
         if kind == "sighting":
-            sighting = sightings.get(item["id"])
-            if sighting is None:
-                continue
+            sighting = item["sighting"]
             last = rows[-1] if rows else None
             if last and last["kind"] == "sightings" and last["when"] == when[:10]:
-                last["items"].append(sighting)
+                last["count"] += 1
+                if cap is None or len(last["items"]) < cap:
+                    last["items"].append(sighting)
             else:
-                rows.append({"when": when[:10], "kind": "sightings", "items": [sighting]})
+                total += 1
+                if keep:
+                    rows.append(
+                        {"when": when[:10], "kind": "sightings", "items": [sighting], "count": 1}
+                    )
         elif kind == "image":
             image = images.get(item["id"])
             if image is None or image.get("original"):
@@ -589,23 +579,26 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
         label = {"sighting": "sightings", "image": "pictures", "quote": "quotes"}.get(kind, "other")
         bucket["counts"][label] = bucket["counts"].get(label, 0) + 1
         if entry is not None:
-            ref = refs.get(item["id"])
-            rows.append({"when": when, "kind": kind, "ref": ref, "id": item["id"], **entry})
+            total += 1
+            if keep:
+                ref = entry.pop("ref", None) or refs.get(item["id"])
+                rows.append({"when": when, "kind": kind, "ref": ref, "id": item["id"], **entry})
+    if limit and total > limit:
+        rows = []
     for row in rows:
         if row["kind"] == "sightings":
             items = row["items"]
-            row["count"] = len(items)
-            if len(items) == 1:
+            if row["count"] == 1:
                 row["when"] = items[0]["when"]
             row["vessels"] = _distinct([str(s["vessel"]) for s in items])
             where = {s["place"]["name"] if s.get("place") else None for s in items}
             text = ", ".join(f"{s['vessel']} {s['activity'] or 'seen'}" for s in items[:6])
-            if len(items) > 6:
-                text += f" and {len(items) - 6:,} more"
+            if row["count"] > 6:
+                text += f" and {row['count'] - 6:,} more"
             if len(where) == 1 and None not in where:
                 text += f" at {next(iter(where))}"
             row["summary"] = text
-    return rows, sorted(months.values(), key=lambda m: m["month"])
+    return rows, sorted(months.values(), key=lambda m: m["month"]), total
 
 
 def _name_event(conn, item: dict, refs: References) -> dict | None:
@@ -630,16 +623,16 @@ def _distinct(values: list[str]) -> list[str]:
     return out
 
 
-def _timeline_view(context: dict, limits: Limits) -> dict:
-    rows = context["timeline"]
-    if not limits.rows or len(rows) <= limits.rows:
-        return {"rows": rows, "total": len(rows), "hidden": 0, "note": None, "by_month": False}
+def _timeline_view(context: dict, limits: Limits, entries: int) -> dict:
+    if not limits.rows or entries <= limits.rows:
+        rows = context["timeline"]
+        return {"rows": rows, "total": entries, "hidden": 0, "note": None, "by_month": False}
     return {
         "rows": [],
-        "total": len(rows),
-        "hidden": len(rows),
+        "total": entries,
+        "hidden": entries,
         "by_month": True,
-        "note": f"The timeline has {len(rows):,} entries, shown here by month. The full timeline "
+        "note": f"The timeline has {entries:,} entries, shown here by month. The full timeline "
         f"is in the case file: {FULL_DATA['timeline']}.",
     }
 
@@ -1097,13 +1090,8 @@ def _figures(context: dict, fmt: str) -> dict:
     from . import charts
 
     places = [p for p in context["places"] if p.get("lat") is not None]
-    per_place: dict[str, int] = {}
-    points = []
-    for s in context["sightings"]:
-        if s.get("lat") is not None and s.get("lon") is not None:
-            points.append({"lat": s["lat"], "lon": s["lon"], "label": s["label"]})
-        elif s.get("place"):
-            per_place[s["place"]["id"]] = per_place.get(s["place"]["id"], 0) + 1
+    seen = context.get("sightings_pass") or {"per_place": {}, "points": []}
+    per_place, points = seen["per_place"], seen["points"]
     map_places = [
         {
             "name": p["name"],

@@ -42,15 +42,15 @@ def map_svg(
     pixels and each cell is drawn once, sized by its count, so the figure stays small.
     """
     pictures = list(pictures)
-    located = [
-        p
-        for p in [*places, *points, *pictures]
-        if p.get("lat") is not None and p.get("lon") is not None
-    ]
-    if not located:
+    # `points` may be long (a sequence read twice, never copied): its extent is taken in a loop.
+    lats: list[float] = []
+    lons: list[float] = []
+    for p in [*places, *pictures, *_extent(points)]:
+        if p.get("lat") is not None and p.get("lon") is not None:
+            lats.append(float(p["lat"]))
+            lons.append(float(p["lon"]))
+    if not lats:
         return ""
-    lats = [float(p["lat"]) for p in located]
-    lons = [float(p["lon"]) for p in located]
     for place in places:
         if place.get("lat") is None or not place.get("radius_m"):
             continue
@@ -150,23 +150,43 @@ def map_svg(
     return "".join(parts)
 
 
+def _extent(points) -> list[dict]:
+    """The corners of the points' bounding box (at most two dicts), read in one pass."""
+    south = north = west = east = None
+    for p in points:
+        if p.get("lat") is None or p.get("lon") is None:
+            continue
+        lat, lon = float(p["lat"]), float(p["lon"])
+        if south is None:
+            south = north = lat
+            west = east = lon
+        else:
+            south, north = min(south, lat), max(north, lat)
+            west, east = min(west, lon), max(east, lon)
+    if south is None:
+        return []
+    return [{"lat": south, "lon": west}, {"lat": north, "lon": east}]
+
+
 def _degrees(value: float, step: float, positive: str, negative: str) -> str:
     hemisphere = positive if value >= 0 else negative
     return f"{abs(value):.{_decimals(step)}f}°{hemisphere}"
 
 
-def _points(points: list[dict], xy, max_points: int) -> list[str]:
-    located = [p for p in points if p.get("lat") is not None and p.get("lon") is not None]
-    if len(located) <= max_points:
+def _points(points, xy, max_points: int) -> list[str]:
+    def located():
+        return (p for p in points if p.get("lat") is not None and p.get("lon") is not None)
+
+    if sum(1 for _ in located()) <= max_points:
         return [
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f5f99" fill-opacity="0.75">'
             f"<title>{_esc(p.get('label') or '')}</title></circle>"
-            for p in located
+            for p in located()
             for x, y in [xy(float(p["lat"]), float(p["lon"]))]
         ]
     cell = 6
     cells: dict[tuple[int, int], int] = {}
-    for p in located:
+    for p in located():
         x, y = xy(float(p["lat"]), float(p["lon"]))
         key = (int(x // cell), int(y // cell))
         cells[key] = cells.get(key, 0) + 1

@@ -13,6 +13,15 @@ import sqlite3
 
 from .. import records
 
+LEFT_OUT = {
+    "metadata",
+    "added_via",
+    "added_from",
+    "retracted_at",
+    "retracted_by",
+    "retracted_reason",
+}
+
 # How a picture's time and place were established, as a reader needs to know it.
 TAKEN_BASIS = {
     "given": "given by the investigator",
@@ -33,9 +42,13 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
 
     if "image" not in _kinds():
         return
-    rows = list(
-        records.iter_records(conn, "image", order_by="coalesce(taken, '9999'), added_at, id")
-    )
+    # Every column but the raw metadata dump (EXIF/XMP as read, often kilobytes per picture).
+    rows = [
+        {key: value for key, value in row.items() if key not in LEFT_OUT}
+        for row in records.iter_records(
+            conn, "image", order_by="coalesce(taken, '9999'), added_at, id"
+        )
+    ]
     by_id = {row["id"]: row for row in rows}
     copies_of: dict[str, list[dict]] = {}
     for row in rows:

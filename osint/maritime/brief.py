@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from array import array
+from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from .. import records
+
+SIGHTING_COLUMNS = (
+    "id", "vessel", "seen_at", "place", "lat", "lon", "image", "source", "activity",
+    "confidence", "note", "added_by", "added_at",
+)  # fmt: skip
 
 
 def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
@@ -50,42 +58,19 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
             }
         )
     images = {i["id"]: i for i in context.get("images", [])}
-    sightings = []
-    left_out = 0
-    for row in records.iter_records(conn, "sighting", order_by="seen_at, id"):
-        vessel = vessels.get(row["vessel"])
-        if vessel is None:
-            left_out += 1  # the vessel was withdrawn: so is what was seen of it
-            continue
-        place = places.get(row["place"]) if row["place"] else None
-        vessel["sightings"] += 1
-        if place:
-            place["sightings"] += 1
-        image = images.get(row["image"]) if row.get("image") else None
-        sighting = Ref(
-            {
-                **row,
-                "ref": refs.assign("sighting", row["id"]),
-                "label": f"{vessel['name']} {row['activity'] or 'seen'} {row['seen_at']}"
-                + (f" at {place['name']}" if place else ""),
-                "when": row["seen_at"],
-                "vessel": vessel,
-                "place": place,
-                "image": image,
-                "image_ref": image["ref"] if image else None,
-                "source_ref": refs.get(row["source"]) if row["source"] else None,
-                "illustrative": is_illustrative(row.get("note")),
-            }
-        )
-        if image is not None:
-            image["sightings"].append(sighting["ref"])
-        sightings.append(sighting)
+    queries = _load_visit_queries(conn)
+    wanted = set(context.get("cited_ids", ()))
+    for query in queries:
+        wanted.update(query["sighting_ids"])
+    sightings = SightingList(conn, vessels, places, images, refs)
+    context["sightings_pass"] = _read_sightings(sightings, context["limits"], wanted, refs)
+    context["sightings"] = sightings
+    left_out = context["sightings_pass"]["left_out"]
     if left_out:
         context["left_out"]["sightings of withdrawn vessels"] = left_out
     context["vessels"] = list(vessels.values())
     context["places"] = list(places.values())
-    context["sightings"] = sightings
-    context["visit_queries"] = _visit_queries(conn, refs, context["limits"].citations)
+    context["visit_queries"] = _visit_queries(queries, refs, context["limits"].citations)
     if not places:
         return
     result = visit_lib.compute(conn, visit_lib.Query())
@@ -167,10 +152,8 @@ def _fill_months(months: dict[str, int]) -> list[tuple[str, int]]:
     return out
 
 
-def _visit_queries(conn: sqlite3.Connection, refs, cap: int) -> list:
-    """Recorded `osint visits --record` results: the query, its totals and its evidence."""
-    from ..briefs import Ref, is_illustrative
-
+def _load_visit_queries(conn: sqlite3.Connection) -> list[dict]:
+    """Recorded `osint visits --record` results with their parameters and evidence read."""
     out = []
     for row in records.iter_records(conn, "visit-query"):
         try:
@@ -178,15 +161,32 @@ def _visit_queries(conn: sqlite3.Connection, refs, cap: int) -> list:
             evidence = json.loads(row.get("evidence") or "[]")
         except ValueError:
             parameters, evidence = {}, []
-        sightings = []
+        ids: list[str] = []
+        seen: set[str] = set()
         ais_rows = 0
         for visit in evidence:
-            sightings += [s for s in visit.get("sightings", []) if s not in sightings]
+            for sid in visit.get("sightings", []):
+                if sid not in seen:
+                    seen.add(sid)
+                    ids.append(sid)
             ais_rows += sum(piece.get("rows", 0) for piece in visit.get("ais", []))
+        row.pop("evidence", None)
+        row.pop("result", None)
+        out.append({"row": row, "parameters": parameters, "sighting_ids": ids, "ais": ais_rows})
+    return out
+
+
+def _visit_queries(queries: list[dict], refs, cap: int) -> list:
+    """The recorded visit counts as the brief shows them: query, totals, evidence references."""
+    from ..briefs import Ref, is_illustrative
+
+    out = []
+    for query in queries:
+        row, parameters = query["row"], query["parameters"]
         cited = sorted(
             (
                 {"ref": refs.get(s), "id": s, "kind": "sighting", "label": None}
-                for s in sightings
+                for s in query["sighting_ids"]
                 if refs.get(s)
             ),
             key=lambda c: int(c["ref"][1:]),
@@ -206,9 +206,181 @@ def _visit_queries(conn: sqlite3.Connection, refs, cap: int) -> list:
                     "sightings": cited[:cap],
                     "sightings_total": len(cited),
                     "sightings_more": max(0, len(cited) - cap),
-                    "ais_positions": ais_rows,
+                    "ais_positions": query["ais"],
                     "illustrative": is_illustrative(row.get("note"), row.get("title")),
                 }
             )
         )
     return out
+
+
+# ---- sightings, streamed -----------------------------------------------------------------------
+
+
+class SightingList(Sequence):
+    """The case's sightings as a brief sees them, read from the case each time it is iterated.
+
+    A case may hold hundreds of thousands of sightings and a brief shows a bounded number of
+    them, so they are never all held in memory: `len()` is known, iteration streams them in time
+    order (each numbered O1, O2, ... in that order, the references the brief uses), and a user's
+    template can still loop over all of them. Sightings of withdrawn vessels are left out.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, vessels: dict, places: dict, images: dict, refs):
+        self.conn, self.vessels, self.places, self.images, self.refs = (
+            conn, vessels, places, images, refs,
+        )  # fmt: skip
+        self.total = 0
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.total)
+            return list(islice(iter(self), start, stop, step))
+        if index < 0:
+            index += self.total
+        if not 0 <= index < self.total:
+            raise IndexError("sighting index out of range")
+        return next(islice(iter(self), index, None))
+
+    def __iter__(self) -> Iterator:
+        from ..briefs import Ref, is_illustrative
+
+        number = 0
+        # Only the columns a brief shows.
+        for row in self.conn.execute(
+            f"SELECT {', '.join(SIGHTING_COLUMNS)} FROM sightings WHERE retracted_at IS NULL "
+            "ORDER BY seen_at, id"
+        ):
+            vessel = self.vessels.get(row["vessel"])
+            if vessel is None:
+                continue  # the vessel was withdrawn: so is what was seen of it
+            number += 1
+            row = dict(row)
+            place = self.places.get(row["place"]) if row["place"] else None
+            image = self.images.get(row["image"]) if row["image"] else None
+            yield Ref(
+                {
+                    **row,
+                    "ref": f"O{number}",
+                    "label": f"{vessel['name']} {row['activity'] or 'seen'} {row['seen_at']}"
+                    + (f" at {place['name']}" if place else ""),
+                    "when": row["seen_at"],
+                    "vessel": vessel,
+                    "place": place,
+                    "image": image,
+                    "image_ref": image["ref"] if image else None,
+                    "source_ref": self.refs.get(row["source"]) if row["source"] else None,
+                    "illustrative": is_illustrative(row["note"]),
+                }
+            )
+
+
+class Points(Sequence):
+    """Coordinates of many sightings, 16 bytes each (labels kept for the first few only)."""
+
+    def __init__(self, keep_labels: int):
+        self.coords = array("d")
+        self.labels: list[str] = []
+        self.keep_labels = keep_labels
+
+    def add(self, lat: float, lon: float, label: str) -> None:
+        self.coords.extend((lat, lon))
+        if len(self.labels) < self.keep_labels:
+            self.labels.append(label)
+
+    def __len__(self) -> int:
+        return len(self.coords) // 2
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        lat, lon = self.coords[2 * index], self.coords[2 * index + 1]
+        return {
+            "lat": lat,
+            "lon": lon,
+            "label": self.labels[index] if index < len(self.labels) else "",
+        }
+
+
+def _read_sightings(sightings: SightingList, limits, wanted: set, refs) -> dict:
+    """One pass over the sightings: counts, per-vessel summary, map points, and the sightings a
+    brief can show (the first ones, the cited ones, those with a picture), the rest counted."""
+    first_n = limits.rows + 1 if limits.rows else None
+    first, kept = [], {}
+    pictured = 0
+    per_vessel: dict[str, dict] = {}
+    per_place: dict[str, int] = {}
+    places_seen: set = set()
+    with_coords = False
+    illustrative = 0
+    points = Points(keep_labels=(limits.map_points or 10**9) + 1)
+    total = 0
+    for sighting in sightings:
+        total += 1
+        sid, vessel, place = sighting["id"], sighting["vessel"], sighting["place"]
+        vessel["sightings"] += 1
+        if place:
+            place["sightings"] += 1
+        if first_n is None or len(first) < first_n:
+            first.append(sighting)
+        keep = sid in wanted
+        if sighting["image"] is not None:
+            sighting["image"]["sightings"].append(sighting["ref"])
+            if pictured < (limits.rows or 10**9):
+                pictured += 1
+                keep = True
+        if keep:
+            kept[sid] = sighting
+            refs.by_id[sid] = sighting["ref"]
+        group = per_vessel.get(vessel["id"])
+        if group is None:
+            group = per_vessel[vessel["id"]] = {
+                "vessel": vessel, "count": 0, "first": sighting["when"],
+                "last": sighting["when"], "places": {}, "pictured": 0,
+            }  # fmt: skip
+        group["count"] += 1
+        group["last"] = sighting["when"]  # time order
+        if place:
+            group["places"][place["name"]] = group["places"].get(place["name"], 0) + 1
+        if sighting["image"] is not None:
+            group["pictured"] += 1
+        places_seen.add(place["id"] if place else None)
+        if sighting["lat"] is not None and sighting["lon"] is not None:
+            with_coords = True
+            points.add(sighting["lat"], sighting["lon"], sighting["label"])
+        elif place:
+            per_place[place["id"]] = per_place.get(place["id"], 0) + 1
+        if sighting["illustrative"]:
+            illustrative += 1
+    sightings.total = total
+    refs.counters["O"] = total
+    if first_n is None or total <= (limits.rows or 0):
+        for sighting in first:  # everything is shown: every sighting keeps its reference
+            refs.by_id[sighting["id"]] = sighting["ref"]
+    summary = sorted(per_vessel.values(), key=lambda g: (-g["count"], g["vessel"]["name"]))
+    for group in summary:
+        group["places"] = sorted(group["places"].items(), key=lambda kv: -kv[1])
+    common = None
+    if len(places_seen) == 1 and None not in places_seen and not with_coords and first:
+        common = first[0]["place"]
+    left_out = sightings.conn.execute(
+        "SELECT count(*) FROM sightings s JOIN vessels v ON v.id = s.vessel "
+        "WHERE s.retracted_at IS NULL AND v.retracted_at IS NOT NULL"
+    ).fetchone()[0]
+    return {
+        "total": total,
+        "first": first,
+        "kept": kept,
+        "per_vessel": summary,
+        "per_place": per_place,
+        "common_place": common,
+        "points": points,
+        "illustrative": illustrative,
+        "left_out": left_out,
+    }
