@@ -502,7 +502,7 @@ def _glance(context: dict) -> list[tuple[str, str]]:
     if totals:
         out.append(("visits", totals["visits"]))
         if totals.get("barrels"):
-            out.append(("barrels, estimated", totals["barrels"]))
+            out.append(("barrels (est.)", totals["barrels"]))
     return [
         (label.removesuffix("s") if value == 1 else label, f"{value:,}") for label, value in out
     ]
@@ -784,13 +784,13 @@ def _md_cites(cites: list, more: int = 0) -> MarkdownSafe:
 
 
 def _md_citations(finding) -> MarkdownSafe:
-    """ " Supported by: [S1], [Q2]. Contradicted by: [O3]." for a finding's Markdown line."""
+    """ "Supported by: [S1], [Q2]. Contradicted by: [O3]." for a finding in Markdown."""
     parts = []
     for label, key in (("Supported by", "supported"), ("Contradicted by", "contradicted")):
         cited = finding.get(f"{key}_by") or []
         if cited:
             parts.append(f"{label}: {_md_cites(cited, finding.get(f'{key}_more') or 0)}.")
-    return MarkdownSafe((" " + " ".join(parts)) if parts else "")
+    return MarkdownSafe(" ".join(parts))
 
 
 def _html_ref(refs: References):

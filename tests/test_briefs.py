@@ -374,8 +374,8 @@ def test_demo_markdown_brief_tables_and_pictures_beside_it(demo):
     md = (demo / "brief.md").read_text(encoding="utf-8")
     assert "| Ref | When (UTC) | Vessel | Activity, confidence | Evidence | Note |" in md
     assert "All at P1 Vostochny oil terminal." in md  # one place for all: said once
-    assert "| Vessel | Place | Visits |" in md  # the visits table
-    assert "| **Total** | | **43** |" in md
+    assert "| Vessel | Visits | First (UTC) | Last (UTC) |" in md  # the visits table
+    assert "| **Total** | **43** |" in md
     assert "[S1]" in md and "[VQ1]" in md
     pictures = re.findall(r"!\[[^\]]*\]\((brief_files/[^)]+)\)", md)
     assert "brief_files/figure-map.svg" in pictures
