@@ -565,7 +565,7 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
                 continue
             entry = {
                 "summary": f"Published: {source['title']}"
-                + (f" ({source['publisher']})" if source.get("publisher") else "")
+                + (f", {source['publisher']}" if source.get("publisher") else "")
             }
         elif kind == "vessel-name":
             entry = _name_event(conn, item, refs)
@@ -992,8 +992,22 @@ def export_brief(
                     handle.write(chunk)
         except jinja2.TemplateError as exc:
             partial.unlink(missing_ok=True)
-            where = f", line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+            line = getattr(exc, "lineno", None) or _template_line(exc, tmpl)
+            where = f", line {line}" if line else ""
             raise InvalidInput(f"template {name}{where}: {exc}") from None
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            AttributeError,
+            IndexError,
+            ArithmeticError,
+        ) as exc:
+            # A template calling a filter or function with values it cannot take.
+            partial.unlink(missing_ok=True)
+            line = _template_line(exc, tmpl)
+            where = f", line {line}" if line else ""
+            raise InvalidInput(f"template {name}{where}: {exc.__class__.__name__}: {exc}") from None
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -1001,6 +1015,17 @@ def export_brief(
     if files is not None:
         files.finish()
     return output
+
+
+def _template_line(exc: BaseException, tmpl) -> int | None:
+    """The template line an error was raised from (Jinja2 rewrites tracebacks to show it)."""
+    import traceback
+
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if tmpl.filename and frame.filename == tmpl.filename:
+            line = frame.lineno
+    return line
 
 
 # ---- pictures and figures --------------------------------------------------------------------

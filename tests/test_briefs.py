@@ -466,6 +466,13 @@ def test_template_errors_are_one_line_and_name_the_template(demo, tmp_path, cli)
                  "--template", sneaky, expect=1)  # fmt: skip
     assert "unsafe" in result.stderr or "access" in result.stderr
     assert not (tmp_path / "y.html").exists() and not (tmp_path / "y.html.partial").exists()
+    # A filter given what it cannot take: the template's line, not a traceback.
+    wrong = tmp_path / "wrong.html.j2"
+    wrong.write_text("fine\n{{ coords('north', 'east') }}\n", encoding="utf-8")
+    result = cli("--case", case, "export", "brief", "-o", tmp_path / "z.html",
+                 "--template", wrong, expect=1)  # fmt: skip
+    assert "wrong.html.j2, line 2: TypeError" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
     result = cli("--case", case, "export", "brief", "-o", tmp_path / "x.pdf", expect=1)
     assert "a brief is .md or .html" in result.stderr
 
@@ -590,3 +597,26 @@ def test_verify_problems_are_reported_in_the_brief(tmp_path, cli, case_path):
     assert re.search(r"\d+ problems", page.text)
     data = json.loads(cli("--json", "verify", expect=None).stdout)
     assert not data["ok"]
+
+
+def test_cited_records_without_a_section_are_listed_so_citations_resolve(tmp_path, cli, case):
+    snapshot_file = tmp_path / "page.txt"
+    snapshot_file.write_text("The archived text.", encoding="utf-8")
+    source = sources.add_source(
+        case, "https://example.org/a", title="Report",
+        snapshot=sources.prepare_snapshot(snapshot_file),
+    )  # fmt: skip
+    finding, _ = sources.add_finding(case, "The page said so.", supported_by=[source["snapshot"]])
+    out = tmp_path / "brief.html"
+    cli("export", "brief", "-o", out)
+    page = Page(out.read_text(encoding="utf-8"))
+    assert "also-cited" in page.ids and "R1" in page.ids
+    cites = [a["href"] for a in page.all("a") if "cite" in (a.get("class") or "")]
+    assert cites == ["#R1"]
+    assert source["snapshot"] in page.text
+
+
+def test_a_missing_template_folder_is_named(tmp_path, cli):
+    result = cli("export", "brief", "-o", tmp_path / "b.html", "--template-dir",
+                 tmp_path / "nowhere", expect=1)  # fmt: skip
+    assert "--template-dir" in result.stderr and "nowhere" in result.stderr
