@@ -94,9 +94,14 @@ def find(quote: str, text: str) -> Match | None:
         candidates.append(trimmed)
     for candidate in candidates:
         at = haystack.find(candidate)
-        if at >= 0:
-            last = offsets[at + len(candidate) - 1]
-            return Match(start=offsets[at], end=last + 1)
+        while at >= 0:
+            end = at + len(candidate)
+            # Whole characters of the text only: "Jose" is not in "José" (é folds to two).
+            if (at == 0 or offsets[at - 1] != offsets[at]) and (
+                end == len(offsets) or offsets[end] != offsets[end - 1]
+            ):
+                return Match(start=offsets[at], end=offsets[end - 1] + 1)
+            at = haystack.find(candidate, at + 1)
     return None
 
 
