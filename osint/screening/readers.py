@@ -869,7 +869,7 @@ def read_ofac_csv(path: Path) -> ListData:
                 fields = {
                     "uid": values["ent_num"],
                     "lastName": values["SDN_Name"],
-                    "sdnType": values["SDN_Type"] or ("vessel" if values["Vess_type"] else ""),
+                    "sdnType": values["SDN_Type"] or ("vessel" if values["Vess_type"] else "entity"),
                     "programs": [
                         p.strip(" []") for p in (values["Program"] or "").split("]") if p.strip(" []")
                     ],
