@@ -177,9 +177,7 @@ OFAC_ENTRIES = {
 
 def write_ofac_xml(path: Path, date="03/05/2024", keys=("yuson", "achim", "person")) -> Path:
     entries = "\n".join(OFAC_ENTRIES[k] for k in keys)
-    path.write_text(
-        OFAC_XML.format(date=date, count=len(keys), entries=entries), encoding="utf-8"
-    )
+    path.write_text(OFAC_XML.format(date=date, count=len(keys), entries=entries), encoding="utf-8")
     return path
 
 

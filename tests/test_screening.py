@@ -322,7 +322,10 @@ def test_record_makes_findings_with_provenance_once(listed_case, tmp_path):
     brief = tmp_path / "brief.md"
     cli("export", "brief", "-o", brief)
     text = brief.read_text(encoding="utf-8")
-    assert "Sanctions screening: SOME OTHER NAME" in text and "OFAC SDN as published 2024-03-05" in text
+    assert (
+        "Sanctions screening: SOME OTHER NAME" in text
+        and "OFAC SDN as published 2024-03-05" in text
+    )
     assert cli.json("verify")["ok"]
 
 
@@ -412,3 +415,13 @@ def test_relations_before_and_after_their_vessel(tmp_path):
     assert json.dumps(sorted(forward.vessels["ves-yuson"].names)) == json.dumps(
         sorted(backward.vessels["ves-yuson"].names)
     )
+
+
+def test_several_files_at_once_a_bad_one_is_named_the_others_imported(cli, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"id": "x", "schema": "Vessel", "properties": {', encoding="utf-8")
+    good = write_ofac_xml(tmp_path / "SDN.XML")
+    result = cli("--json", "lists", "import", bad, good, expect=1)
+    assert f"Error: {bad}: line 1: not valid JSON" in result.stderr
+    assert [x["list"] for x in json.loads(result.stdout)] == ["OFAC SDN"]
+    assert len(cli.json("lists", "list")) == 1

@@ -51,21 +51,30 @@ def lists_import(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Import a sanctions list file: stored as a source with its hash and publication date."""
+    from ..errors import OsintError
     from ..screening import lists
 
     env = get_env(ctx)
     results = []
+    failed = []
     with env.case() as case:
         for path in files:
-            result = lists.import_list(
-                case,
-                path,
-                name=name,
-                published=published,
-                locator=locator,
-                grade=grade,
-                note=note,
-            )
+            try:
+                result = lists.import_list(
+                    case,
+                    path,
+                    name=name,
+                    published=published,
+                    locator=locator,
+                    grade=grade,
+                    note=note,
+                )
+            except OsintError as error:
+                if len(files) == 1:
+                    raise
+                failed.append(path)
+                env.note(f"Error: {' '.join(str(error).split())}")
+                continue
             results.append(result)
     for result in results:
         for warning in result["warnings"]:
@@ -80,10 +89,10 @@ def lists_import(
         from .. import kinds
 
         spec = kinds.get("list-import")
-        items = [
-            {**spec.to_json(r["import"]), "already_imported": r["already"]} for r in results
-        ]
-        env.emit_json(items[0] if len(items) == 1 else items)
+        items = [{**spec.to_json(r["import"]), "already_imported": r["already"]} for r in results]
+        env.emit_json(items[0] if len(files) == 1 else items)
+        if failed:
+            raise typer.Exit(1)
         return
     for result in results:
         row = result["import"]
@@ -96,6 +105,8 @@ def lists_import(
             f"of {row['entities_read']} entries read"
         )
         env.print(f"  list import {row['id']}  source {row['source']}  sha256 {row['sha256']}")
+    if failed:
+        raise typer.Exit(1)
 
 
 @lists_app.command("list")
@@ -152,9 +163,7 @@ def screen(
         result = screening.screen(
             case.conn, vessels or [], all_versions=all_versions, threshold=threshold
         )
-        recorded = (
-            screening.record(case, result["rows"], threshold=threshold) if record else []
-        )
+        recorded = screening.record(case, result["rows"], threshold=threshold) if record else []
     rows = result["rows"]
     if env.json:
         env.emit_json(rows)

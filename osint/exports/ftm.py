@@ -105,7 +105,9 @@ def export_ftm(conn: sqlite3.Connection, destination) -> dict:
         exported: set[str] = set()
         sources = {s["id"]: s for s in records.iter_records(conn, "source")}
         for source in sources.values():
-            snapshot = records.get(conn, "snapshot", source["snapshot"]) if source["snapshot"] else None
+            snapshot = (
+                records.get(conn, "snapshot", source["snapshot"]) if source["snapshot"] else None
+            )
             eid = entity_id(source["id"])
             locator = source["locator"] or ""
             notes = []
@@ -244,10 +246,14 @@ def export_ftm(conn: sqlite3.Connection, destination) -> dict:
         for sighting in records.iter_records(conn, "sighting", order_by="seen_at"):
             vessel_name = vessel_names.get(sighting["vessel"], "a vessel")
             place = places.get(sighting["place"])
-            where = place["name"] if place else (
-                f"{sighting['lat']:.4f},{sighting['lon']:.4f}"
-                if sighting["lat"] is not None
-                else None
+            where = (
+                place["name"]
+                if place
+                else (
+                    f"{sighting['lat']:.4f},{sighting['lon']:.4f}"
+                    if sighting["lat"] is not None
+                    else None
+                )
             )
             proof = []
             if sighting["image"] in exported:

@@ -186,7 +186,9 @@ def import_list(
         warnings.append(f"{path.name} lists no vessels: screening will find nothing in it")
     if data.skipped:
         skipped = ", ".join(f"{n} {k}" for k, n in sorted(data.skipped.items()))
-        warnings.append(f"entities this osint's FollowTheMoney model does not know were skipped: {skipped}")
+        warnings.append(
+            f"entities this osint's FollowTheMoney model does not know were skipped: {skipped}"
+        )
     media_type = MEDIA_TYPES[data.format]
     origin = f"{path.name} sha256:{data.sha256}"
     source_id, snapshot_id, import_id = ids.new_id(), ids.new_id(), ids.new_id()

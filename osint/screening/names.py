@@ -107,12 +107,6 @@ class NameScore:
     note: str = ""
 
 
-def _parts(c: Comparable):
-    from rigour.names import NamePart
-
-    return [NamePart(t.lower(), i) for i, t in enumerate(c.tokens)]
-
-
 @lru_cache(maxsize=262144)
 def _compare_tokens(left: tuple[str, ...], right: tuple[str, ...]) -> float:
     from rigour.names import NamePart, compare_parts
@@ -131,10 +125,7 @@ def _compare_tokens(left: tuple[str, ...], right: tuple[str, ...]) -> float:
 
 def compare(left: Comparable, right: Comparable) -> NameScore:
     """How alike two names are, 0 to 1 (rigour's matcher), with what was compared."""
-    if left.tokens == right.tokens:
-        score = 1.0
-    else:
-        score = _compare_tokens(left.tokens, right.tokens)
+    score = 1.0 if left.tokens == right.tokens else _compare_tokens(left.tokens, right.tokens)
     note = ""
     if left.numbers and right.numbers and left.numbers != right.numbers:
         # A different hull number is a different ship, however alike the rest.

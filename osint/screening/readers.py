@@ -321,8 +321,9 @@ def read_ftm(path: Path) -> ListData:
                     path, f"line {number}", "not a FollowTheMoney entity (no id or schema)"
                 )
             data.entities_read += 1
-            seen = _date(obj.get("last_seen") or obj.get("last_change"))
-            last_seen = _latest(last_seen, seen)
+            seen = obj.get("last_seen") or obj.get("last_change")
+            if seen and isinstance(seen, str) and (last_seen is None or seen > last_seen):
+                last_seen = seen
             schema = obj["schema"]
             if model.get(schema) is None:
                 skipped[schema] = skipped.get(schema, 0) + 1
@@ -337,7 +338,7 @@ def read_ftm(path: Path) -> ListData:
                         _merge_raw(vessels, entity)
                     else:
                         relations.append(entity)
-            elif schema in FTM_RELATIONS or schema == "Sanction" or _has_nested(obj):
+            elif schema in FTM_RELATIONS or schema == "Sanction" or line.count(b'"schema"') > 1:
                 pending.append(start)
         data.sha256 = raw.digest.hexdigest()
         data.size = raw.size
@@ -345,15 +346,20 @@ def read_ftm(path: Path) -> ListData:
         handle.close()
     if not number:
         raise InvalidInput(f"{path}: the file is empty")
+    last_seen = _date(last_seen)
     # Relations and sanctions naming a kept vessel (their lines, read again by offset).
     if pending:
         with open(path, "rb") as again:
             for start in pending:
                 again.seek(start)
                 obj = orjson.loads(again.readline())
+                if not _names_vessel(obj, vessels) and not _has_nested(obj):
+                    continue  # a relation or sanction of something else
                 entities = []
                 _flatten(model, obj, entities)
-                relations.extend(e for e in entities if e.get("schema") != "Vessel")
+                # Keep only what names a kept vessel (or, nested, the parties beside it).
+                if any(_names_vessel(e, vessels) for e in entities):
+                    relations.extend(e for e in entities if e.get("schema") != "Vessel")
     party_ids: set[str] = set()
     sanctions: list[dict] = []
     links: list[tuple[str, str, str, dict]] = []
@@ -469,6 +475,16 @@ def read_ftm(path: Path) -> ListData:
     if last_seen:
         data.published, data.published_basis = last_seen, "latest last_seen date of its entities"
     return data
+
+
+def _names_vessel(entity: dict, vessels: dict) -> bool:
+    if entity.get("schema") not in FTM_RELATIONS and entity.get("schema") != "Sanction":
+        return False
+    return any(
+        isinstance(ref, str) and ref in vessels
+        for values in (entity.get("properties") or {}).values()
+        for ref in values
+    )
 
 
 def _has_nested(obj: dict) -> bool:
@@ -784,7 +800,9 @@ def read_ofac_xml(path: Path) -> ListData:
                         data.entities_read += 1
                         fields = _xml_entry(element)
                         if not fields.get("uid"):
-                            raise _damaged(path, f"entry {data.entities_read}", "an entry without uid")
+                            raise _damaged(
+                                path, f"entry {data.entities_read}", "an entry without uid"
+                            )
                         linked: list[str] = []
                         item = _ofac_entry(fields, linked)
                         if item.schema == "Vessel":
@@ -795,11 +813,15 @@ def read_ofac_xml(path: Path) -> ListData:
                     elif tag == "sdnList":
                         seen_root = True
             except ET.ParseError as exc:
-                raise _damaged(path, f"line {exc.position[0]}", f"not well-formed XML ({exc})") from None
+                raise _damaged(
+                    path, f"line {exc.position[0]}", f"not well-formed XML ({exc})"
+                ) from None
         try:
             parser.close()
         except ET.ParseError as exc:
-            raise _damaged(path, f"line {exc.position[0]}", f"the XML stops early ({exc})") from None
+            raise _damaged(
+                path, f"line {exc.position[0]}", f"the XML stops early ({exc})"
+            ) from None
         if not seen_root:
             raise _damaged(path, "end of file", "no closing sdnList element")
         data.sha256 = raw.digest.hexdigest()
@@ -828,7 +850,9 @@ def _xml_entry(element) -> dict:
                 values = {_local(x.tag): (x.text or "").strip() for x in aka}
                 name = ", ".join(x for x in (values.get("lastName"), values.get("firstName")) if x)
                 if name:
-                    fields["akas"].append((values.get("type", ""), values.get("category", ""), name))
+                    fields["akas"].append(
+                        (values.get("type", ""), values.get("category", ""), name)
+                    )
         elif tag == "vesselInfo":
             for x in child:
                 fields[_local(x.tag)] = (x.text or "").strip()
@@ -869,9 +893,12 @@ def read_ofac_csv(path: Path) -> ListData:
                 fields = {
                     "uid": values["ent_num"],
                     "lastName": values["SDN_Name"],
-                    "sdnType": values["SDN_Type"] or ("vessel" if values["Vess_type"] else "entity"),
+                    "sdnType": values["SDN_Type"]
+                    or ("vessel" if values["Vess_type"] else "entity"),
                     "programs": [
-                        p.strip(" []") for p in (values["Program"] or "").split("]") if p.strip(" []")
+                        p.strip(" []")
+                        for p in (values["Program"] or "").split("]")
+                        if p.strip(" []")
                     ],
                     "callSign": values["Call_Sign"],
                     "vesselType": values["Vess_type"],

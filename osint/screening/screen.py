@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .. import records
 from ..errors import InvalidInput
@@ -30,7 +32,8 @@ DEFAULT_THRESHOLD = 0.8
 MMSI_SCORE = 0.9
 IMO_CONFLICT_PENALTY = 0.7
 CANDIDATES = 25
-MIN_DICE = 0.25
+MIN_JARO_WINKLER = 0.75
+RARE_GRAMS = 6  # candidates share at least one of the query's rarest trigrams
 
 CASE_NAME_LABELS = {"name": "name", "alias": "alias", "former": "former name", "ais": "AIS name"}
 LISTED_NAME_LABELS = {"name": "", "alias": "listed alias ", "former": "listed former name ",
@@ -76,7 +79,6 @@ class ListIndex:
                 self.by_mmsi.setdefault(row["mmsi"], []).append(key)
         self.names: list[ListedName] = []
         self.postings: dict[str, list[int]] = {}
-        self.sizes: list[int] = []
         for import_id, entity_id, name, name_type in conn.execute(
             f"SELECT import_id, entity_id, name, name_type FROM listed_names "
             f"WHERE import_id IN ({marks})",
@@ -91,27 +93,38 @@ class ListIndex:
             folded = name_lib.folded(plain)
             index = len(self.names)
             self.names.append(ListedName(key, name, name_type, plain, folded))
-            grams = name_lib.trigrams(plain.compact) | name_lib.trigrams(folded.compact)
-            self.sizes.append(len(grams))
+            grams = name_lib.trigrams(plain.compact)
+            if folded.compact != plain.compact:
+                grams |= name_lib.trigrams(folded.compact)
             for gram in grams:
                 self.postings.setdefault(gram, []).append(index)
 
     def candidates(self, query: name_lib.Comparable, also: name_lib.Comparable | None) -> list[int]:
+        """Listed names alike enough to be worth the matcher: those sharing the most of the
+        query's rarest trigrams, then rigour's Jaro-Winkler on the names written without spaces
+        as a quick filter."""
+        from rigour.text import jaro_winkler
+
         grams = name_lib.trigrams(query.compact)
         if also is not None:
             grams |= name_lib.trigrams(also.compact)
-        shared: dict[int, int] = {}
-        for gram in grams:
-            for index in self.postings.get(gram, ()):
-                shared[index] = shared.get(index, 0) + 1
-        size = len(grams)
-        scored = [
-            (2 * count / (size + self.sizes[index]), index)
-            for index, count in shared.items()
-            if 2 * count / (size + self.sizes[index]) >= MIN_DICE
-        ]
-        scored.sort(reverse=True)
-        return [index for _, index in scored[:CANDIDATES]]
+        postings = self.postings
+        present = sorted((len(postings[g]), g) for g in grams if g in postings)
+        shared = Counter(chain.from_iterable(postings[g] for _, g in present[:RARE_GRAMS]))
+        names = self.names
+        key = query.compact
+        out = []
+        for index, _count in shared.most_common(CANDIDATES * 2):
+            listed = names[index]
+            best = jaro_winkler(key, listed.plain.compact)
+            if best < MIN_JARO_WINKLER and (also is not None or listed.plain.korean):
+                folded_key = also.compact if also is not None else name_lib.korean_fold(key)
+                best = jaro_winkler(folded_key, listed.folded.compact)
+            if best >= MIN_JARO_WINKLER:
+                out.append(index)
+                if len(out) >= CANDIDATES:
+                    break
+        return out
 
 
 def _case_vessels(conn: sqlite3.Connection, refs: list[str]) -> list[dict]:
