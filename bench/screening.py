@@ -241,11 +241,14 @@ def main() -> None:
 
         # 1. screening
         from osint.case import open_case
-        from osint.screening import screen
+        from osint.screening import names, screen
 
         with open_case(db, readonly=True) as case:
             runs = []
             for _ in range(3):
+                for cached in (names.comparable, names.folded, names.korean_fold,
+                               names._compare_tokens):  # fmt: skip
+                    cached.cache_clear()  # every run starts cold, as a command does
                 start = time.perf_counter()
                 result = screen.screen(case.conn)
                 runs.append(time.perf_counter() - start)
@@ -255,7 +258,7 @@ def main() -> None:
             for _ in range(3)
         ]
         print(f"\nscreen {args.vessels:,} vessels against {args.listed:,} listed vessels")
-        print(f"  library call (median of 3)      {sorted(runs)[1]:6.3f} s")
+        print(f"  library call, cold (median 3)   {sorted(runs)[1]:6.3f} s")
         print(f"  osint --json screen (median 3)  {sorted(cli_runs)[1]:6.3f} s (goal < 1 s)")
         print(f"  vessels with a match            {len(found):,}")
     finally:

@@ -94,6 +94,7 @@ def korean_fold(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def folded(c: Comparable) -> Comparable:
     tokens = tuple(korean_fold(t) for t in c.tokens)
     return Comparable(c.original, tokens, "".join(tokens), c.numbers, c.korean)

@@ -46,7 +46,10 @@ class ListedName:
     name: str
     name_type: str
     plain: name_lib.Comparable
-    folded: name_lib.Comparable
+
+    @property
+    def folded(self) -> name_lib.Comparable:
+        return name_lib.folded(self.plain)
 
 
 @dataclass
@@ -90,12 +93,11 @@ class ListIndex:
             plain = name_lib.comparable(name)
             if plain is None:
                 continue
-            folded = name_lib.folded(plain)
             index = len(self.names)
-            self.names.append(ListedName(key, name, name_type, plain, folded))
+            self.names.append(ListedName(key, name, name_type, plain))
             grams = name_lib.trigrams(plain.compact)
-            if folded.compact != plain.compact:
-                grams |= name_lib.trigrams(folded.compact)
+            if plain.korean:  # listed in Hangul: found by its folded spelling too
+                grams |= name_lib.trigrams(name_lib.folded(plain).compact)
             for gram in grams:
                 self.postings.setdefault(gram, []).append(index)
 
