@@ -94,9 +94,16 @@ def find(quote: str, text: str) -> Match | None:
         candidates.append(trimmed)
     for candidate in candidates:
         at = haystack.find(candidate)
-        if at >= 0:
-            last = offsets[at + len(candidate) - 1]
-            return Match(start=offsets[at], end=last + 1)
+        while at >= 0:
+            stop = at + len(candidate)
+            # A match starts and ends on whole characters of the text: "a" is not in "à".
+            starts_whole = at == 0 or offsets[at] != offsets[at - 1]
+            ends_whole = stop == len(haystack) or (
+                offsets[stop] != offsets[stop - 1] and not unicodedata.combining(haystack[stop])
+            )
+            if starts_whole and ends_whole:
+                return Match(start=offsets[at], end=offsets[stop - 1] + 1)
+            at = haystack.find(candidate, at + 1)
     return None
 
 

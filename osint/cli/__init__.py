@@ -196,6 +196,10 @@ class OsintGroup(TyperGroup):
             ) from None
         except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt, EOFError):
             raise
+        except BrokenPipeError:
+            # The reader stopped early (`osint list images | head`): that is not a failure.
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except OSError as error:
             if os.environ.get("OSINT_DEBUG"):
                 raise
@@ -273,10 +277,22 @@ def root(
     ctx.obj = env
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
         app()
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(0)
     except KeyboardInterrupt:
         print("Interrupted: nothing was changed by the unfinished command.", file=sys.stderr)
         sys.exit(ExitStatus.INTERRUPTED)
