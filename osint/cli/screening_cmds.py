@@ -166,7 +166,7 @@ def screen(
         recorded = screening.record(case, result["rows"], threshold=threshold) if record else []
     rows = result["rows"]
     if env.json:
-        env.emit_json(rows)
+        env.emit_json_array(rows)
     else:
         matches = [r for r in rows if r["found"]]
         shown = [
