@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "osint needs Python 3.11 or newer")'
+	@pkg-config --exists icu-uc 2>/dev/null || echo "note: ICU headers not found; if installing PyICU fails, install libicu-dev and pkg-config (see README)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 
 from . import __version__, ids
-from .errors import CaseExists, InvalidInput
+from .errors import CaseExists, InvalidInput, WriteFailed
 from .store import audit, db, schema
 from .timeutil import now_iso
 
@@ -59,6 +59,7 @@ class Case:
         self.command = command or "osint (python API)"
         self.version = __version__
         self._id = ""
+        self._write_failed = False
 
     @cached_property
     def actor(self) -> str:
@@ -85,8 +86,12 @@ class Case:
         if self.conn.in_transaction:
             yield self
             return
-        with db.transaction(self.conn, self.path):
-            yield self
+        try:
+            with db.transaction(self.conn, self.path):
+                yield self
+        except WriteFailed:
+            self._write_failed = True
+            raise
 
     def reading(self):
         return db.snapshot_read(self.conn)
@@ -132,6 +137,8 @@ class Case:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
         self.conn.close()
+        if self._write_failed:
+            db.recover(self.path)
 
     def __enter__(self) -> Case:
         return self

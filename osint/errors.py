@@ -52,6 +52,10 @@ class CaseReadOnly(OsintError):
     """The case file (or its folder) cannot be written."""
 
 
+class WriteFailed(OsintError):
+    """The disk is full or failed while writing; the transaction was rolled back."""
+
+
 class RecordNotFound(OsintError):
     """No record matches an id, prefix or name."""
 

@@ -31,6 +31,7 @@ from .store.db import APPLICATION_ID
 # called as f(case, other_conn) -> {"name": count}, inside the merge transaction.
 BULK_MERGES: list[str] = [
     "osint.maritime.ais.store:merge_positions",
+    "osint.screening.lists:merge_listed",
 ]
 
 

@@ -19,6 +19,7 @@ DETAILS: dict[str, str] = {
     "ais-import": "osint.maritime.ais.tracks:import_details",
     "ais-track": "osint.maritime.ais.tracks:track_details",
     "finding": "osint.maritime.visits:finding_details",
+    "list-import": "osint.screening.lists:import_details",
 }
 
 

@@ -26,6 +26,7 @@ PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_ve
 # and returns data for the redact entry of the copy's log.
 BULK_REDACTIONS: list[str] = [
     "osint.maritime.ais.store:redact_positions",
+    "osint.screening.lists:redact_listed",
 ]
 
 

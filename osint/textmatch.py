@@ -95,12 +95,14 @@ def find(quote: str, text: str) -> Match | None:
     for candidate in candidates:
         at = haystack.find(candidate)
         while at >= 0:
-            end = at + len(candidate)
-            # Whole characters of the text only: "Jose" is not in "José" (é folds to two).
-            if (at == 0 or offsets[at - 1] != offsets[at]) and (
-                end == len(offsets) or offsets[end] != offsets[end - 1]
-            ):
-                return Match(start=offsets[at], end=offsets[end - 1] + 1)
+            stop = at + len(candidate)
+            # A match starts and ends on whole characters of the text: "a" is not in "à".
+            starts_whole = at == 0 or offsets[at] != offsets[at - 1]
+            ends_whole = stop == len(haystack) or (
+                offsets[stop] != offsets[stop - 1] and not unicodedata.combining(haystack[stop])
+            )
+            if starts_whole and ends_whole:
+                return Match(start=offsets[at], end=offsets[stop - 1] + 1)
             at = haystack.find(candidate, at + 1)
     return None
 

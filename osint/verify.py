@@ -44,6 +44,7 @@ CHECKS: list[str] = [
     "osint.capture.timestamp:check_timestamps",
     "osint.imagery.hooks:check_images",
     "osint.maritime.ais.store:check_positions",
+    "osint.screening.lists:check_listed",
 ]
 
 

@@ -201,3 +201,36 @@ def test_verify_after_merge_walks_both_histories(pair):
     conn.close()
     report = json.loads(ana("--json", "verify", expect=1).stdout)
     assert any(p["kind"] == "audit" for p in report["problems"])
+
+
+def test_images_and_sightings_on_both_sides_merge_in_either_order(pair, tmp_path):
+    from imagery_fixtures import jpeg
+
+    ana, ben, source = pair
+    for cli in (ana, ben):
+        cli("place", "add", "Vostochny oil terminal", "--at", "42.73,133.06", "--radius-m", "1500")
+    # Places made on both sides are two records (each has its own id): merged, both stay.
+    ana_image = ana.json(
+        "image", "add", jpeg(tmp_path / "ana.jpg", seed=1), "--source", source["id"]
+    )
+    ben_image = ben.json("image", "add", jpeg(tmp_path / "ben.jpg", seed=2))
+    shared = jpeg(tmp_path / "both.jpg", seed=3)
+    ana.json("image", "add", shared)
+    ben.json("image", "add", shared)
+    ana.json("vessel", "add", "CHON MA SAN", "--imo", "9321483", "--as", "Ana")
+    ana_copy = tmp_path / "ana-copy.db"
+    shutil.copy(ana.case_path, ana_copy)
+    ana.json("merge", str(ben.case_path))
+    ben.json("merge", str(ana_copy))
+    ben.json("merge", str(ana.case_path))
+    ana.json("merge", str(ben.case_path))
+    for kind in ("images", "vessels", "places", "sources"):
+        ours = sorted(r["id"] for r in ana.json("list", kind))
+        theirs = sorted(r["id"] for r in ben.json("list", kind))
+        assert ours == theirs, kind
+    images = {i["sha256"] for i in ana.json("list", "images")}
+    assert {ana_image["sha256"], ben_image["sha256"]} <= images
+    out = tmp_path / "exported.jpg"
+    ana("image", "export", ben_image["id"], "-o", str(out))
+    assert out.read_bytes() == (tmp_path / "ben.jpg").read_bytes()
+    assert ana.json("verify")["ok"] and ben.json("verify")["ok"]

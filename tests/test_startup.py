@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 HEAVY = ("PIL", "exifread", "jinja2", "sqlite_utils", "httpx", "warcio", "pypdf", "pyais", "rich")
+HEAVY += ("followthemoney", "rigour", "orjson", "normality")
 
 PROBE = """
 import json, sys
@@ -37,3 +38,9 @@ def test_subcommand_help_imports_no_heavy_module():
 def test_listing_a_small_case_imports_no_heavy_module(case_path):
     loaded = _imported("--case", str(case_path), "list", "sources")
     assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_screening_help_imports_no_heavy_module():
+    for args in (("screen", "--help"), ("lists", "import", "--help"), ("export", "ftm", "--help")):
+        loaded = _imported(*args)
+        assert not loaded & set(HEAVY), (args, loaded & set(HEAVY))

@@ -64,11 +64,3 @@ def test_extract_finds_quotations_and_guesses_speakers():
     assert speakers == ["Joe Byrne", "Hugh Griffiths", "Hugh Griffiths"]
     assert found[0].text.startswith("This constant flow")
     assert TEXT[found[1].start : found[1].end] == found[1].text
-
-
-def test_a_match_never_ends_inside_an_accented_letter():
-    # é folds to "e" plus a combining accent: "Jose" must not verify against "José".
-    assert textmatch.find("Jose", "said José Ramos") is None
-    assert textmatch.find("y", "000ýy") == textmatch.Match(4, 5)
-    match = textmatch.find("José", "said José Ramos")
-    assert match and textmatch.matches_at("José", "said José Ramos", match.start, match.end)

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__, sources
 from ..errors import InvalidInput
+from ..fileio import atomic_output, atomic_path
 from ..store import blobs
 from ..timeutil import now_iso
 from . import warc as warcmod
@@ -66,12 +67,6 @@ def _write_records(handle, data: bytes, compressed: bool) -> None:
             handle.write(piece)
 
 
-def _partial(destination: Path) -> Path:
-    if not destination.parent.exists():
-        raise InvalidInput(f"{destination}: folder {destination.parent} does not exist")
-    return destination.with_name(destination.name + ".partial")
-
-
 def export_warc(conn, destination: str | os.PathLike) -> dict:
     """Every capture of the case as one WARC file (.warc.gz: gzip per record; .warc: plain)."""
     destination = Path(destination)
@@ -79,21 +74,13 @@ def export_warc(conn, destination: str | os.PathLike) -> dict:
     if not snapshots:
         raise InvalidInput("the case has no captures to export (osint capture URL)")
     compressed = destination.name.lower().endswith(".gz")
-    partial = _partial(destination)
     written = set()
-    try:
-        with open(partial, "wb") as handle:
-            for snapshot in snapshots:
-                if snapshot["sha256"] in written:
-                    continue
-                written.add(snapshot["sha256"])
-                _write_records(handle, blobs.read_bytes(conn, snapshot["sha256"]), compressed)
-        os.replace(partial, destination)
-    except OSError as exc:
-        raise InvalidInput(f"{destination}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if partial.exists():
-            partial.unlink()
+    with atomic_output(destination, binary=True) as handle:
+        for snapshot in snapshots:
+            if snapshot["sha256"] in written:
+                continue
+            written.add(snapshot["sha256"])
+            _write_records(handle, blobs.read_bytes(conn, snapshot["sha256"]), compressed)
     return {"path": str(destination), "captures": len(written), "bytes": destination.stat().st_size}
 
 
@@ -172,7 +159,6 @@ def export_wacz(conn, destination: str | os.PathLike, *, title: str | None = Non
     snapshots = capture_snapshots(conn)
     if not snapshots:
         raise InvalidInput("the case has no captures to export (osint capture URL)")
-    partial = _partial(destination)
     created = now_iso()
     with tempfile.TemporaryDirectory(prefix="osint-wacz-") as workdir:
         warc_path = Path(workdir) / "data.warc.gz"
@@ -226,19 +212,15 @@ def export_wacz(conn, destination: str | os.PathLike, *, title: str | None = Non
             "path": "datapackage.json",
             "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest(),
         }
-        try:
-            with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive:
-                archive.write(warc_path, "archive/data.warc.gz")
-                archive.writestr("indexes/index.cdx", index)
-                archive.writestr("pages/pages.jsonl", pages_bytes)
-                archive.writestr("datapackage.json", package_bytes)
-                archive.writestr("datapackage-digest.json", json.dumps(digest, indent=2))
-            os.replace(partial, destination)
-        except OSError as exc:
-            raise InvalidInput(f"{destination}: cannot write ({exc.strerror or exc})") from None
-        finally:
-            if partial.exists():
-                partial.unlink()
+        with (
+            atomic_path(destination) as partial,
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED) as archive,
+        ):
+            archive.write(warc_path, "archive/data.warc.gz")
+            archive.writestr("indexes/index.cdx", index)
+            archive.writestr("pages/pages.jsonl", pages_bytes)
+            archive.writestr("datapackage.json", package_bytes)
+            archive.writestr("datapackage-digest.json", json.dumps(digest, indent=2))
     return {
         "path": str(destination),
         "captures": len(written),

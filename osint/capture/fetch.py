@@ -29,26 +29,15 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 MAX_REDIRECTS = 20
 
 
-@dataclass
-class Hop:
-    """One request and its response."""
+class HeaderAccess:
+    """Case-insensitive header lookup, media type and charset over (name, value) pairs."""
 
-    url: str
-    status: int
-    reason: str
-    http_version: str
-    request_bytes: bytes  # as sent
-    response_bytes: bytes  # as received, headers and body, transfer framing included
-    body: bytes  # the payload with transfer and content codings removed
-    response_headers: list[tuple[str, str]]
-    server_ip: str | None = None
-    server_port: int | None = None
-    tls: dict | None = None  # version, cipher, verified, chain (DER certificates, leaf first)
-    date: str = ""  # when the response started to arrive, ISO 8601 UTC with microseconds
+    def _header_pairs(self) -> list[tuple[str, str]]:
+        raise NotImplementedError
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
-        for key, value in self.response_headers:
+        for key, value in self._header_pairs():
             if key.lower() == lowered:
                 return value
         return None
@@ -64,6 +53,27 @@ class Hop:
             if name.strip().lower() == "charset" and value.strip():
                 return value.strip().strip("\"'")
         return None
+
+
+@dataclass
+class Hop(HeaderAccess):
+    """One request and its response."""
+
+    url: str
+    status: int
+    reason: str
+    http_version: str
+    request_bytes: bytes  # as sent
+    response_bytes: bytes  # as received, headers and body, transfer framing included
+    body: bytes  # the payload with transfer and content codings removed
+    response_headers: list[tuple[str, str]]
+    server_ip: str | None = None
+    server_port: int | None = None
+    tls: dict | None = None  # version, cipher, verified, chain (DER certificates, leaf first)
+    date: str = ""  # when the response started to arrive, ISO 8601 UTC with microseconds
+
+    def _header_pairs(self) -> list[tuple[str, str]]:
+        return self.response_headers
 
 
 @dataclass

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..errors import InvalidInput
+from .fetch import HeaderAccess
 
 WARC_MEDIA_TYPE = "application/warc"
 
@@ -170,7 +171,7 @@ def build_capture_warc(result, *, filename: str, metadata: dict) -> tuple[bytes,
 
 
 @dataclass
-class Record:
+class Record(HeaderAccess):
     """One WARC record as found in a file: where it is, what it is, and its HTTP response."""
 
     offset: int
@@ -188,24 +189,8 @@ class Record:
     content: bytes | None = None  # payload without transfer/content coding (responses only)
     content_truncated: bool = False
 
-    def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.http_headers:
-            if key.lower() == lowered:
-                return value
-        return None
-
-    @property
-    def media_type(self) -> str:
-        return (self.header("content-type") or "").split(";")[0].strip().lower()
-
-    @property
-    def charset(self) -> str | None:
-        for part in (self.header("content-type") or "").split(";")[1:]:
-            name, _, value = part.strip().partition("=")
-            if name.strip().lower() == "charset" and value.strip():
-                return value.strip().strip("\"'")
-        return None
+    def _header_pairs(self) -> list[tuple[str, str]]:
+        return self.http_headers
 
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain")

@@ -111,6 +111,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sighting": ("osint.cli.maritime_cmds:sighting_app", ()),
     "ais": ("osint.cli.maritime_cmds:ais_app", ()),
     "visits": ("osint.cli.maritime_cmds:visits", ()),
+    "lists": ("osint.cli.screening_cmds:lists_app", ()),
+    "screen": ("osint.cli.screening_cmds:screen", ()),
     "finding": ("osint.cli.groups:finding_app", ("osint.cli.case_cmds",)),
     "link": ("osint.cli.case_cmds:link", ()),
     "edit": ("osint.cli.case_cmds:edit", ()),
@@ -129,6 +131,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
             "osint.cli.capture_cmds",
             "osint.cli.share_cmds",
             "osint.cli.maritime_cmds",
+            "osint.cli.ftm_cmds",
         ),
     ),
     "merge": ("osint.cli.share_cmds:merge", ()),
@@ -138,20 +141,25 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+def _target(name: str):
+    """The function or typer group a registry entry names (its module imported)."""
+    import importlib
+
+    module, _, attribute = COMMANDS[name][0].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def load_command(name: str):
     """The click command for a top-level name, built from its module on first use (or None)."""
     import importlib
 
     import typer.main
 
-    entry = COMMANDS.get(name)
-    if entry is None:
+    if name not in COMMANDS:
         return None
-    target, contributors = entry
-    for module in contributors:
+    for module in COMMANDS[name][1]:
         importlib.import_module(module)
-    module, _, attribute = target.partition(":")
-    obj = getattr(importlib.import_module(module), attribute)
+    obj = _target(name)
     if isinstance(obj, typer.Typer):
         command = typer.main.get_group(obj)
     else:
@@ -167,6 +175,26 @@ class OsintGroup(TyperGroup):
 
     def list_commands(self, ctx):
         return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def format_commands(self, ctx, formatter):
+        """The command list of `osint --help`, from docstrings: no command is built for it."""
+        import inspect
+
+        from typer._click.utils import make_default_short_help
+
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands or name not in COMMANDS:
+                command = self.get_command(ctx, name)
+                rows.append((name, command.get_short_help_str(limit)))
+                continue
+            obj = _target(name)
+            text = obj.info.help if hasattr(obj, "info") else obj.__doc__
+            rows.append((name, make_default_short_help(inspect.cleandoc(text or ""), limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx, name):
         if name not in self.commands:
@@ -193,6 +221,10 @@ class OsintGroup(TyperGroup):
             ) from None
         except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt, EOFError):
             raise
+        except BrokenPipeError:
+            # The reader stopped early (`osint list images | head`): that is not a failure.
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except OSError as error:
             if os.environ.get("OSINT_DEBUG"):
                 raise
@@ -270,10 +302,22 @@ def root(
     ctx.obj = env
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that flushing it at exit cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
         app()
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(0)
     except KeyboardInterrupt:
         print("Interrupted: nothing was changed by the unfinished command.", file=sys.stderr)
         sys.exit(ExitStatus.INTERRUPTED)

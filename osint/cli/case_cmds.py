@@ -194,34 +194,54 @@ def list_records(
         bool, typer.Option("--all", help="Include retracted records.")
     ] = False,
     limit: Annotated[
-        int | None,
+        int,
         typer.Option(
-            "--limit", metavar="N", help="Show at most N rows (people only; --json is complete)."
+            "--limit",
+            metavar="N",
+            help="Show at most N rows, 0 for all (people only; --json is always complete).",
         ),
-    ] = None,
+    ] = 200,
 ) -> None:
     """List the records of one kind, oldest first."""
     from .. import kinds, records
 
     env = get_env(ctx)
     spec = kinds.get(kind)
-    with env.case(readonly=False) as case, case.reading():
+    with env.case() as case, case.reading():
         rows = records.iter_records(case.conn, spec, include_retracted=include_retracted)
         if env.json:
-            env.emit_json([spec.to_json(r, case.conn) for r in rows])
+            env.emit_json_array(spec.to_json(r, case.conn) for r in rows)
             return
         shown = []
         total = 0
         for row in rows:
             total += 1
-            if limit is None or len(shown) < limit:
+            if not limit or len(shown) < limit:
                 item = spec.to_json(row, case.conn)
                 if row.get("retracted_at"):
                     item["id"] = f"{row['id']} (retracted)"
                 shown.append(item)
+        _name_references(case.conn, shown, spec.columns)
     env.table(shown, spec.columns, empty=f"no {spec.plural}")
     if total > len(shown):
-        env.note(f"({total - len(shown)} more; raise --limit or use --json)")
+        env.note(f"({total - len(shown)} more; raise --limit, or use --json for all of them)")
+
+
+def _name_references(conn, rows: list[dict], columns: list[str]) -> None:
+    """For people: a column holding another record's id shows that record's label too."""
+    from .. import ids, records
+
+    cache: dict[str, str | None] = {}
+    for row in rows:
+        for column in columns:
+            value = row.get(column)
+            if column == "id" or not isinstance(value, str) or not ids.looks_like_id_prefix(value):
+                continue
+            if value not in cache:
+                spec, other = records.find_any(conn, value)
+                cache[value] = f"{spec.label(other)} ({value[:8]})" if other else None
+            if cache[value]:
+                row[column] = cache[value]
 
 
 def show(

@@ -111,6 +111,17 @@ class Env:
         json.dump(value, self.stdout, ensure_ascii=False, indent=2, default=str)
         self.stdout.write("\n")
 
+    def emit_json_array(self, items: Iterable[Any]) -> None:
+        """A JSON array written item by item, so a long list never sits whole in memory."""
+        out = self.stdout
+        out.write("[")
+        first = True
+        for item in items:
+            out.write("\n  " if first else ",\n  ")
+            out.write(json.dumps(item, ensure_ascii=False, default=str).replace("\n", "\n  "))
+            first = False
+        out.write("\n]\n" if not first else "]\n")
+
     def record(self, kind: str, row: Mapping, *, extra: Mapping | None = None, verb: str = "Added"):
         """One record after `add` (JSON object with --json, else a confirmation line)."""
         from .. import kinds

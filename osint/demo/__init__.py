@@ -22,6 +22,7 @@ STEPS: list[str] = [
     "osint.demo.case_file",
     "osint.demo.imagery",
     "osint.demo.maritime",
+    "osint.demo.screening",
 ]
 
 

@@ -10,29 +10,11 @@ so a failed export never leaves half a file under the requested name.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from pathlib import Path
 
-from ..errors import InvalidInput
+from ..fileio import atomic_output
 
 
-@contextlib.contextmanager
-def atomic_text(destination: str | os.PathLike, newline: str | None = None) -> Iterator:
+def atomic_text(destination: str | os.PathLike, newline: str | None = None):
     """A text file that appears under `destination` only when writing finished without error."""
-    destination = Path(destination)
-    if destination.is_dir():
-        raise InvalidInput(f"-o {destination}: is a folder; give a file name")
-    if not destination.parent.exists():
-        raise InvalidInput(f"-o {destination}: folder {destination.parent} does not exist")
-    partial = destination.with_name(f".{destination.name}.partial")
-    try:
-        with open(partial, "w", encoding="utf-8", newline=newline) as handle:
-            yield handle
-        os.replace(partial, destination)
-    except OSError as exc:
-        raise InvalidInput(f"-o {destination}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if partial.exists():
-            partial.unlink()
+    return atomic_output(destination, newline=newline)

@@ -12,9 +12,8 @@ from .vessels import name_key
 
 DEFAULT_RADIUS_M = 1000.0
 
-_COORD = re.compile(
-    r"^\s*([+-]?\d+(?:\.\d+)?)\s*([NSns])?\s*[,;\s]\s*([+-]?\d+(?:\.\d+)?)\s*([EWew])?\s*$"
-)
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_COORD = re.compile(rf"^\s*({_NUMBER})\s*([NSns])?\s*[,;\s]\s*({_NUMBER})\s*([EWew])?\s*$")
 
 
 def parse_lat(value, name: str = "lat") -> float:

@@ -12,7 +12,6 @@ import io
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InvalidInput, OsintError
@@ -125,27 +124,20 @@ def read_bytes(conn: sqlite3.Connection, sha256: str) -> bytes:
 
 def export(conn: sqlite3.Connection, sha256: str, destination: str | os.PathLike) -> int:
     """Write the stored bytes to a file, byte-identical; the file appears only when complete."""
-    destination = Path(destination)
-    partial = destination.with_name(destination.name + ".partial")
+    from ..fileio import atomic_output
+
     digest = hashlib.sha256()
     size = 0
-    try:
-        with open(partial, "wb") as handle:
-            for chunk in iter_chunks(conn, sha256):
-                digest.update(chunk)
-                size += len(chunk)
-                handle.write(chunk)
+    with atomic_output(destination, binary=True) as handle:
+        for chunk in iter_chunks(conn, sha256):
+            digest.update(chunk)
+            size += len(chunk)
+            handle.write(chunk)
         if digest.hexdigest() != sha256:
             raise OsintError(
                 f"stored file {sha256[:12]} is damaged (its bytes no longer match their SHA-256); "
                 "run osint verify"
             )
-        os.replace(partial, destination)
-    except OSError as exc:
-        raise InvalidInput(f"{destination}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if partial.exists():
-            partial.unlink()
     return size
 
 

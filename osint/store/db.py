@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import CaseBusy, CaseNotFound, CaseReadOnly, NotACase, OsintError
+from ..errors import CaseBusy, CaseNotFound, CaseReadOnly, NotACase, OsintError, WriteFailed
 
 # 'OSNT': marks a SQLite file as an osint case (PRAGMA application_id).
 APPLICATION_ID = 0x4F534E54
@@ -71,12 +71,20 @@ def translate(exc: sqlite3.Error, path: str | os.PathLike | None = None) -> Osin
     if "readonly" in lowered or "read-only" in lowered:
         return CaseReadOnly(f"{where}the case file cannot be written (read-only file or folder)")
     if "disk is full" in lowered or "disk i/o" in lowered:
-        return OsintError(f"{where}could not write the case ({message}); nothing was changed")
+        return WriteFailed(f"{where}could not write the case ({message}); nothing was changed")
     if "file is not a database" in lowered or "malformed" in lowered or "not a database" in lowered:
         return NotACase(f"{where}not an osint case file ({message})")
     if "unable to open" in lowered:
         return CaseNotFound(f"{where}cannot open the case file ({message})")
     return OsintError(f"{where}{message}")
+
+
+_ENVIRONMENT = ("locked", "busy", "readonly", "read-only", "disk is full", "disk i/o")
+
+
+def environmental(exc: BaseException) -> bool:
+    """True for SQLite errors caused by the file's surroundings (disk, locks, permissions)."""
+    return isinstance(exc, sqlite3.Error) and any(word in str(exc).lower() for word in _ENVIRONMENT)
 
 
 @contextlib.contextmanager
@@ -88,9 +96,12 @@ def transaction(conn: sqlite3.Connection, path=None) -> Iterator[sqlite3.Connect
         raise translate(exc, path) from None
     try:
         yield conn
-    except BaseException:
+    except BaseException as exc:
         if conn.in_transaction:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        if environmental(exc):
+            raise translate(exc, path) from None
         raise
     try:
         conn.execute("COMMIT")
@@ -98,6 +109,16 @@ def transaction(conn: sqlite3.Connection, path=None) -> Iterator[sqlite3.Connect
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise translate(exc, path) from None
+
+
+def recover(path: str | os.PathLike) -> None:
+    """After a failed write, let SQLite roll back its journal now, so no side file is left."""
+    with contextlib.suppress(sqlite3.Error, OSError):
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_ms() / 1000)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
 
 
 @contextlib.contextmanager

@@ -410,11 +410,68 @@ def m0004_maritime(db) -> None:
     db.execute("CREATE UNIQUE INDEX ais_positions_key ON ais_positions (mmsi, epoch, lat, lon)")
 
 
+def m0005_screening(db) -> None:
+    """Sanctions lists (issue 11): one audited record per imported list file, and its kept rows.
+
+    The rows are not records: each names the import that brought it, and the import record holds
+    the digest of its rows (in the list's own id order) that `verify` recomputes.
+    """
+    record_table(
+        db,
+        "list_imports",
+        {
+            "source": str,  # the source record whose snapshot is the list file itself
+            "list_name": str,  # versions of one list share it (OFAC SDN, un_sc_sanctions, ...)
+            "publisher": str,
+            "format": str,
+            "filename": str,
+            "sha256": str,
+            "size": int,
+            "published": str,  # the list's own publication date
+            "published_basis": str,  # how that date is known
+            "entities_read": int,
+            "vessels": int,
+            "parties": int,
+            "relations": int,
+            "delisted": int,
+            "names": int,
+            "skipped": str,
+            "rows_digest": str,
+            "note": str,
+        },
+        foreign_keys=[("source", "sources", "id")],
+        indexes=["sha256", "list_name"],
+    )
+    db.execute(
+        "CREATE TABLE listed_entities ("
+        "id INTEGER PRIMARY KEY, import_id TEXT NOT NULL, entity_id TEXT NOT NULL, "
+        "schema TEXT NOT NULL, name TEXT, imo TEXT, mmsi TEXT, call_sign TEXT, flag TEXT, "
+        "past_flags TEXT, vessel_type TEXT, country TEXT, programs TEXT, authorities TEXT, "
+        "topics TEXT, status TEXT, listed_on TEXT, delisted_on TEXT, remarks TEXT, url TEXT, "
+        "UNIQUE (import_id, entity_id))"
+    )
+    db.execute("CREATE INDEX listed_entities_imo ON listed_entities (imo)")
+    db.execute("CREATE INDEX listed_entities_mmsi ON listed_entities (mmsi)")
+    db.execute(
+        "CREATE TABLE listed_names ("
+        "id INTEGER PRIMARY KEY, import_id TEXT NOT NULL, entity_id TEXT NOT NULL, "
+        "name TEXT NOT NULL, name_type TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX listed_names_import ON listed_names (import_id, entity_id)")
+    db.execute(
+        "CREATE TABLE listed_links ("
+        "id INTEGER PRIMARY KEY, import_id TEXT NOT NULL, vessel TEXT NOT NULL, "
+        "party TEXT NOT NULL, relation TEXT NOT NULL, role TEXT, start_date TEXT, end_date TEXT)"
+    )
+    db.execute("CREATE INDEX listed_links_import ON listed_links (import_id, vessel)")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
     ("0003_images", m0003_images),
     ("0004_maritime", m0004_maritime),
+    ("0005_screening", m0005_screening),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
