@@ -970,8 +970,9 @@ def export_brief(
         raise InvalidInput(
             f"template {exc.filename or name}, line {exc.lineno}: {exc.message}"
         ) from None
+    from .fileio import atomic_output
+
     files = None
-    partial = output.with_name(output.name + ".partial")
     with case.reading():
         context = build_context(case, exported_by=exported_by, limits=limits, run_verify=run_verify)
         context["format"] = fmt
@@ -987,11 +988,11 @@ def export_brief(
             context["cites"] = _html_cites(refs)
         context["figures"] = _figures(context, fmt)
         try:
-            with open(partial, "w", encoding="utf-8") as handle:
+            # Streamed to a hidden file that becomes `output` only once complete.
+            with atomic_output(output) as handle:
                 for chunk in tmpl.generate(**context):
                     handle.write(chunk)
         except jinja2.TemplateError as exc:
-            partial.unlink(missing_ok=True)
             line = getattr(exc, "lineno", None) or _template_line(exc, tmpl)
             where = f", line {line}" if line else ""
             raise InvalidInput(f"template {name}{where}: {exc}") from None
@@ -1004,14 +1005,9 @@ def export_brief(
             ArithmeticError,
         ) as exc:
             # A template calling a filter or function with values it cannot take.
-            partial.unlink(missing_ok=True)
             line = _template_line(exc, tmpl)
             where = f", line {line}" if line else ""
             raise InvalidInput(f"template {name}{where}: {exc.__class__.__name__}: {exc}") from None
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-    os.replace(partial, output)
     if files is not None:
         files.finish()
     return output
@@ -1075,11 +1071,14 @@ class _BriefFiles:
         self.written: set[str] = set()
 
     def _write(self, name: str, data: bytes) -> MarkdownSafe:
-        self.folder.mkdir(exist_ok=True)
-        target = self.folder / name
-        partial = target.with_name(name + ".partial")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        from .fileio import atomic_output
+
+        try:
+            self.folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(f"{self.folder}: cannot write ({exc.strerror or exc})") from None
+        with atomic_output(self.folder / name, binary=True, option="picture") as handle:
+            handle.write(data)
         self.written.add(name)
         return MarkdownSafe(f"{self.relative}/{name}")
 

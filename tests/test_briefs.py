@@ -425,7 +425,9 @@ def test_a_template_given_by_path_sees_the_contract_context(demo, tmp_path, cli)
     cli("--case", demo / "case.db", "export", "brief", "-o", out, "--template", template)
     text = out.read_text(encoding="utf-8")
     assert text.startswith("TITLE=Vostochny: North Korean tankers")
-    assert text.count("FINDING=") == 4 and "SOURCE=Russian oil for North Korean arms" in text
+    findings = cli.json("--case", demo / "case.db", "list", "findings")
+    assert text.count("FINDING=") == len(findings) >= 4
+    assert "SOURCE=Russian oil for North Korean arms" in text
     assert "QUOTE=To continue fighting in Ukraine" in text
     assert "|David Lammy|British Foreign Secretary|Russian oil for North Korean arms" in text
     assert "|True" in text
@@ -443,7 +445,8 @@ def test_a_template_folder_overrides_built_ins_by_name(demo, tmp_path, cli, monk
     assert (tmp_path / "a.md").read_text().startswith("MY BRIEF Vostochny")
     monkeypatch.setenv("OSINT_TEMPLATES", str(folder))
     cli("--case", case, "export", "brief", "-o", tmp_path / "b.md", "--template", "memo")
-    assert (tmp_path / "b.md").read_text() == "MEMO 4\n"
+    findings = cli.json("--case", case, "list", "findings")
+    assert (tmp_path / "b.md").read_text() == f"MEMO {len(findings)}\n"
     # The built-in one-pager is still found behind the user's folder.
     cli("--case", case, "export", "brief", "-o", tmp_path / "c.md", "--template", "one-pager")
     assert "F1" in (tmp_path / "c.md").read_text()
@@ -465,7 +468,8 @@ def test_template_errors_are_one_line_and_name_the_template(demo, tmp_path, cli)
     result = cli("--case", case, "export", "brief", "-o", tmp_path / "y.html",
                  "--template", sneaky, expect=1)  # fmt: skip
     assert "unsafe" in result.stderr or "access" in result.stderr
-    assert not (tmp_path / "y.html").exists() and not (tmp_path / "y.html.partial").exists()
+    assert not (tmp_path / "y.html").exists() and not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.partial"))
     # A filter given what it cannot take: the template's line, not a traceback.
     wrong = tmp_path / "wrong.html.j2"
     wrong.write_text("fine\n{{ coords('north', 'east') }}\n", encoding="utf-8")
