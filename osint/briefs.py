@@ -235,7 +235,7 @@ def _sources(conn, refs: References) -> list[Ref]:
                     "label": row["title"],
                     "url": http_url(row["locator"]),
                     "grade_meaning": kinds.GRADES.get(row["grade"] or ""),
-                    "illustrative": is_illustrative(row.get("note")),
+                    "illustrative": is_illustrative(row.get("note"), row.get("title")),
                     "retrieved_at": snapshot["retrieved_at"] if snapshot else None,
                     "snapshot_media_type": snapshot["media_type"] if snapshot else None,
                     "snapshot_size": snapshot["size"] if snapshot else None,
