@@ -27,37 +27,53 @@ def map_svg(
     places: list[dict],
     points: list[dict],
     *,
+    pictures: list[dict] = (),
     width: int = 640,
     height: int = 420,
     title: str = "Places and sightings",
+    max_points: int = 2000,
 ) -> str:
-    """A locator map: places (with their radius) and observation points, on a lat/lon grid.
+    """A locator map: places (with their radius), observation points and pictures, on a
+    latitude/longitude grid (no basemap: nothing is fetched).
 
-    `places`: {name, lat, lon, radius_m}; `points`: {lat, lon, label}. Coordinates are plotted
-    in an equirectangular projection scaled by the cosine of the mean latitude.
+    `places`: {name, lat, lon, radius_m, note}; `points`: {lat, lon, label}; `pictures`:
+    {lat, lon, label}. Coordinates are plotted in an equirectangular projection scaled by the
+    cosine of the mean latitude. Beyond `max_points` points, they are counted in cells of a few
+    pixels and each cell is drawn once, sized by its count, so the figure stays small.
     """
-    located = [
-        p for p in [*places, *points] if p.get("lat") is not None and p.get("lon") is not None
-    ]
-    if not located:
+    pictures = list(pictures)
+    # `points` may be long (a sequence read twice, never copied): its extent is taken in a loop.
+    lats: list[float] = []
+    lons: list[float] = []
+    for p in [*places, *pictures, *_extent(points)]:
+        if p.get("lat") is not None and p.get("lon") is not None:
+            lats.append(float(p["lat"]))
+            lons.append(float(p["lon"]))
+    if not lats:
         return ""
-    lats = [float(p["lat"]) for p in located]
-    lons = [float(p["lon"]) for p in located]
     for place in places:
         if place.get("lat") is None or not place.get("radius_m"):
             continue
         dlat = float(place["radius_m"]) / 111_320
+        dlon = dlat / max(math.cos(math.radians(float(place["lat"]))), 0.01)
         lats += [float(place["lat"]) - dlat, float(place["lat"]) + dlat]
+        lons += [float(place["lon"]) - dlon, float(place["lon"]) + dlon]
     south, north, west, east = min(lats), max(lats), min(lons), max(lons)
     pad_lat = max((north - south) * 0.15, 0.01)
     pad_lon = max((east - west) * 0.15, 0.01)
-    south, north, west, east = south - pad_lat, north + pad_lat, west - pad_lon, east + pad_lon
-    kx = math.cos(math.radians((south + north) / 2))
-    margin = 36
-    plot_w, plot_h = width - 2 * margin, height - 2 * margin - 18
+    south, north = max(south - pad_lat, -90.0), min(north + pad_lat, 90.0)
+    west, east = west - pad_lon, east + pad_lon
+    kx = max(math.cos(math.radians((south + north) / 2)), 0.05)
+    margin, top_band, bottom_band = 40, 22, 30
+    plot_w, plot_h = width - 2 * margin, height - margin - top_band - bottom_band
     scale = min(plot_w / ((east - west) * kx), plot_h / (north - south))
+    # Widen the shorter side so the frame fills the figure (same scale both ways).
+    extra_lon = (plot_w / (kx * scale) - (east - west)) / 2
+    extra_lat = (plot_h / scale - (north - south)) / 2
+    west, east = west - extra_lon, east + extra_lon
+    south, north = max(south - extra_lat, -90.0), min(north + extra_lat, 90.0)
     used_w, used_h = (east - west) * kx * scale, (north - south) * scale
-    ox, oy = margin + (plot_w - used_w) / 2, margin + 18 + (plot_h - used_h) / 2
+    ox, oy = margin + (plot_w - used_w) / 2, top_band + 10 + (plot_h - used_h) / 2
 
     def xy(lat: float, lon: float) -> tuple[float, float]:
         return ox + (lon - west) * kx * scale, oy + (north - lat) * scale
@@ -66,60 +82,155 @@ def map_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="{_esc(title)}" class="figure map">',
         f"<title>{_esc(title)}</title>",
-        f'<rect x="{ox:.1f}" y="{oy:.1f}" width="{used_w:.1f}" height="{used_h:.1f}" fill="#eef3f7" stroke="#9aa8b5"/>',
-        f'<text x="{margin}" y="{margin}" class="title" font-family="sans-serif" font-size="13" '
-        f'font-weight="bold">{_esc(title)}</text>',
+        f'<rect x="{ox:.1f}" y="{oy:.1f}" width="{used_w:.1f}" height="{used_h:.1f}" '
+        'fill="#eef3f7" stroke="#9aa8b5"/>',
+        f'<text x="{ox:.1f}" y="16" font-family="sans-serif" font-size="13" '
+        f'font-weight="bold" fill="#1d1d1f">{_esc(title)}</text>',
     ]
-    step = _nice_step(max(north - south, east - west), 4)
+    step = _nice_step(max(north - south, (east - west) * kx), 4)
     lat = math.ceil(south / step) * step
     while lat <= north:
         _, y = xy(lat, west)
         parts.append(
             f'<line x1="{ox:.1f}" y1="{y:.1f}" x2="{ox + used_w:.1f}" y2="{y:.1f}" stroke="#d5dde5"/>'
-        )
-        parts.append(
             f'<text x="{ox - 4:.1f}" y="{y + 3:.1f}" text-anchor="end" font-family="sans-serif" '
-            f'font-size="9" fill="#5f6368">{lat:.{_decimals(step)}f}°</text>'
+            f'font-size="9" fill="#5f6368">{_degrees(lat, step, "N", "S")}</text>'
         )
         lat += step
-    lon = math.ceil(west / step) * step
+    lon_step = _nice_step(east - west, 4)
+    lon = math.ceil(west / lon_step) * lon_step
     while lon <= east:
         x, _ = xy(south, lon)
         parts.append(
             f'<line x1="{x:.1f}" y1="{oy:.1f}" x2="{x:.1f}" y2="{oy + used_h:.1f}" stroke="#d5dde5"/>'
+            f'<text x="{x:.1f}" y="{oy + used_h + 12:.1f}" text-anchor="middle" '
+            f'font-family="sans-serif" font-size="9" fill="#5f6368">'
+            f"{_degrees(lon, lon_step, 'E', 'W')}</text>"
         )
-        parts.append(
-            f'<text x="{x:.1f}" y="{oy + used_h + 12:.1f}" text-anchor="middle" font-family="sans-serif" '
-            f'font-size="9" fill="#5f6368">{lon:.{_decimals(step)}f}°</text>'
-        )
-        lon += step
+        lon += lon_step
     for place in places:
-        if place.get("lat") is None:
+        if place.get("lat") is None or place.get("lon") is None:
             continue
         x, y = xy(float(place["lat"]), float(place["lon"]))
         radius = float(place.get("radius_m") or 0) / 111_320 * scale
         if radius >= 2:
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#8a1c1c" fill-opacity="0.10" '
-                f'stroke="#8a1c1c" stroke-dasharray="3 2"/>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#8a1c1c" '
+                'fill-opacity="0.08" stroke="#8a1c1c" stroke-dasharray="4 3"/>'
             )
-        parts.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#8a1c1c"/>')
         parts.append(
-            f'<text x="{x + 8:.1f}" y="{y - 6:.1f}" font-family="sans-serif" font-size="11" '
-            f'font-weight="bold" fill="#1d1d1f">{_esc(place.get("name", ""))}</text>'
+            f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#8a1c1c">'
+            f"<title>{_esc(place.get('name', ''))}</title></rect>"
         )
-    for point in points:
-        if point.get("lat") is None:
+        anchor = "start" if x < ox + used_w * 0.6 else "end"
+        tx = x + 9 if anchor == "start" else x - 9
+        parts.append(
+            f'<text x="{tx:.1f}" y="{y - 7:.1f}" text-anchor="{anchor}" font-family="sans-serif" '
+            f'font-size="11" font-weight="bold" fill="#1d1d1f">{_esc(place.get("name", ""))}</text>'
+        )
+        if place.get("note"):
+            parts.append(
+                f'<text x="{tx:.1f}" y="{y + 14:.1f}" text-anchor="{anchor}" '
+                f'font-family="sans-serif" font-size="10" fill="#5f6368">'
+                f"{_esc(place['note'])}</text>"
+            )
+    parts += _points(points, xy, max_points)
+    for picture in pictures:
+        if picture.get("lat") is None or picture.get("lon") is None:
             continue
-        x, y = xy(float(point["lat"]), float(point["lon"]))
-        label = _esc(point.get("label") or "")
+        x, y = xy(float(picture["lat"]), float(picture["lon"]))
         parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f5f99" fill-opacity="0.75">'
-            f"<title>{label}</title></circle>"
+            f'<path d="M{x:.1f},{y - 5:.1f} L{x + 4.5:.1f},{y + 3.5:.1f} L{x - 4.5:.1f},{y + 3.5:.1f} Z" '
+            f'fill="#d9822b" stroke="#fff" stroke-width="0.8">'
+            f"<title>{_esc(picture.get('label') or '')}</title></path>"
         )
-    parts.append(_scale_bar(ox, oy + used_h + 24, scale))
+    parts.append(_scale_bar(ox, height - 12, scale))
+    parts.append(_legend(width - margin, height - 12, bool(places), bool(points), bool(pictures)))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _extent(points) -> list[dict]:
+    """The corners of the points' bounding box (at most two dicts), read in one pass."""
+    south = north = west = east = None
+    for p in points:
+        if p.get("lat") is None or p.get("lon") is None:
+            continue
+        lat, lon = float(p["lat"]), float(p["lon"])
+        if south is None:
+            south = north = lat
+            west = east = lon
+        else:
+            south, north = min(south, lat), max(north, lat)
+            west, east = min(west, lon), max(east, lon)
+    if south is None:
+        return []
+    return [{"lat": south, "lon": west}, {"lat": north, "lon": east}]
+
+
+def _degrees(value: float, step: float, positive: str, negative: str) -> str:
+    hemisphere = positive if value >= 0 else negative
+    return f"{abs(value):.{_decimals(step)}f}°{hemisphere}"
+
+
+def _points(points, xy, max_points: int) -> list[str]:
+    def located():
+        return (p for p in points if p.get("lat") is not None and p.get("lon") is not None)
+
+    if sum(1 for _ in located()) <= max_points:
+        return [
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f5f99" fill-opacity="0.75">'
+            f"<title>{_esc(p.get('label') or '')}</title></circle>"
+            for p in located()
+            for x, y in [xy(float(p["lat"]), float(p["lon"]))]
+        ]
+    cell = 6
+    cells: dict[tuple[int, int], int] = {}
+    for p in located():
+        x, y = xy(float(p["lat"]), float(p["lon"]))
+        key = (int(x // cell), int(y // cell))
+        cells[key] = cells.get(key, 0) + 1
+    out = []
+    for (cx, cy), n in sorted(cells.items()):
+        r = min(2.5 + math.sqrt(n) * 0.6, cell * 1.5)
+        out.append(
+            f'<circle cx="{cx * cell + cell / 2:.1f}" cy="{cy * cell + cell / 2:.1f}" r="{r:.1f}" '
+            f'fill="#1f5f99" fill-opacity="0.6"><title>{n:,} sightings</title></circle>'
+        )
+    return out
+
+
+def _legend(right: float, y: float, places: bool, points: bool, pictures: bool) -> str:
+    items = []
+    if places:
+        items.append(('<rect x="{x}" y="{y0}" width="8" height="8" fill="#8a1c1c"/>', "place"))
+    if points:
+        items.append(('<circle cx="{cx}" cy="{cy}" r="3.5" fill="#1f5f99"/>', "sighting"))
+    if pictures:
+        items.append(('<path d="M{cx},{ty} L{rx},{by} L{lx},{by} Z" fill="#d9822b"/>', "picture"))
+    out, x = [], right
+    for shape, label in reversed(items):
+        text_w = len(label) * 5.6
+        x -= text_w
+        out.append(
+            f'<text x="{x:.1f}" y="{y + 3:.1f}" font-family="sans-serif" font-size="10" '
+            f'fill="#333">{label}</text>'
+        )
+        x -= 13
+        out.append(
+            shape.format(
+                x=f"{x:.1f}",
+                y0=f"{y - 4:.1f}",
+                cx=f"{x + 4:.1f}",
+                cy=f"{y:.1f}",
+                ty=f"{y - 4.5:.1f}",
+                by=f"{y + 4:.1f}",
+                rx=f"{x + 8.5:.1f}",
+                lx=f"{x - 0.5:.1f}",
+            )  # fmt: skip
+        )
+        x -= 14
+    return "".join(out)
 
 
 def _decimals(step: float) -> int:
@@ -128,12 +239,14 @@ def _decimals(step: float) -> int:
 
 def _scale_bar(x: float, y: float, scale: float) -> str:
     km_per_px = 111.32 / scale  # `scale` is pixels per degree of latitude, about 111.32 km
-    target_km = _nice_step(km_per_px * 120, 1)
+    target_km = _nice_step(km_per_px * 100, 1)
     length = target_km / km_per_px
+    label = f"{target_km:g} km" if target_km >= 1 else f"{target_km * 1000:g} m"
     return (
-        f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + length:.1f}" y2="{y:.1f}" stroke="#1d1d1f" stroke-width="2"/>'
-        f'<text x="{x + length + 6:.1f}" y="{y + 4:.1f}" font-family="sans-serif" font-size="10">'
-        f"{target_km:g} km</text>"
+        f'<path d="M{x:.1f},{y - 4:.1f} V{y:.1f} H{x + length:.1f} V{y - 4:.1f}" fill="none" '
+        'stroke="#1d1d1f" stroke-width="1.5"/>'
+        f'<text x="{x + length + 6:.1f}" y="{y + 1:.1f}" font-family="sans-serif" font-size="10" '
+        f'fill="#333">{label}</text>'
     )
 
 
@@ -146,56 +259,91 @@ def bar_chart_svg(
     unit: str = "",
     reference: tuple[float, str] | None = None,
 ) -> str:
-    """Vertical bars with their values; `reference` draws a labelled horizontal line (a cap)."""
+    """Vertical bars with their values; `reference` draws a labelled horizontal line (a cap).
+
+    Labels may hold a second line after a newline (a month's year under the month). Labels of
+    "YYYY-MM" months are written "Mar" with the year under the first month and each January.
+    """
     if not series:
         return ""
-    margin_left, margin_right, margin_top, margin_bottom = 44, 12, 30, 36
+    labels = _month_labels([label for label, _ in series])
+    margin_left, margin_right, margin_top, margin_bottom = 44, 12, 34, 40
     plot_w = width - margin_left - margin_right
     plot_h = height - margin_top - margin_bottom
     top = max([v for _, v in series] + ([reference[0]] if reference else []) + [1])
     step = _nice_step(top, 4)
+    if step < 1 and all(float(v).is_integer() for _, v in series):
+        step = 1
     top = math.ceil(top / step) * step
     bar_w = plot_w / len(series)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="{_esc(title)}" class="figure chart">',
         f"<title>{_esc(title)}</title>",
-        f'<text x="{margin_left}" y="16" font-family="sans-serif" font-size="13" font-weight="bold">{_esc(title)}</text>',
+        f'<text x="{margin_left}" y="16" font-family="sans-serif" font-size="13" '
+        f'font-weight="bold" fill="#1d1d1f">{_esc(title)}</text>',
     ]
     tick = 0.0
     while tick <= top + 1e-9:
         y = margin_top + plot_h - tick / top * plot_h
         parts.append(
-            f'<line x1="{margin_left}" y1="{y:.1f}" x2="{width - margin_right}" y2="{y:.1f}" stroke="#e3e3e8"/>'
+            f'<line x1="{margin_left}" y1="{y:.1f}" x2="{width - margin_right}" y2="{y:.1f}" '
+            f'stroke="{"#1d1d1f" if tick == 0 else "#e3e3e8"}"/>'
             f'<text x="{margin_left - 6}" y="{y + 3:.1f}" text-anchor="end" font-family="sans-serif" '
             f'font-size="9" fill="#5f6368">{tick:,.0f}</text>'
         )
         tick += step
-    for i, (label, value) in enumerate(series):
+    show_values = bar_w >= 14
+    for i, ((_, value), label) in enumerate(zip(series, labels, strict=True)):
         h = value / top * plot_h
         x = margin_left + i * bar_w + bar_w * 0.15
         y = margin_top + plot_h - h
+        centre = x + bar_w * 0.35
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.7:.1f}" height="{h:.1f}" fill="#8a1c1c">'
-            f"<title>{_esc(label)}: {value:,.0f}{_esc(unit)}</title></rect>"
+            f"<title>{_esc(label.replace(chr(10), ' '))}: {value:,.0f}{_esc(unit)}</title></rect>"
         )
-        if value:
+        if value and show_values:
             parts.append(
-                f'<text x="{x + bar_w * 0.35:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-family="sans-serif" '
-                f'font-size="10">{value:,.0f}</text>'
+                f'<text x="{centre:.1f}" y="{y - 3:.1f}" text-anchor="middle" '
+                f'font-family="sans-serif" font-size="10" fill="#1d1d1f">{value:,.0f}</text>'
             )
-        parts.append(
-            f'<text x="{x + bar_w * 0.35:.1f}" y="{margin_top + plot_h + 14:.1f}" text-anchor="middle" '
-            f'font-family="sans-serif" font-size="10" fill="#333">{_esc(label)}</text>'
-        )
+        if bar_w >= 18 or i % max(1, int(18 // bar_w) + 1) == 0:
+            first, _, second = label.partition("\n")
+            parts.append(
+                f'<text x="{centre:.1f}" y="{margin_top + plot_h + 14:.1f}" text-anchor="middle" '
+                f'font-family="sans-serif" font-size="10" fill="#333">{_esc(first)}'
+                + (
+                    f'<tspan x="{centre:.1f}" dy="12" fill="#5f6368">{_esc(second)}</tspan>'
+                    if second
+                    else ""
+                )
+                + "</text>"
+            )
     if reference:
         value, label = reference
         y = margin_top + plot_h - value / top * plot_h
         parts.append(
-            f'<line x1="{margin_left}" y1="{y:.1f}" x2="{width - margin_right}" y2="{y:.1f}" stroke="#1f5f99" '
-            f'stroke-width="1.5" stroke-dasharray="5 3"/>'
-            f'<text x="{width - margin_right}" y="{y - 4:.1f}" text-anchor="end" font-family="sans-serif" '
-            f'font-size="10" fill="#1f5f99">{_esc(label)}</text>'
+            f'<line x1="{margin_left}" y1="{y:.1f}" x2="{width - margin_right}" y2="{y:.1f}" '
+            'stroke="#1f5f99" stroke-width="1.5" stroke-dasharray="5 3"/>'
+            f'<text x="{width - margin_right}" y="{y - 4:.1f}" text-anchor="end" '
+            f'font-family="sans-serif" font-size="10" fill="#1f5f99">{_esc(label)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _month_labels(labels: list[str]) -> list[str]:
+    import re
+
+    if not labels or not all(re.fullmatch(r"\d{4}-\d{2}", str(label)) for label in labels):
+        return [str(label) for label in labels]
+    out = []
+    for i, label in enumerate(labels):
+        year, month = label[:4], int(label[5:7])
+        name = _MONTHS[month - 1] if 1 <= month <= 12 else label
+        out.append(f"{name}\n{year}" if i == 0 or month == 1 else name)
+    return out

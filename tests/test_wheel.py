@@ -41,6 +41,9 @@ def test_wheel_contains_templates_and_demo_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "osint/templates/brief.html.j2" in names
     assert "osint/templates/brief.md.j2" in names
+    assert "osint/templates/one-pager.html.j2" in names
+    assert "osint/templates/one-pager.md.j2" in names
+    assert "osint/templates/brief.css" in names
     assert "osint/demo/article.html" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "osint = osint.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -21,7 +21,8 @@ def export_brief(
         typer.Option(
             "--template",
             metavar="NAME|PATH",
-            help="A built-in template by name (brief) or your own Jinja2 template file.",
+            help="A built-in template by name (brief, one-pager), a template of that name in "
+            "--template-dir, or your own Jinja2 template file.",
         ),
     ] = None,
     template_dir: Annotated[
@@ -32,13 +33,41 @@ def export_brief(
             help="A folder whose templates override the built-in ones by name (also $OSINT_TEMPLATES).",
         ),
     ] = None,
+    max_rows: Annotated[
+        int,
+        typer.Option(
+            "--max-rows",
+            metavar="N",
+            min=0,
+            help="Rows a long table shows before it is summarised (cited records always show; "
+            "0: no limit).",
+        ),
+    ] = 100,
+    max_images: Annotated[
+        int,
+        typer.Option(
+            "--max-images",
+            metavar="N",
+            min=0,
+            help="Pictures shown with their thumbnail (cited ones always show; 0: no limit).",
+        ),
+    ] = 48,
 ) -> None:
-    """The brief: findings, sources with grades, quotes, imagery, sightings, visits, provenance."""
+    """The brief: findings, sources with grades, quotes, imagery, sightings, visits, provenance.
+
+    HTML is one self-contained file (opens offline, prints cleanly); Markdown writes its pictures
+    and figures into FILE_files/ beside it. `osint verify` runs at export and its result and the
+    audit log head are printed in the brief.
+    """
+    from ..briefs import Limits
     from ..briefs import export_brief as run_export
 
     env = get_env(ctx)
+    limits = Limits(rows=max_rows, images=max_images)
     with env.case() as case:
-        path = run_export(case, output, template=template, template_dirs=template_dir or [])
+        path = run_export(
+            case, output, template=template, template_dirs=template_dir or [], limits=limits
+        )
     if env.json:
         env.emit_json({"path": str(path), "format": path.suffix.lstrip(".")})
     else:

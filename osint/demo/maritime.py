@@ -130,23 +130,25 @@ def build(case, folder) -> dict:
             case, fleet[name]["id"], new_name, on=on, note="illustrative rename"
         )
     arrivals = _arrivals(rng)
-    image_id, image_time = _demo_image(case)
-    if image_id:
-        # One arrival is the one the demo's satellite picture shows (its capture time): the
-        # nearest arrival of a tanker that has no other arrival within three days of it.
-        def free(i: int) -> bool:
-            name = arrivals[i][0]
-            return all(
-                abs(_days(when, image_time)) >= 3
-                for j, (other, when) in enumerate(arrivals)
+    pictures = _demo_images(case)
+    taken_by: dict[str, str] = {}  # arrival time -> image id
+    for image_id, image_time in pictures:
+        # Each picture shows an arrival (at its capture time): the nearest arrival of a tanker
+        # that has no other arrival within three days of it and that no other picture shows.
+        def free(i: int, image_time=image_time) -> bool:
+            name, when = arrivals[i]
+            return when not in taken_by and all(
+                abs(_days(other_when, image_time)) >= 3
+                for j, (other, other_when) in enumerate(arrivals)
                 if other == name and j != i
             )
 
-        nearest = min(
-            (i for i in range(len(arrivals)) if free(i)),
-            key=lambda i: abs(_days(arrivals[i][1], image_time)),
-        )
+        candidates = [i for i in range(len(arrivals)) if free(i)]
+        if not candidates:
+            continue
+        nearest = min(candidates, key=lambda i: abs(_days(arrivals[i][1], image_time)))
         arrivals[nearest] = (arrivals[nearest][0], image_time)
+        taken_by[image_time] = image_id
         arrivals.sort(key=lambda item: item[1])
     with case.writing():
         for name, when in arrivals:
@@ -158,7 +160,7 @@ def build(case, folder) -> dict:
                 ref,
                 when=when,
                 place=terminal["id"],
-                image=image_id if when == image_time else None,
+                image=taken_by.get(when),
                 source=source_id,
                 activity="arriving",
                 confidence="medium",
@@ -208,18 +210,21 @@ def build(case, folder) -> dict:
     return {"finding": finding["id"], "visit_query": query["id"], **totals}
 
 
-def _demo_image(case) -> tuple[str | None, str | None]:
-    """The demo picture of the terminal in May 2024 (the imagery step), with its capture time."""
+def _demo_images(case) -> list[tuple[str, str]]:
+    """The demo's pictures of the terminal (the imagery step), originals only, with their
+    capture times."""
     from .. import kinds
 
     if "image" not in kinds.KINDS:
-        return None, None
-    for image in records.iter_records(case.conn, "image"):
-        if "2024-05" in (image.get("filename") or "") and image.get("taken"):
-            taken = image["taken"]
-            if "T" in taken and taken.endswith("Z"):
-                return image["id"], taken
-    return None, None
+        return []
+    out = []
+    for image in records.iter_records(case.conn, "image", order_by="taken, id"):
+        taken = image.get("taken") or ""
+        if image.get("derived_from") or "T" not in taken or not taken.endswith("Z"):
+            continue
+        if taken.startswith("2024"):
+            out.append((image["id"], taken))
+    return out
 
 
 def _days(a: str, b: str) -> float:

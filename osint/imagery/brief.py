@@ -1,0 +1,128 @@
+"""The imagery part of a brief's template context: pictures with their annotated copies.
+
+Registered in `osint.briefs.CONTEXT_PARTS` (before the maritime part, so sightings can name the
+picture that shows them). Fills `images`: every picture that is not retracted, originals in
+capture-time order, each followed by its annotated copies (`copies` on the original, `original`
+on a copy), with the reference (I1, I2, ...) findings cite. Thumbnails are read only when a
+template shows one (`thumbnail_src`), so a case with thousands of pictures stays cheap.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .. import records
+
+LEFT_OUT = {
+    "metadata",
+    "added_via",
+    "added_from",
+    "retracted_at",
+    "retracted_by",
+    "retracted_reason",
+}
+
+# How a picture's time and place were established, as a reader needs to know it.
+TAKEN_BASIS = {
+    "given": "given by the investigator",
+    "exif-offset": "camera clock and its UTC offset (EXIF)",
+    "exif-local-as-utc": "camera clock without a time zone, read as UTC",
+    "exif-local+given-offset": "camera clock (EXIF) with a UTC offset given by the investigator",
+    "gps-clock": "GPS clock (EXIF)",
+}
+LOCATION_BASIS = {
+    "given": "given by the investigator",
+    "exif-gps": "GPS in the file (EXIF)",
+    "geotiff-centre": "centre of the georeferenced scene",
+}
+
+
+def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
+    from ..briefs import Ref, is_illustrative
+
+    if "image" not in _kinds():
+        return
+    # Every column but the raw metadata dump (EXIF/XMP as read, often kilobytes per picture).
+    rows = [
+        {key: value for key, value in row.items() if key not in LEFT_OUT}
+        for row in records.iter_records(
+            conn, "image", order_by="coalesce(taken, '9999'), added_at, id"
+        )
+    ]
+    by_id = {row["id"]: row for row in rows}
+    copies_of: dict[str, list[dict]] = {}
+    for row in rows:
+        if row.get("derived_from") in by_id:
+            copies_of.setdefault(row["derived_from"], []).append(row)
+    sources = {s["id"]: s for s in context["sources"]}
+    captures = _captures(conn, rows)
+
+    def make(row: dict, order: int, original=None) -> Ref:
+        source = sources.get(row["source"]) if row.get("source") else None
+        capture_source = sources.get(captures.get(row.get("derived_from") or ""))
+        return Ref(
+            {
+                **row,
+                "ref": refs.assign("image", row["id"]),
+                "label": row.get("caption") or row.get("filename") or row["sha256"][:12],
+                "order": order,
+                "illustrative": is_illustrative(row.get("note"), row.get("caption")),
+                "warnings": [w for w in (row.get("warnings") or "").split("\n") if w.strip()],
+                "source": source,
+                "source_ref": source["ref"] if source else None,
+                "capture_of": capture_source,
+                "original": original,
+                "copies": [],
+                "annotation_labels": _annotation_labels(row.get("annotations")),
+                "taken_basis_text": TAKEN_BASIS.get(
+                    row.get("taken_basis") or "", row.get("taken_basis")
+                ),
+                "location_basis_text": LOCATION_BASIS.get(
+                    row.get("location_basis") or "", row.get("location_basis")
+                ),
+                # A camera clock read without its time zone: the UTC time may be hours off.
+                "time_uncertain": row.get("taken_basis") == "exif-local-as-utc",
+                "sightings": [],
+            }
+        )
+
+    images: list[Ref] = []
+    for order, row in enumerate(rows):
+        if row.get("derived_from") in by_id:
+            continue  # listed right after its original
+        image = make(row, order)
+        images.append(image)
+        for copy_row in copies_of.get(row["id"], []):
+            copy = make(copy_row, order, original=image)
+            image["copies"].append(copy)
+            images.append(copy)
+    context["images"] = images
+
+
+def _kinds():
+    from .. import kinds
+
+    return kinds.KINDS
+
+
+def _captures(conn: sqlite3.Connection, rows: list[dict]) -> dict[str, str]:
+    """{snapshot id: source id} for pictures derived from a web capture (its screenshot)."""
+    wanted = {row["derived_from"] for row in rows if row.get("derived_from")}
+    out = {}
+    for snapshot_id in wanted:
+        snapshot = records.get(conn, "snapshot", snapshot_id)
+        if snapshot and not snapshot.get("retracted_at"):
+            out[snapshot_id] = snapshot["source"]
+    return out
+
+
+def _annotation_labels(value: str | None) -> list[str]:
+    import json
+
+    if not value:
+        return []
+    try:
+        marks = json.loads(value)
+    except ValueError:
+        return []
+    return [str(m.get("label")) for m in marks if isinstance(m, dict) and m.get("label")]
