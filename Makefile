@@ -38,7 +38,7 @@ docs: $(VENV)/.installed
 	$(BIN)/python -m osint.cli.docs > docs/cli.md
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(FULL),--full)
 
 clean:
 	rm -rf $(VENV) build dist demo .pytest_cache .ruff_cache

@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import interleaved  # noqa: E402
+from harness import interleaved, record  # noqa: E402
 
 BIN = Path(sys.executable).parent
 GOAL_SECONDS = 5.0
@@ -200,6 +200,21 @@ def main() -> None:
               f"{full['html_bytes'] / 1e6:.1f} MB file")  # fmt: skip
         growth = full["html"]["peak_mib"] / half["html"]["peak_mib"]
         print(f"Peak memory, full vs half-size case: {growth:.2f}x (bounded: close to 1)")
+        scale = (
+            "1,000 images, 10,000 sightings, 500 quotes"
+            if args.full
+            else "a fifth of the issue's case"
+        )
+        record(
+            f"brief: HTML export ({scale})",
+            html,
+            peer=full["verify"]["median"],
+            peer_name="osint verify of the same case",
+            goal="< 5 s",
+            met=html < GOAL_SECONDS,
+            peak_mib=full["html"]["peak_mib"],
+            note=f"peak memory full/half case {growth:.2f}x",
+        )
     finally:
         if args.keep:
             print(f"kept {work}")

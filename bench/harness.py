@@ -77,3 +77,37 @@ def line(
         "goal": goal,
         "met": met,
     }
+
+
+def record(
+    figure: str,
+    ours: float,
+    *,
+    unit: str = "s",
+    peer: float | None = None,
+    peer_name: str = "",
+    goal: str = "",
+    met: bool | None = None,
+    peak_mib: float | None = None,
+    note: str = "",
+) -> dict:
+    """Note one figure for `make bench` (bench/run.py collects them from $OSINT_BENCH_RESULTS)."""
+    import json
+
+    row = {
+        "figure": figure,
+        "ours": ours,
+        "unit": unit,
+        "peer": peer,
+        "peer_name": peer_name,
+        "ratio": (ours / peer) if peer else None,
+        "goal": goal,
+        "met": met,
+        "peak_mib": peak_mib,
+        "note": note,
+    }
+    target = os.environ.get("OSINT_BENCH_RESULTS")
+    if target:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps(row) + "\n")
+    return row

@@ -102,6 +102,10 @@ def pipeline_once(folder: Path) -> dict:
     return measure(["sh", "-c", script])
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import record  # noqa: E402
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=16, help="JPEGs in the folder (default 16)")
@@ -142,6 +146,16 @@ def main() -> None:
     print(
         f"osint peak memory of one process: {max(peaks) / 1024:.0f} MiB with {args.count} files, "
         f"{half_peak / 1024:.0f} MiB with {max(1, args.count // 2)} (goal: independent of the count)"
+    )
+    record(
+        f"imagery: ingest {args.count} 12-MP JPEGs",
+        osint_median,
+        peer=pipe_median,
+        peer_name="sha256sum + exiftool -json + mogrify -thumbnail",
+        goal="<= 0.6x",
+        met=osint_median / pipe_median <= 0.6,
+        peak_mib=max(peaks) / 1024,
+        note=f"peak {half_peak / 1024:.0f} MiB with half the files",
     )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from casegen import WORDS, build_records  # noqa: E402
-from harness import interleaved, tool  # noqa: E402
+from harness import interleaved, record, tool  # noqa: E402
 
 
 def main(full: bool = False) -> list[dict]:
@@ -75,6 +75,9 @@ def main(full: bool = False) -> list[dict]:
     for row in rows:
         print(
             f"{row['figure']:<56} {row['ours'] * 1000:8.1f} ms  {'ok' if row['met'] else 'MISSED'}"
+        )
+        record(
+            row["figure"], row["ours"], goal="< 1 s", met=row["met"], peak_mib=row.get("peak_mib")
         )
     return rows
 

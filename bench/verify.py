@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import interleaved, line, tool  # noqa: E402
+from harness import interleaved, line, record, tool  # noqa: E402
 
 
 def build(folder: Path, files: int, size: int) -> Path:
@@ -65,6 +65,8 @@ def main(full: bool = False) -> list[dict]:
     row["peak_mib"] = results["osint verify"]["peak_mib"]
     print(f"  osint verify {total_mib / ours:,.0f} MiB/s, sha256sum {total_mib / peer:,.0f} MiB/s, "
           f"peak {row['peak_mib']:.0f} MiB")  # fmt: skip
+    record(row["figure"], ours, peer=peer, peer_name="sha256sum", peak_mib=row["peak_mib"],
+           note=f"{total_mib / ours:,.0f} MiB/s vs {total_mib / peer:,.0f} MiB/s")  # fmt: skip
     return [row]
 
 
