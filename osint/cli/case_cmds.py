@@ -329,14 +329,34 @@ def timeline(
     end: Annotated[
         str | None, typer.Option("--to", metavar="DATE", help="Up to this date or time.")
     ] = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            metavar="N",
+            help="Show the first N, 0 for all (people only; --json is complete).",
+        ),
+    ] = 500,
 ) -> None:
     """Every dated record in time order."""
     from ..timeline import timeline as run_timeline
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
-        rows = list(run_timeline(case.conn, start, end))
+        items = run_timeline(case.conn, start, end)
+        if env.json:
+            env.emit_json_array(items)
+            return
+        rows, total = [], 0
+        for item in items:
+            total += 1
+            if not limit or len(rows) < limit:
+                rows.append(item)
     env.table(rows, ["when", "kind", "id", "summary"], empty="no dated records")
+    if total > len(rows):
+        env.note(
+            f"({total - len(rows)} more; narrow with --from/--to, raise --limit, or use --json)"
+        )
 
 
 def log(
@@ -345,23 +365,32 @@ def log(
         str | None, typer.Argument(metavar="[ID]", help="Only the entries about this record.")
     ] = None,
     limit: Annotated[
-        int | None,
-        typer.Option("--limit", metavar="N", help="Only the newest N entries (people only)."),
-    ] = None,
+        int,
+        typer.Option(
+            "--limit", metavar="N", help="Only the newest N entries, 0 for all (people only)."
+        ),
+    ] = 200,
 ) -> None:
     """The audit trail: every change to the case, who made it, when, with which command."""
+    import collections
+
     from .. import records
     from ..store import audit
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
         record_id = records.resolve_id(case.conn, ref) if ref else None
-        entries = [e.as_dict() for e in audit.entries(case.conn, record_id)]
-    if env.json:
-        env.emit_json(entries)
-        return
-    if limit:
-        entries = entries[-limit:]
+        if env.json:
+            env.emit_json_array(e.as_dict() for e in audit.entries(case.conn, record_id))
+            return
+        total = 0
+        newest: collections.deque = collections.deque(maxlen=limit or None)
+        for entry in audit.entries(case.conn, record_id):
+            total += 1
+            newest.append(entry.as_dict())
+    entries = list(newest)
+    if total > len(entries):
+        env.note(f"(the newest {len(entries)} of {total} entries; raise --limit or use --json)")
     rows = [
         {
             "seq": e["seq"],
