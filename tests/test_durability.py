@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from crash import kill_mid_transaction
 
 WRITER = """
 import sys
@@ -39,33 +39,14 @@ def _integrity(path: Path) -> str:
         conn.close()
 
 
-def _kill_mid_transaction(args: list[str], journal: Path, rng: random.Random) -> bool:
-    """Start osint, kill -9 it while its write transaction is open; True if it was caught there."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "osint", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    caught = False
-    deadline = time.monotonic() + 60
-    while process.poll() is None and time.monotonic() < deadline:
-        if journal.exists():
-            time.sleep(rng.uniform(0, 0.05))
-            caught = process.poll() is None
-            break
-        time.sleep(0.0005)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    return caught
-
-
 def test_kill_9_during_a_large_write_leaves_a_sound_case(case_path, tmp_path):
     rng = random.Random(7)
-    journal = case_path.with_name(case_path.name + "-journal")
     caught = 0
     for trial in range(4):
         big = tmp_path / f"scene{trial}.bin"
         big.write_bytes(os.urandom(32 * 1024 * 1024))
         args = ["--case", str(case_path), "source", "add", f"ref-{trial}", "--title", "Big scene"]
-        caught += _kill_mid_transaction([*args, "--snapshot", str(big)], journal, rng)
+        caught += kill_mid_transaction([*args, "--snapshot", str(big)], case_path, rng)
         assert _integrity(case_path) == "ok"
         result = _osint("--case", str(case_path), "--json", "verify")
         assert json.loads(result.stdout)["ok"] is True, result.stdout

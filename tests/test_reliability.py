@@ -12,10 +12,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from crash import kill_mid_transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,28 +66,13 @@ def _count(case_path: Path, table: str) -> int:
         conn.close()
 
 
-def _kill_when_writing(args, journal: Path, rng: random.Random) -> bool:
-    process = subprocess.Popen([sys.executable, "-m", "osint", *map(str, args)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    caught = False
-    deadline = time.monotonic() + 120
-    while process.poll() is None and time.monotonic() < deadline:
-        if journal.exists():
-            time.sleep(rng.uniform(0, 0.2))
-            caught = process.poll() is None
-            break
-        time.sleep(0.0005)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    return caught
-
-
 def test_kill_9_during_an_ais_import_then_the_rerun_completes(case_path, tmp_path):
     ais = _ais_file(tmp_path / "ais.csv", 150_000)
-    journal = case_path.with_name(case_path.name + "-journal")
     rng = random.Random(5)
     caught = sum(
-        _kill_when_writing(["--case", case_path, "ais", "import", ais], journal, rng)
+        kill_mid_transaction(
+            ["--case", case_path, "ais", "import", ais], case_path, rng, settle=0.2
+        )
         for _ in range(3)
     )
     assert caught >= 1
@@ -107,10 +92,10 @@ def test_kill_9_during_a_merge_then_the_rerun_completes(case_path, tmp_path):
     ais = _ais_file(tmp_path / "ais.csv", 150_000, seed=2)
     assert _osint("--case", other, "ais", "import", ais).returncode == 0
     assert _osint("--case", other, "finding", "add", "from the other case").returncode == 0
-    journal = case_path.with_name(case_path.name + "-journal")
     rng = random.Random(6)
     caught = sum(
-        _kill_when_writing(["--case", case_path, "merge", other], journal, rng) for _ in range(3)
+        kill_mid_transaction(["--case", case_path, "merge", other], case_path, rng, settle=0.2)
+        for _ in range(3)
     )
     assert caught >= 1
     _sound(case_path)
