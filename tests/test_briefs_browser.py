@@ -23,10 +23,13 @@ pytestmark = pytest.mark.skipif(find_chromium() is None, reason="Chromium is not
 def browser():
     try:
         chromium = Chromium.start()
-        chromium.send("Browser.getVersion", timeout=60)
     except BrowserError as exc:
         pytest.skip(f"Chromium does not start here: {exc}")
     with chromium:
+        try:
+            chromium.call("Browser.getVersion", timeout=60)
+        except BrowserError as exc:
+            pytest.skip(f"Chromium does not start here: {exc}")
         yield chromium
 
 
