@@ -4,20 +4,24 @@ Opens a file in a fresh page and collects what a reader's browser would report: 
 messages, uncaught exceptions, log entries (failed loads, blocked content), every network
 request, whether each picture decoded; and takes screenshots and a PDF of the page.
 
-    with Chromium.start() as browser:
+    with running() as browser:  # skips the test when Chromium cannot start here
         report, session = browser.load(Path("brief.html"))
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from osint.browser import BrowserError, DevTools, find_chromium
 
-__all__ = ["BrowserError", "Chromium", "PageReport", "find_chromium"]
+__all__ = ["BrowserError", "Chromium", "PageReport", "find_chromium", "running"]
 
 IMAGES_JS = """JSON.stringify(Array.from(document.images).map(img => ({
     src: img.currentSrc.slice(0, 40), complete: img.complete, width: img.naturalWidth
@@ -107,3 +111,18 @@ class Chromium(DevTools):
         data = self.call("Page.printToPDF", params, session, timeout=60)["data"]
         path.write_bytes(base64.b64decode(data))
         return path
+
+
+@contextlib.contextmanager
+def running(kind: type[DevTools] | None = None) -> Iterator:
+    """A started Chromium (a `Chromium` by default) that has answered; else the test skips."""
+    try:
+        browser = (kind or Chromium).start()
+    except BrowserError as exc:
+        pytest.skip(f"Chromium does not start here: {exc}")
+    with browser:
+        try:
+            browser.call("Browser.getVersion", timeout=60)
+        except BrowserError as exc:
+            pytest.skip(f"Chromium does not start here: {exc}")
+        yield browser

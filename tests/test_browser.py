@@ -16,6 +16,7 @@ import tempfile
 import time
 
 import pytest
+from browser import running
 
 from osint.browser import (
     BrowserError,
@@ -76,15 +77,7 @@ needs_chromium = pytest.mark.skipif(find_chromium() is None, reason="Chromium is
 
 @pytest.fixture(scope="module")
 def chromium():
-    try:
-        browser = DevTools.start()
-    except BrowserError as exc:
-        pytest.skip(f"Chromium does not start here: {exc}")
-    with browser:
-        try:
-            browser.call("Browser.getVersion", timeout=60)
-        except BrowserError as exc:
-            pytest.skip(f"Chromium does not start here: {exc}")
+    with running(DevTools) as browser:
         yield browser
 
 
@@ -118,11 +111,10 @@ def test_a_page_loads_and_is_pictured_at_the_size_asked(chromium):
 
 @needs_chromium
 def test_close_ends_chromium_and_deletes_its_profile():
-    browser = DevTools.start()
-    browser.call("Browser.getVersion", timeout=60)
-    assert os.path.isdir(browser.profile)
-    browser.close()
-    browser.close()  # twice is harmless
+    with running(DevTools) as browser:
+        assert os.path.isdir(browser.profile)
+        browser.close()
+    # (and closed a second time on leaving: harmless)
     assert not os.path.exists(browser.profile)
     with pytest.raises(ChildProcessError):
         os.waitpid(browser.pid, os.WNOHANG)  # reaped: no zombie left
