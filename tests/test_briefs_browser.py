@@ -14,19 +14,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser import BrowserError, Chromium, find_chromium
+from browser import find_chromium, running
 
 pytestmark = pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        chromium = Chromium.start()
-        chromium.send("Browser.getVersion", timeout=60)
-    except BrowserError as exc:
-        pytest.skip(f"Chromium does not start here: {exc}")
-    with chromium:
+    with running() as chromium:
         yield chromium
 
 
