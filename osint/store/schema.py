@@ -410,11 +410,21 @@ def m0004_maritime(db) -> None:
     db.execute("CREATE UNIQUE INDEX ais_positions_key ON ais_positions (mmsi, epoch, lat, lon)")
 
 
+def m0005_ais_sources(db) -> None:
+    """AIS imports from providers' own files: rows that carried no position (reports whose position
+    is "not available", NMEA static reports) are counted apart, and each import keeps the
+    breakdown of its counts (why rows were invalid, which stations were not vessels, what each
+    filter removed, the area its positions cover) as JSON in `details`."""
+    db.execute("ALTER TABLE ais_imports ADD COLUMN rows_no_position INTEGER")
+    db.execute("ALTER TABLE ais_imports ADD COLUMN details TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
     ("0003_images", m0003_images),
     ("0004_maritime", m0004_maritime),
+    ("0005_ais_sources", m0005_ais_sources),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
