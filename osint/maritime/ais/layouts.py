@@ -479,9 +479,18 @@ def detect(
         signature_ok = all(f in layout.columns(header) for f in layout.signature) or forced
         if all(f in columns for f in REQUIRED) and signature_ok:
             return layout, columns
+    shown = ", ".join(h.strip() for h in header[:20])
+    if forced:
+        layout = candidates[0]
+        columns = {**layout.columns(header), **mapped}
+        missing = [f for f in (*REQUIRED, *layout.signature) if f not in columns]
+        raise InvalidInput(
+            f"{where}not in the {layout.name} layout (--format): no "
+            f"{' / '.join(layout.headers.get(f, (f,))[0] for f in missing)} column "
+            f"(header: {shown})"
+        )
     columns = {**GENERIC.columns(header), **mapped}
     missing = [f for f in REQUIRED if f not in columns]
-    shown = ", ".join(h.strip() for h in header[:20])
     raise InvalidInput(
         f"{where}not a recognised AIS layout: no {' / '.join(missing)} column "
         f"(header: {shown}); name the columns with --map COLUMN=FIELD, e.g. --map ts=BaseDateTime"

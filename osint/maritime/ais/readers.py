@@ -126,18 +126,38 @@ class Opened:
     known_sha256: str | None = None
     known_size: int | None = None
     _closers: list = field(default_factory=list)
+    hashing: object | None = None  # a Future of (SHA-256, size), hashed beside the reading
 
     def finish(self) -> tuple[str, int]:
         """(SHA-256, size) of the file as stored on disk, after the rows were read."""
         if self.hasher is not None:
             self.hasher.drain()
             return self.hasher.digest.hexdigest(), self.hasher.size
+        if self.hashing is not None:
+            return self.hashing.result()
         return self.known_sha256 or "", self.known_size or 0
 
     def close(self) -> None:
         for closer in reversed(self._closers):
             with contextlib.suppress(Exception):
                 closer.close()
+
+
+def _background(function, *args):
+    """Run `function(*args)` on a daemon thread; returns a Future of its result."""
+    import threading
+    from concurrent.futures import Future
+
+    future: Future = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:  # handed to whoever asks for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="osint-hash", daemon=True).start()
+    return future
 
 
 def _sniff(path: Path) -> str:
@@ -184,7 +204,9 @@ def open_file(path: str | os.PathLike) -> Opened:
 
         from ...store.blobs import sha256_file
 
-        sha, size = sha256_file(path)  # a zip is read by seeking: hash it in a pass of its own
+        # A zip is read by seeking: its hash is a pass of its own, on a thread beside the reading
+        # (hashing and file reads release the interpreter lock).
+        hashing = _background(sha256_file, path)
         try:
             archive = zipfile.ZipFile(handle)
             members = [m for m in archive.infolist() if not m.is_dir()]
@@ -203,7 +225,7 @@ def open_file(path: str | os.PathLike) -> Opened:
         member = archive.open(data[0])
         closers += [archive, member]
         text = _text(io.BufferedReader(member, READ_SIZE))
-        return Opened(path, "zip", text, None, sha, size, closers)
+        return Opened(path, "zip", text, None, _closers=closers, hashing=hashing)
     hasher = HashingReader(handle)
     buffered = io.BufferedReader(hasher, READ_SIZE)
     closers.append(buffered)
