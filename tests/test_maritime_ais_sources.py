@@ -697,3 +697,46 @@ def test_statuses_stations_and_mmsis():
     assert (
         mmsi_kind("992191234") == "aid to navigation" and mmsi_kind("111219500") == "SAR aircraft"
     )
+
+
+# ---- the key index built after a bulk import --------------------------------------------------
+
+
+def key_index_sql(case_path):
+    with sqlite3.connect(case_path) as conn:
+        return conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'ais_positions_key'"
+        ).fetchone()
+
+
+def test_far_apart_repeats_in_a_first_import_are_stored_once(cli, tmp_path, case_path, monkeypatch):
+    """Into an empty case the key index is built after the rows are in; a report repeated
+    further apart than the importer's window is still stored once, and counted as a duplicate."""
+    from osint.maritime.ais import importer
+
+    original = key_index_sql(case_path)
+    monkeypatch.setattr(importer, "CHUNK", 2)  # a window of a few rows
+    rows = [mc_row(when=f"2024-03-05T10:{i:02d}:00") for i in range(12)]
+    rows += [mc_row(when="2024-03-05T10:00:00"), mc_row(when="2024-03-05T10:01:00")]
+    write(tmp_path / "a.csv", MC_HEADER, rows)
+    result = cli.json("ais", "import", tmp_path / "a.csv")
+    assert (result["rows_kept"], result["rows_duplicate"]) == (12, 2)
+    assert result["duplicates"] == {"in this file": 2, "already in the case": 0}
+    assert key_index_sql(case_path) == original
+    assert len(positions(case_path)) == 12
+    assert cli.json("verify")["ok"] is True
+    # A second import finds the index in place: overlapping rows are not added twice.
+    write(tmp_path / "b.csv", MC_HEADER, [mc_row(when="2024-03-05T10:11:00"),
+                                          mc_row(when="2024-03-05T12:00:00")])  # fmt: skip
+    again = cli.json("ais", "import", tmp_path / "b.csv")
+    assert (again["rows_kept"], again["duplicates"]["already in the case"]) == (1, 1)
+    assert key_index_sql(case_path) == original
+    assert cli.json("verify")["ok"] is True
+
+
+def test_a_refused_first_import_leaves_the_key_index(cli, tmp_path, case_path):
+    original = key_index_sql(case_path)
+    rows = [mc_row(when=f"2024-03-05T10:{i:02d}:00", lat="133.06", lon="42.73") for i in range(3)]
+    write(tmp_path / "swapped.csv", MC_HEADER, rows)
+    cli("ais", "import", tmp_path / "swapped.csv", expect=1)
+    assert key_index_sql(case_path) == original

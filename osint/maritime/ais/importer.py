@@ -420,7 +420,16 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
                 batch, last_id = store.new_batch(conn, import_id)
                 first_row = last_id + 1
                 digest = hashlib.sha256()
+                deferred = store.defer_key_index(conn)
                 counts = _stream(conn, reader, filters, batch, intake, digest)
+                if deferred:
+                    repeated = store.build_key_index(conn, first_row)
+                    if repeated:  # far-apart repeats: the digest is of the rows that stayed
+                        counts["duplicate_in_file"] += repeated
+                        counts["offered"] -= repeated
+                        last = conn.execute("SELECT max(id) FROM ais_positions").fetchone()[0]
+                        digest_hex, _ = store.batch_digest(conn, batch, first_row, last)
+                        digest = _Fixed(digest_hex)
                 last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[
                     0
                 ]
@@ -593,12 +602,8 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
     ilat, ilon = reader.lat_index, reader.lon_index
     where = dict(zip(layouts.FIELDS, reader.indices, strict=True))
     i_mmsi, i_time, i_mobile = where["mmsi"], where["time"], where["mobile"]
-    pick_rest = itemgetter(
-        *(
-            where[f]
-            for f in ("sog", "cog", "heading", "status", "name", "imo", "call_sign", "ship_type")
-        )
-    )
+    pick_numbers = itemgetter(*(where[f] for f in ("sog", "cog", "heading", "status")))
+    pick_static = itemgetter(*(where[f] for f in ("name", "imo", "call_sign", "ship_type")))
     statics = intake.statics
     Static = tracks.Static
     mobile_kinds = cleaner.mobile_kinds
@@ -778,7 +783,7 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
                     if key in recent or key in older:
                         in_file += 1
                         continue
-                    sog_s, cog_s, hdg_s, st_s, name_s, imo_s, cs_s, type_s = pick_rest(row)
+                    sog_s, cog_s, hdg_s, st_s = pick_numbers(row)
                     try:
                         sog = float(sog_s) if sog_s else nan
                         cog = float(cog_s) if cog_s else nan
@@ -797,13 +802,13 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
                         cog = nan
                     if not 0 <= heading < 360:
                         heading = nan
-                    static = (name_s, imo_s, cs_s, type_s)
+                    static = pick_static(row)
                     holder = statics.get(mmsi)
                     if holder is None or holder.raw != static:
                         if holder is None:
                             holder = statics[mmsi] = Static()
                         holder.raw = static
-                        holder.heard(name_s, imo_s, cs_s, type_s, epoch)
+                        holder.heard(*static, epoch)
                     elif epoch > holder.last:
                         holder.last = epoch
                     append((mmsi, epoch, lat, lon, sog, cog, heading, status))
@@ -821,6 +826,16 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
         removed[filters.box_name] += outside
         read += outside
     return Counter(read=read, offered=offered, duplicate_in_file=in_file, box_mirrored=mirrored)
+
+
+class _Fixed:
+    """A digest already computed (stands in for a hashlib object)."""
+
+    def __init__(self, hexdigest: str):
+        self.value = hexdigest
+
+    def hexdigest(self) -> str:
+        return self.value
 
 
 class _Swapped(Exception):
