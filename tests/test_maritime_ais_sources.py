@@ -424,6 +424,7 @@ def test_a_file_whose_latitudes_are_longitudes_is_refused(cli, tmp_path, case_pa
     result = cli("ais", "import", tmp_path / "swapped.csv", expect=1)
     assert "latitude and longitude look swapped" in result.stderr
     assert "line 2: latitude 133.06, longitude 42.73" in result.stderr
+    assert "--map LAT=LON --map LON=LAT" in result.stderr
     assert case_path.read_bytes() == before
     # The fix is to say which column is which.
     fixed = cli.json(

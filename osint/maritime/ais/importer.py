@@ -354,7 +354,7 @@ class Cleaner:
         except (ValueError, OverflowError):
             value = time_s.strip()
             reason = f"time {time_s!r} is not a date and time" if value else "no time"
-            if "/" in value and not isinstance(self.parse_time, type(layouts.parse_day_first)):
+            if "/" in value and self.parse_time is not layouts.parse_day_first:
                 reason += " (day/month/year? --format dma reads day-first times)"
             intake.bad(line, reason, "time value")
             return None
@@ -421,6 +421,8 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
                 first_row = last_id + 1
                 digest = hashlib.sha256()
                 deferred = store.defer_key_index(conn)
+                if deferred:  # rows are appended, then sorted once: a small cache does it best
+                    conn.execute("PRAGMA cache_size=-16384")
                 counts = _stream(conn, reader, filters, batch, intake, digest)
                 if deferred:
                     repeated = store.build_key_index(conn, first_row)
@@ -435,7 +437,7 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
                 ]
             finally:
                 conn.execute(f"PRAGMA cache_size={int(cache)}")
-            warnings += _swap_checks(path, intake, filters, counts)
+            warnings += _swap_checks(path, intake, filters, counts, reader.column_map())
             sha256, size = opened.finish()
             earlier = previous_imports(conn, sha256)
             summaries = conn.execute(
@@ -550,19 +552,23 @@ SWAP_SHARE = 0.5
 SWAP_MIN = 1
 
 
-def _swap_checks(path, intake: Intake, filters: Filters, counts: Counter) -> list[str]:
+def _swap_checks(
+    path, intake: Intake, filters: Filters, counts: Counter, columns: dict | None = None
+) -> list[str]:
     """A lat/lon swap must not pass unnoticed: refuse a file that reads as swapped, and warn when
     a filter would keep more rows with latitude and longitude swapped than as read."""
     # Rows with a position in range (whatever else became of them), and the swapped-looking ones.
     read = counts["read"] + intake.read
     in_range = read - intake.invalid - sum(intake.no_position.values())
     positioned = in_range + intake.swapped
+    lat_name = (columns or {}).get("lat", "LATITUDE_COLUMN")
+    lon_name = (columns or {}).get("lon", "LONGITUDE_COLUMN")
     if intake.swapped >= SWAP_MIN and intake.swapped >= SWAP_SHARE * max(positioned, 1):
         raise InvalidInput(
             f"{path}: latitude and longitude look swapped: {intake.swapped:,} of {positioned:,} "
             f"positions have a latitude outside ±90 that would be a valid longitude "
-            f"({intake.swapped_line}); check the layout, or swap the columns with "
-            "--map LAT_COLUMN=LON --map LON_COLUMN=LAT; nothing was imported"
+            f"({intake.swapped_line}); check the layout, or read each column as the other with "
+            f"--map {lat_name}=LON --map {lon_name}=LAT; nothing was imported"
         )
     warnings = []
     if intake.swapped:
@@ -771,7 +777,7 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
                                 last_time = None
                                 keep_slow(row)
                                 continue
-                            if len(times) > 200_000:
+                            if len(times) > 100_000:
                                 times.clear()
                             times[time_s] = epoch
                         last_time = time_s

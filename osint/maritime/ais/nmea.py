@@ -215,8 +215,9 @@ class NmeaReader:
                 continue
             sentence, epoch, problem, source = split_line(text)
             if sentence is None:
-                if text.startswith(("$", "!")):
-                    intake.positionless(f"other NMEA sentence ({text[:6]})")
+                bare = _TAG.sub("", text).lstrip()  # a tag block may precede any sentence
+                if bare.startswith(("$", "!")):
+                    intake.positionless(f"other NMEA sentence ({bare[:6]})")
                 else:
                     intake.invalid_row(
                         number, f"not an NMEA sentence: {text[:40]!r}", "NMEA sentence"
