@@ -179,7 +179,7 @@ def test_dma_day_first_times_placeholders_and_stations(cli, tmp_path, case_path)
     assert (result["rows_read"], result["rows_kept"], result["rows_duplicate"]) == (6, 2, 1)
     assert result["rows_not_vessel"] == 2 and result["rows_no_position"] == 1
     assert result["not_vessel"] == {"base station": 1, "aid to navigation": 1}
-    assert result["duplicates"] == {"in this file": 1, "already in the case": 0}
+    assert result["duplicates"] == {"heard again in this file": 1, "already stored": 0}
     assert positions(case_path) == [
         (219024000, epoch("2023-03-18T00:00:01"), 57.717413, 10.586715, 0.0, 4.8, 309, 7),
         (273111000, epoch("2023-03-05T10:00:00"), 57.7, 10.6, 0.0, 4.8, None, 5),
@@ -722,7 +722,7 @@ def test_far_apart_repeats_in_a_first_import_are_stored_once(cli, tmp_path, case
     write(tmp_path / "a.csv", MC_HEADER, rows)
     result = cli.json("ais", "import", tmp_path / "a.csv")
     assert (result["rows_kept"], result["rows_duplicate"]) == (12, 2)
-    assert result["duplicates"] == {"in this file": 2, "already in the case": 0}
+    assert result["duplicates"] == {"heard again in this file": 2, "already stored": 0}
     assert key_index_sql(case_path) == original
     assert len(positions(case_path)) == 12
     assert cli.json("verify")["ok"] is True
@@ -730,7 +730,7 @@ def test_far_apart_repeats_in_a_first_import_are_stored_once(cli, tmp_path, case
     write(tmp_path / "b.csv", MC_HEADER, [mc_row(when="2024-03-05T10:11:00"),
                                           mc_row(when="2024-03-05T12:00:00")])  # fmt: skip
     again = cli.json("ais", "import", tmp_path / "b.csv")
-    assert (again["rows_kept"], again["duplicates"]["already in the case"]) == (1, 1)
+    assert (again["rows_kept"], again["duplicates"]["already stored"]) == (1, 1)
     assert key_index_sql(case_path) == original
     assert cli.json("verify")["ok"] is True
 
@@ -741,3 +741,21 @@ def test_a_refused_first_import_leaves_the_key_index(cli, tmp_path, case_path):
     write(tmp_path / "swapped.csv", MC_HEADER, rows)
     cli("ais", "import", tmp_path / "swapped.csv", expect=1)
     assert key_index_sql(case_path) == original
+
+
+def test_repeats_after_a_quiet_start_are_still_stored_once(cli, tmp_path, case_path, monkeypatch):
+    """A file that repeats nothing at first goes on without the window of recent reports; when
+    repeats come later, the key index turns them away and they are counted as duplicates."""
+    from osint.maritime.ais import importer
+
+    write(tmp_path / "first.csv", MC_HEADER, [mc_row(mmsi="273111000")])
+    cli("ais", "import", tmp_path / "first.csv")  # the table is no longer empty
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    rows = [mc_row(when=f"2024-03-05T10:{i:02d}:00") for i in range(12)]
+    rows += [mc_row(when="2024-03-05T10:00:00"), mc_row(when="2024-03-05T10:01:00")]
+    rows += [mc_row(when="2024-03-05T11:00:00")] * 3
+    write(tmp_path / "a.csv", MC_HEADER, rows)
+    result = cli.json("ais", "import", tmp_path / "a.csv")
+    assert (result["rows_read"], result["rows_kept"], result["rows_duplicate"]) == (17, 13, 4)
+    assert len(positions(case_path)) == 14
+    assert cli.json("verify")["ok"] is True

@@ -8,8 +8,8 @@ in exactly one count:
     read = kept + duplicate + invalid + not a vessel + no position + filtered out
 
 - kept: a new position report, stored;
-- duplicate: the same report (MMSI, time, lat, lon) heard again, in this file (receivers
-  rebroadcast) or already in the case (a re-imported or overlapping file);
+- duplicate: the same report (MMSI, time, lat, lon) heard again in this file (receivers
+  rebroadcast), or already stored (a re-imported or overlapping file);
 - invalid: a row that cannot be read (line number and reason kept);
 - not a vessel: base stations, aids to navigation, SAR aircraft, MMSI 0 or not 9 digits;
 - no position: a report whose position is "not available" (91/181, 0,0 or empty), an NMEA static
@@ -459,8 +459,10 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
             if filters.removed:
                 filters_json["removed"] = dict(filters.removed)
             duplicates = {
-                "in this file": counts["duplicate_in_file"],
-                "already in the case": counts["offered"] - inserted,
+                # repeats the importer's window (or the key index's first build) caught
+                "heard again in this file": counts["duplicate_in_file"],
+                # rows the key index turned away: in the case before, or earlier in this file
+                "already stored": counts["offered"] - inserted,
             }
             details = {
                 "invalid": dict(intake.reasons),
@@ -628,15 +630,15 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
     append = chunk.append
     recent: set = set()
     older: set = set()
-    times: dict[str, int] = {}
     read = offered = in_file = outside = mirrored = 0
+    window, quiet, caught = True, 0, 0  # the in-file repeat window (see flush)
     last_time = None
     epoch = 0
     nan = NAN
     last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[0]
 
     def flush() -> None:
-        nonlocal last_id, offered, recent, older
+        nonlocal last_id, offered, recent, older, window, quiet, caught
         offered += len(chunk)
         before = conn.total_changes
         conn.executemany(sql, chunk)
@@ -646,8 +648,19 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
         elif inserted:
             store.digest_update_stored(digest, store.rows_after(conn, last_id))
         last_id += inserted
+        # The window of recent reports: receivers repeat a report within seconds, not chunks.
+        # A file that repeats nothing in two chunks (MarineCadastre's) goes on without it; the key
+        # index still stores each report once, and the window comes back if the index meets one.
+        if window:
+            quiet = quiet + 1 if in_file == caught else 0
+            caught = in_file
+            older, recent = recent, set()
+            if quiet >= 2:
+                window = False
+                older, recent = set(), set()
+        elif inserted < len(chunk):
+            window, quiet, caught = True, 0, in_file
         chunk.clear()
-        older, recent = recent, set()  # receivers repeat a report within seconds, not chunks
 
     def keep_slow(row) -> None:
         """Store what the reference path returns for a row, if anything."""
@@ -658,11 +671,12 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
                 raise _Swapped()  # plainly swapped: no need to read the rest
             return
         mmsi, epoch_, lat_, lon_, sog, cog, heading, status, static = result
-        key = (mmsi, epoch_, lat_, lon_)
-        if key in recent or key in older:
-            in_file += 1
-            return
-        recent.add(key)
+        if window:
+            key = (mmsi, epoch_, lat_, lon_)
+            if key in recent or key in older:
+                in_file += 1
+                return
+            recent.add(key)
         holder = statics.get(mmsi)
         if holder is None:
             holder = statics[mmsi] = Static()
@@ -768,27 +782,23 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
                         keep_slow(row)
                         continue
                     time_s = row[i_time]
-                    if time_s != last_time:
-                        epoch = times.get(time_s)
-                        if epoch is None:
-                            try:
-                                epoch = parse_time(time_s)
-                            except (ValueError, OverflowError):
-                                last_time = None
-                                keep_slow(row)
-                                continue
-                            if len(times) > 100_000:
-                                times.clear()
-                            times[time_s] = epoch
+                    if time_s != last_time:  # receivers log many reports in the same second
+                        try:
+                            epoch = parse_time(time_s)
+                        except (ValueError, OverflowError):
+                            last_time = None
+                            keep_slow(row)
+                            continue
                         last_time = time_s
                     if timed and not lo <= epoch <= hi:
                         removed["from/to"] += 1
                         continue
                     # Receivers rebroadcast: a report heard again is dropped before more is read.
-                    key = (mmsi, epoch, lat, lon)
-                    if key in recent or key in older:
-                        in_file += 1
-                        continue
+                    if window:
+                        key = (mmsi, epoch, lat, lon)
+                        if key in recent or key in older:
+                            in_file += 1
+                            continue
                     sog_s, cog_s, hdg_s, st_s = pick_numbers(row)
                     try:
                         sog = float(sog_s) if sog_s else nan
@@ -797,7 +807,8 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
                     except ValueError:
                         keep_slow(row)
                         continue
-                    recent.add(key)
+                    if window:
+                        recent.add(key)
                     status = statuses.get(st_s)
                     if status is None:
                         status = cleaner.status(st_s)

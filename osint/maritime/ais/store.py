@@ -15,7 +15,6 @@ MMSIs and epoch seconds are far below 2**53.)
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 import sqlite3
@@ -29,14 +28,15 @@ SELECT_ROWS = f"SELECT {', '.join(ROW_COLUMNS)} FROM ais_positions"
 NAN = math.nan
 
 
+_ROW = struct.Struct(f"<{len(ROW_COLUMNS)}d")
+
+
 def digest_update(digest, rows: list) -> None:
     """Feed rows (tuples of ROW_COLUMNS, NaN for empty values) into a digest."""
     if not rows:
         return
-    # One struct.pack of the flattened rows: about three times faster than building an array.
-    digest.update(
-        struct.pack(f"<{len(rows) * len(ROW_COLUMNS)}d", *itertools.chain.from_iterable(rows))
-    )
+    pack = _ROW.pack
+    digest.update(b"".join([pack(*row) for row in rows]))
 
 
 def digest_update_stored(digest, rows: list) -> None:
