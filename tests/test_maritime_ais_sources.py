@@ -759,3 +759,9 @@ def test_repeats_after_a_quiet_start_are_still_stored_once(cli, tmp_path, case_p
     assert (result["rows_read"], result["rows_kept"], result["rows_duplicate"]) == (17, 13, 4)
     assert len(positions(case_path)) == 14
     assert cli.json("verify")["ok"] is True
+
+
+def test_format_nmea_on_a_csv_says_it_is_not_nmea(cli, tmp_path):
+    write(tmp_path / "a.csv", MC_HEADER, [mc_row()])
+    result = cli("ais", "import", tmp_path / "a.csv", "--format", "nmea", expect=1)
+    assert "no AIS sentences (!AIVDM/!AIVDO)" in result.stderr

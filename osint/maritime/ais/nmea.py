@@ -164,7 +164,13 @@ class NmeaReader:
         self.time_sources: set[str] = set()
         probe = [first, *itertools.islice(opened.text, PROBE - 1)]
         self.lines = itertools.chain(probe, opened.text)
-        if not any(split_line(text.strip())[1] is not None for text in probe):
+        split = [split_line(text.strip()) for text in probe]
+        if not any(sentence for sentence, *_ in split):
+            raise InvalidInput(
+                f"{opened.path}: no AIS sentences (!AIVDM/!AIVDO) in the first {len(probe):,} "
+                "lines: not an NMEA file"
+            )
+        if not any(epoch is not None for _, epoch, *_ in split):
             shown = next((t.strip() for t in probe if t.strip()), "")[:80]
             raise InvalidInput(
                 f"{opened.path}: NMEA sentences without times: none of the first {len(probe):,} "
