@@ -11,6 +11,7 @@ import csv
 import gzip
 import math
 import random
+import time
 from pathlib import Path
 
 HEADER = [
@@ -85,3 +86,127 @@ def write(path: Path, total: int, seed: int = 7, vessels: int = 60) -> Path:
         writer.writerow(HEADER)
         writer.writerows(rows(total, vessels=vessels, seed=seed))
     return path
+
+
+# ---- Danish Maritime Authority daily files (aisdk-YYYY-MM-DD.zip) ---------------------------
+
+DMA_HEADER = (
+    "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,"
+    "IMO,Callsign,Name,Ship type,Cargo type,Width,Length,Type of position fixing device,Draught,"
+    "Destination,ETA,Data source type,A,B,C,D"
+)
+DMA_DAY = 1679097600  # 2023-03-18T00:00:00Z
+# The port the bench's --bbox is drawn around (Skagen), and the sea the traffic covers.
+SKAGEN = (57.72, 10.59)
+DMA_SEA = (54.5, 7.5, 57.9, 15.5)  # S, W, N, E
+DMA_STATUS = ["Under way using engine", "At anchor", "Moored", "Engaged in fishing",
+              "Under way sailing", "Unknown value", "Restricted manoeuverability"]  # fmt: skip
+DMA_TYPES = ["Cargo", "Tanker", "Passenger", "Fishing", "Tug", "Pleasure", "Other", "Undefined"]
+
+
+def dma_rows(total: int, duplicates: float = 0.7, seed: int = 7, stations: int = 3000):
+    """Lines (with their newline) of a DMA day: time-ordered reports of `stations` stations, each
+    report heard by several receivers (`duplicates` is the share of rows that repeat a report).
+    About 1 % of reports are near Skagen; base stations and aids to navigation are mixed in."""
+    rng = random.Random(seed)
+    south, west, north, east = DMA_SEA
+    ships = []
+    for n in range(stations):
+        kind = rng.random()
+        if kind < 0.02:
+            mobile, mmsi = "Base Station", f"219{n:04d}"  # 00219xxxx, written without its zeros
+        elif kind < 0.03:
+            mobile, mmsi = "AtoN", f"99219{n:04d}"
+        else:
+            mobile = "Class A" if kind < 0.8 else "Class B"
+            mmsi = f"{rng.choice([219, 220, 265, 266, 211, 273, 636, 538])}{n:06d}"
+        near_port = rng.random() < 0.01
+        lat = (
+            rng.uniform(SKAGEN[0] - 0.05, SKAGEN[0] + 0.05)
+            if near_port
+            else rng.uniform(south, north)
+        )
+        lon = (
+            rng.uniform(SKAGEN[1] - 0.08, SKAGEN[1] + 0.08)
+            if near_port
+            else rng.uniform(west, east)
+        )
+        vessel = mobile.startswith("Class")
+        imo = imo_number(n + 1) if mobile == "Class A" and rng.random() < 0.7 else "Unknown"
+        name = f"DANISH TEST {n}" if vessel else ""
+        static = (
+            f"{imo},{'OX' + str(n) if vessel else 'Unknown'},{name},"
+            f"{rng.choice(DMA_TYPES) if vessel else 'Undefined'},,{rng.randrange(5, 40) if vessel else ''},"
+            f"{rng.randrange(10, 250) if vessel else ''},GPS,{rng.uniform(2, 12):.1f},"
+            f"{'SKAGEN' if vessel else 'Unknown'},,AIS,,,,"
+        )
+        ships.append(
+            [mobile, mmsi, lat, lon, rng.choice(DMA_STATUS) if vessel else "Unknown value", static]
+        )
+    seconds = 86400
+    unique = max(1, round(total * (1 - duplicates)))
+    extra = duplicates / (1 - duplicates) if duplicates < 1 else 0.0
+    emitted = 0
+    pending: dict[int, list[str]] = {}
+    line = ""
+    for i in range(unique):
+        t = DMA_DAY + i * seconds // unique
+        ship = ships[rng.randrange(stations)]
+        ship[2] += rng.uniform(-0.001, 0.001)
+        ship[3] += rng.uniform(-0.001, 0.001)
+        mobile, mmsi, lat, lon, status, static = ship
+        stamp = time.strftime("%d/%m/%Y %H:%M:%S", time.gmtime(t))
+        if mobile.startswith("Class"):
+            line = (
+                f"{stamp},{mobile},{mmsi},{lat:.6f},{lon:.6f},{status},0.0,{rng.uniform(0, 14):.1f},"
+                f"{rng.uniform(0, 359.9):.1f},{rng.randrange(360) if rng.random() < 0.9 else ''},{static}\n"
+            )
+        else:
+            line = f"{stamp},{mobile},{mmsi},{lat:.6f},{lon:.6f},{status},,,,,{static}\n"
+        # Other receivers' copies of the report follow within the next few reports.
+        copies = int(extra) + (rng.random() < extra - int(extra))
+        for _ in range(copies):
+            pending.setdefault(i + rng.randrange(0, 20), []).append(line)
+        for due in [line, *pending.pop(i, ())]:
+            if emitted >= total:
+                return
+            yield due
+            emitted += 1
+    for lines in pending.values():
+        for due in lines:
+            if emitted >= total:
+                return
+            yield due
+            emitted += 1
+    while emitted < total:  # rounding: top up with repeats of the last report
+        yield line
+        emitted += 1
+
+
+def write_dma(path: Path, total: int, duplicates: float = 0.7, seed: int = 7) -> Path:
+    """A DMA-layout day, zipped (one CSV inside, as DMA serves them) when `path` ends in .zip."""
+    import zipfile
+
+    path = Path(path)
+    lines = dma_rows(total, duplicates=duplicates, seed=seed)
+    if path.suffix == ".zip":
+        with (
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
+            archive.open(path.with_suffix(".csv").name, "w", force_zip64=True) as member,
+        ):
+            _write_lines(member, lines)
+    else:
+        with open(path, "wb") as handle:
+            _write_lines(handle, lines)
+    return path
+
+
+def _write_lines(handle, lines) -> None:
+    handle.write((DMA_HEADER + "\n").encode())
+    buffer: list[str] = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= 10_000:
+            handle.write("".join(buffer).encode())
+            buffer.clear()
+    handle.write("".join(buffer).encode())

@@ -552,6 +552,7 @@ register(
             "rows_invalid": "rows_invalid",
             "rows_not_vessel": "rows_not_vessel",
             "rows_filtered": "rows_filtered",
+            "rows_no_position": "rows_no_position",
             "rows_digest": "rows_digest",
         },
         columns=["id", "file", "rows_read", "rows_kept", "rows_duplicate", "rows_invalid"],

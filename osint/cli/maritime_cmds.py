@@ -246,10 +246,21 @@ def sighting_add(
 
 def ais_import(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(metavar="FILE", help="CSV, plain or .gz/.zip/.zst.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="CSV or NMEA, plain or .gz/.zip/.zst/.bz2/.xz, as downloaded (read, never unpacked).",
+        ),
+    ],
     layout: Annotated[
         str | None,
-        typer.Option("--format", metavar="F", help="Force a layout (marinecadastre, csv)."),
+        typer.Option(
+            "--format",
+            metavar="F",
+            help="Force a layout: marinecadastre, marinecadastre-2025, dma, nmea, csv "
+            "(default: detected from the header).",
+        ),
     ] = None,
     mapping: Annotated[
         list[str] | None,
@@ -273,12 +284,20 @@ def ais_import(
         list[str] | None,
         typer.Option("--mmsi", metavar="N", help="Keep only this MMSI (repeatable)."),
     ] = None,
+    vessel: Annotated[
+        list[str] | None,
+        typer.Option("--vessel", metavar="V", help="Keep only this vessel's MMSIs (repeatable)."),
+    ] = None,
     keep_file: Annotated[
         bool, typer.Option("--keep-file", help="Also store the original file inside the case.")
     ] = False,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
-    """Import AIS position reports; invalid rows are counted and reported with line numbers."""
+    """Import AIS position reports (MarineCadastre, Danish Maritime Authority, NMEA, CSV).
+
+    Every row is counted: kept, duplicate, invalid (with line numbers), not a vessel, no
+    position, or filtered out (per filter).
+    """
     from ..maritime.ais import importer
 
     env = get_env(ctx)
@@ -291,6 +310,7 @@ def ais_import(
         start=start,
         end=end,
         mmsis=mmsi or [],
+        vessels=vessel or [],
         keep_file=keep_file,
         note=note,
     )
@@ -300,6 +320,11 @@ def ais_import(
     extra = {
         "invalid_sample": summary["invalid_sample"],
         "invalid_reasons": summary["invalid_reasons"],
+        "not_vessel": summary["not_vessel"],
+        "no_position": summary["no_position"],
+        "duplicates": summary["duplicates"],
+        "filtered": (summary["filters"] or {}).get("removed", {}),
+        "warnings": summary["warnings"],
         "tracks": [t["id"] for t in summary["tracks"]],
         "vessels_created": [
             {"id": v["id"], "name": v["name"], "mmsi": v["mmsi"]}
@@ -314,6 +339,8 @@ def ais_import(
             + "), first: "
             + "; ".join(summary["invalid_sample"][:5])
         )
+    for warning in summary["warnings"]:
+        env.warn(warning)
     if env.json:
         env.record("ais-import", row, extra=extra)
         return
@@ -321,21 +348,60 @@ def ais_import(
         f"Imported {row['filename']} (sha256 {row['sha256'][:16]}, {row['layout']}): "
         f"{row['rows_read']:,} rows read, {row['rows_kept']:,} kept, "
         f"{row['rows_duplicate']:,} duplicate, {row['rows_invalid']:,} invalid, "
-        f"{row['rows_not_vessel']:,} not vessels, {row['rows_filtered']:,} filtered out"
+        f"{row['rows_not_vessel']:,} not vessels, {row['rows_no_position'] or 0:,} without "
+        f"position, {row['rows_filtered']:,} filtered out"
     )
+
+    def breakdown(counts: dict) -> str:
+        return ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items(), key=lambda x: -x[1]))
+
+    removed = extra["filtered"]
+    if removed:
+        env.print(
+            f"  filtered out: {breakdown({_FILTER_NAMES.get(k, k): n for k, n in removed.items()})}"
+        )
+    if any(summary["duplicates"].values()):
+        env.print(f"  duplicate: {breakdown(summary['duplicates'])}")
+    if summary["not_vessel"]:
+        env.print(f"  not vessels: {breakdown(summary['not_vessel'])}")
+    if summary["no_position"]:
+        env.print(f"  without position: {breakdown(summary['no_position'])}")
     env.print(
         f"  {len(summary['tracks'])} tracks, {len(summary['vessels_created'])} vessels created; "
         f"import {row['id']}"
     )
+    area = summary["details"].get("area")
+    if area:
+        env.print(
+            f"  positions {row['first_time']} .. {row['last_time']}, within "
+            f"{_degrees(area['south'], 'N', 'S')}..{_degrees(area['north'], 'N', 'S')}, "
+            f"{_degrees(area['west'], 'E', 'W')}..{_degrees(area['east'], 'E', 'W')}"
+        )
     if summary["earlier_imports"] and not row["rows_kept"]:
         env.note(
             f"this file was imported before ({summary['earlier_imports'][0]['id'][:8]} on "
             f"{summary['earlier_imports'][0]['added_at']}): nothing new was added"
         )
-    for vessel in summary["vessels_created"][:10]:
-        env.note(f"  new vessel {vessel['id'][:8]} {vessel['name']} (MMSI {vessel['mmsi']})")
+    for vessel_row in summary["vessels_created"][:10]:
+        env.note(
+            f"  new vessel {vessel_row['id'][:8]} {vessel_row['name']} (MMSI {vessel_row['mmsi']})"
+        )
     if len(summary["vessels_created"]) > 10:
         env.note(f"  ... and {len(summary['vessels_created']) - 10} more vessels")
+
+
+_FILTER_NAMES = {
+    "bbox": "outside --bbox",
+    "near": "outside --near",
+    "from/to": "outside --from/--to",
+    "mmsi": "other MMSIs (--mmsi)",
+    "vessel": "other vessels (--vessel)",
+    "mmsi/vessel": "other MMSIs (--mmsi/--vessel)",
+}
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    return f"{abs(value):.3f}{positive if value >= 0 else negative}"
 
 
 def ais_gaps(

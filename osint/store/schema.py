@@ -466,12 +466,22 @@ def m0005_screening(db) -> None:
     db.execute("CREATE INDEX listed_links_import ON listed_links (import_id, vessel)")
 
 
+def m0006_ais_sources(db) -> None:
+    """AIS imports from providers' own files: rows that carried no position (reports whose position
+    is "not available", NMEA static reports) are counted apart, and each import keeps the
+    breakdown of its counts (why rows were invalid, which stations were not vessels, what each
+    filter removed, the area its positions cover) as JSON in `details`."""
+    db.execute("ALTER TABLE ais_imports ADD COLUMN rows_no_position INTEGER")
+    db.execute("ALTER TABLE ais_imports ADD COLUMN details TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
     ("0003_images", m0003_images),
     ("0004_maritime", m0004_maritime),
     ("0005_screening", m0005_screening),
+    ("0006_ais_sources", m0006_ais_sources),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,12 +15,10 @@ MMSIs and epoch seconds are far below 2**53.)
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 import sqlite3
-import sys
-from array import array
+import struct
 from collections.abc import Iterator
 
 ROW_COLUMNS = ("mmsi", "epoch", "lat", "lon", "sog", "cog", "heading", "status")
@@ -28,17 +26,17 @@ SELECT_ROWS = f"SELECT {', '.join(ROW_COLUMNS)} FROM ais_positions"
 
 # The one NaN used for empty values (SQLite stores a bound NaN as NULL).
 NAN = math.nan
-_SWAP = sys.byteorder != "little"
+
+
+_ROW = struct.Struct(f"<{len(ROW_COLUMNS)}d")
 
 
 def digest_update(digest, rows: list) -> None:
     """Feed rows (tuples of ROW_COLUMNS, NaN for empty values) into a digest."""
     if not rows:
         return
-    packed = array("d", itertools.chain.from_iterable(rows))
-    if _SWAP:
-        packed.byteswap()
-    digest.update(packed)
+    pack = _ROW.pack
+    digest.update(b"".join([pack(*row) for row in rows]))
 
 
 def digest_update_stored(digest, rows: list) -> None:
@@ -55,6 +53,46 @@ def new_batch(conn: sqlite3.Connection, import_id: str) -> tuple[int, int]:
         (batch, import_id),
     )
     return batch, last
+
+
+# The key index (as migration 0004 creates it): the same report is stored once.
+KEY_INDEX = "ais_positions_key"
+KEY_INDEX_SQL = f"CREATE UNIQUE INDEX {KEY_INDEX} ON ais_positions (mmsi, epoch, lat, lon)"
+
+
+def defer_key_index(conn: sqlite3.Connection) -> bool:
+    """Before a bulk import into an empty table: drop the key index, to build it once at the end
+    (sorting the keys costs about half of keeping the index in order row by row). Within the
+    import's transaction, so a failed import leaves the index as it was. Returns whether it did."""
+    if conn.execute("SELECT 1 FROM ais_positions LIMIT 1").fetchone() is not None:
+        return False
+    if (
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (KEY_INDEX,)
+        ).fetchone()
+        is None
+    ):
+        return False
+    conn.execute(f"DROP INDEX {KEY_INDEX}")
+    return True
+
+
+def build_key_index(conn: sqlite3.Connection, first_row: int) -> int:
+    """Build the key index after a bulk import; returns how many repeated reports had to be
+    removed first (the same report twice in the file, further apart than the importer's window).
+    Of each report the row inserted first stays."""
+    try:
+        conn.execute(KEY_INDEX_SQL)
+        return 0
+    except sqlite3.IntegrityError:
+        pass
+    removed = conn.execute(
+        "DELETE FROM ais_positions WHERE id >= ? AND id NOT IN (SELECT min(id) FROM "
+        "ais_positions GROUP BY mmsi, epoch, lat, lon)",
+        (first_row,),
+    ).rowcount
+    conn.execute(KEY_INDEX_SQL)
+    return removed
 
 
 def insert_sql(batch: int) -> str:
