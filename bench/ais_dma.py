@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import aisgen  # noqa: E402
-from harness import BIN, run  # noqa: E402
+from harness import BIN, record, run  # noqa: E402
 
 SKAGEN_BOX = "57.60,10.40,57.85,10.80"
 
@@ -188,6 +188,16 @@ def main() -> None:
             f"{'ok' if ratio <= goal else 'MISSED'}); osint peak {got['osint'][1]:.0f} MiB "
             f"(goal < {memory_goal}: {'ok' if got['osint'][1] < memory_goal else 'MISSED'}), "
             f"minimal peak {got['minimal'][1]:.0f} MiB; {rows / ours:,.0f} rows/s"
+        )
+        record(
+            f"AIS: {rows:,} DMA rows, {figure}",
+            ours,
+            peer=peer,
+            peer_name="minimal loop" if "bbox" in figure else "minimal loader",
+            goal=f"<= {goal:g}x, peak < {memory_goal} MB",
+            met=ratio <= goal and got["osint"][1] < memory_goal,
+            peak_mib=got["osint"][1],
+            note=f"{args.duplicates:.0%} repeated reports",
         )
     shutil.rmtree(work, ignore_errors=True)
 

@@ -62,6 +62,9 @@ def run(command: list[str], env=None) -> tuple[float, float]:
     return seconds, usage.ru_maxrss * scale / 1e6
 
 
+from harness import record  # noqa: E402
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -118,6 +121,20 @@ def main() -> None:
         if "sqlite-utils" in median:
             print(f"sqlite-utils / osint:   {median['sqlite-utils'] / median['osint']:.1f}x")
         print(f"osint peak memory:      {peak['osint']:.0f} MB (goal < 150 MB)")
+        record(
+            f"AIS: import {rows:,} MarineCadastre rows",
+            median["osint"],
+            peer=median["minimal"],
+            peer_name="minimal csv + executemany loader",
+            goal="<= 2x, peak < 150 MB",
+            met=median["osint"] / median["minimal"] <= 2 and peak["osint"] < 150,
+            peak_mib=peak["osint"],
+            note=(
+                f"sqlite-utils insert --csv {median['sqlite-utils'] / median['osint']:.1f}x slower"
+                if "sqlite-utils" in median
+                else ""
+            ),
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

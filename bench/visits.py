@@ -54,6 +54,9 @@ def naive(db: Path, lat0: float, lon0: float, radius_m: float, gap: int = 48 * 3
     return visits
 
 
+from harness import record  # noqa: E402
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -100,6 +103,14 @@ def main() -> None:
         print(f"peer Python loop (in process):         median {statistics.median(peer):.2f} s")
         print(
             f"peer / osint (in process): {statistics.median(peer) / statistics.median(inproc):.1f}x"
+        )
+        record(
+            f"visits: osint visits over {rows:,} AIS rows (command)",
+            statistics.median(ours),
+            goal="< 1 s",
+            met=statistics.median(ours) < 1,
+            note=f"computation {statistics.median(inproc):.2f} s; a plain Python loop "
+            f"{statistics.median(peer):.2f} s",
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
