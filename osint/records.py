@@ -264,8 +264,9 @@ def iter_records(
     where: str = "",
     params: Iterable = (),
     order_by: str = "added_at, rowid",
+    limit: int | None = None,
 ) -> Iterator[dict]:
-    """Records of one kind, streamed (never a whole table in memory)."""
+    """Records of one kind, streamed (never a whole table in memory); at most `limit` of them."""
     spec = kind if isinstance(kind, Kind) else kinds.get(kind)
     clauses = [] if include_retracted else ["retracted_at IS NULL"]
     if where:
@@ -274,7 +275,11 @@ def iter_records(
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
     sql += f" ORDER BY {order_by}"
-    for row in conn.execute(sql, list(params)):
+    params = list(params)
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    for row in conn.execute(sql, params):
         yield dict(row)
 
 

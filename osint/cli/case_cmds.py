@@ -212,15 +212,16 @@ def list_records(
         if env.json:
             env.emit_json_array(spec.to_json(r, case.conn) for r in rows)
             return
+        total = records.count(case.conn, spec, include_retracted=include_retracted)
         shown = []
-        total = 0
-        for row in rows:
-            total += 1
-            if not limit or len(shown) < limit:
-                item = spec.to_json(row, case.conn)
-                if row.get("retracted_at"):
-                    item["id"] = f"{row['id']} (retracted)"
-                shown.append(item)
+        page = records.iter_records(
+            case.conn, spec, include_retracted=include_retracted, limit=limit or None
+        )
+        for row in page:
+            item = spec.to_json(row, case.conn)
+            if row.get("retracted_at"):
+                item["id"] = f"{row['id']} (retracted)"
+            shown.append(item)
         _name_references(case.conn, shown, spec.columns)
     env.table(shown, spec.columns, empty=f"no {spec.plural}")
     if total > len(shown):
