@@ -129,13 +129,12 @@ class _Prepared:
 
 
 def parse_at(value: str | None, name: str = "--at") -> tuple[float, float] | None:
-    """`LAT,LON` in decimal degrees."""
+    """`LAT,LON` in decimal degrees (as `osint place add --at` reads it), or None when empty."""
     if value is None or not value.strip():
         return None
-    parts = [p.strip() for p in value.replace(";", ",").split(",")]
-    if len(parts) != 2:
-        raise InvalidInput(f"{name}: {value!r} is not LAT,LON (e.g. 42.73,133.06)")
-    return kinds.latitude(parts[0], name), kinds.longitude(parts[1], name)
+    from ..maritime.places import parse_at as parse_position
+
+    return parse_position(value, name)
 
 
 def parse_utc_offset(value: str | None, name: str = "--offset") -> str | None:

@@ -17,22 +17,18 @@ _COORD = re.compile(rf"^\s*({_NUMBER})\s*([NSns])?\s*[,;\s]\s*({_NUMBER})\s*([EW
 
 
 def parse_lat(value, name: str = "lat") -> float:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"{name}: {value!r} is not a latitude in decimal degrees") from None
-    if not -90 <= number <= 90:
-        raise InvalidInput(f"{name}: latitude {value} is outside -90..90")
-    return number
+    """A required latitude in decimal degrees (WGS 84)."""
+    return _required(kinds.latitude(value, name), name, "latitude")
 
 
 def parse_lon(value, name: str = "lon") -> float:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise InvalidInput(f"{name}: {value!r} is not a longitude in decimal degrees") from None
-    if not -180 <= number <= 180:
-        raise InvalidInput(f"{name}: longitude {value} is outside -180..180")
+    """A required longitude in decimal degrees (WGS 84)."""
+    return _required(kinds.longitude(value, name), name, "longitude")
+
+
+def _required(number: float | None, name: str, what: str) -> float:
+    if number is None:
+        raise InvalidInput(f"{name}: a {what} is required")
     return number
 
 
