@@ -10,14 +10,13 @@ vacuumed away, so nothing of the withheld records stays in the file.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sqlite3
 from pathlib import Path
 
 from . import kinds, records
 from .errors import InvalidInput, OsintError
+from .fileio import atomic_path
 
 PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
 
@@ -68,8 +67,7 @@ def export_copy(case, output, *, redact: list[str] = (), reason: str | None = No
         if spec.name == "case":
             raise InvalidInput("--redact: the case itself cannot be redacted")
         roots.add(row["id"])
-    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
-    try:
+    with atomic_path(output) as partial:
         case.conn.execute("VACUUM INTO ?", (str(partial),))
         summary = {"path": str(output), "redacted": 0, "redacted_kinds": {}, "files_removed": 0}
         if roots:
@@ -89,10 +87,6 @@ def export_copy(case, output, *, redact: list[str] = (), reason: str | None = No
                     "nothing was written"
                 )
             summary["audit_head"] = result["checked"]["head"]
-        os.replace(partial, output)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            partial.unlink()
     summary["size"] = output.stat().st_size
     return summary
 

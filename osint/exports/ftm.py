@@ -27,8 +27,8 @@ import json
 import sqlite3
 
 from .. import records
+from ..fileio import atomic_output
 from ..store import blobs
-from . import atomic_text
 
 PREFIX = "osint"
 
@@ -100,7 +100,7 @@ def export_ftm(conn: sqlite3.Connection, destination) -> dict:
     """Write the case's entities; returns {"path", "entities", "by_schema"}."""
     from ..maritime import vessels as vessel_lib
 
-    with atomic_text(destination) as handle:
+    with atomic_output(destination) as handle:
         w = _Writer(handle)
         exported: set[str] = set()
         sources = {s["id"]: s for s in records.iter_records(conn, "source")}

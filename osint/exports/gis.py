@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from .. import records
+from ..fileio import atomic_output
 from ..maritime import sightings as sighting_lib
 from ..maritime.ais import store as ais_store
 from ..maritime.ais import tracks as ais_tracks
 from ..timeutil import bound, from_epoch, to_epoch
-from . import atomic_text
 
 LAYERS = ("places", "sightings", "tracks")
 
@@ -202,7 +202,7 @@ def write_geojson(conn: sqlite3.Connection, destination, sel: Selection | None =
     """Write a FeatureCollection, streamed feature by feature; returns counts per kind."""
     sel = sel or Selection()
     counts: dict[str, int] = {}
-    with atomic_text(destination) as out:
+    with atomic_output(destination) as out:
         out.write('{"type":"FeatureCollection","features":[\n')
         first = True
         for item in features(conn, sel):
@@ -265,7 +265,7 @@ def write_kml(
     counts: dict[str, int] = {}
     folder = None
     names = {"place": "Places", "sighting": "Sightings", "ais-track": "AIS tracks"}
-    with atomic_text(destination) as out:
+    with atomic_output(destination) as out:
         out.write(_KML_HEAD.format(name=escape(title)))
         for item in features(conn, sel):
             props = item["properties"]

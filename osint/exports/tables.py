@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import records
 from ..errors import InvalidInput
-from . import atomic_text
+from ..fileio import atomic_output
 
 
 @dataclass
@@ -169,7 +169,7 @@ def _safe(value):
 
 def write_csv(columns: list[str], rows: Iterable[dict], destination) -> int:
     count = 0
-    with atomic_text(destination, newline="") as out:
+    with atomic_output(destination, newline="") as out:
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
