@@ -66,8 +66,9 @@ def _picture(path: Path, n: int, rng: random.Random) -> None:
 
 
 def build(folder: Path, images: int, sightings: int, quotes: int) -> Path:
-    from osint import records, sources
-    from osint.case import init_case, open_case
+    from osint import sources
+    from osint.case import records
+    from osint.case.handle import init_case, open_case
     from osint.imagery import add_images
     from osint.imagery.ingest import make_options
     from osint.maritime import places, vessels

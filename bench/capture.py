@@ -86,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from osint import capture
-    from osint.case import init_case
+    from osint.case.handle import init_case
 
     site = Site()
     page = make_page(int(args.size_mb * 1024 * 1024))

@@ -60,8 +60,8 @@ def text(rng: random.Random, n: int) -> str:
 
 def build_records(path: Path, count: int, seed: int = 7) -> Path:
     """A case with `count` records: a fifth sources, the rest findings, words from WORDS."""
-    from osint import records
-    from osint.case import init_case
+    from osint.case import records
+    from osint.case.handle import init_case
 
     rng = random.Random(seed)
     os.environ.setdefault("OSINT_USER", "bench")

@@ -173,8 +173,8 @@ def write_list(path: Path, *, vessels: int, target_bytes: int, seed: int = 7) ->
 
 def build_case(db: Path, listed: list[dict], count: int, seed: int = 11) -> None:
     """A case with `count` vessels: a tenth share a listed IMO, a tenth a listed name."""
-    from osint import records
-    from osint.case import init_case
+    from osint.case import records
+    from osint.case.handle import init_case
 
     rng = random.Random(seed)
     with init_case(db, title="bench", actor="bench", command="bench") as case, case.writing():
@@ -244,7 +244,7 @@ def main() -> None:
         print(f"  peak memory               {ours_mb:7.0f} MB (goal < 200 MB)")
 
         # 1. screening
-        from osint.case import open_case
+        from osint.case.handle import open_case
         from osint.screening import names, screen
 
         with open_case(db, readonly=True) as case:

@@ -35,8 +35,8 @@ def main(full: bool = False) -> list[dict]:
         started = time.perf_counter()
         build_records(case, count)
         print(f"built {count:,} records in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        from osint.case import open_case
-        from osint.search import search
+        from osint.case.handle import open_case
+        from osint.case.search import search
 
         timings = []
         with open_case(case) as opened:

@@ -23,7 +23,7 @@ from harness import interleaved, line, record, tool  # noqa: E402
 
 def build(folder: Path, files: int, size: int) -> Path:
     from osint import sources
-    from osint.case import init_case
+    from osint.case.handle import init_case
 
     rng = random.Random(11)
     evidence = folder / "files"

@@ -76,7 +76,7 @@ def main() -> None:
         subprocess.run([osint, "-C", str(db), "place", "add", "Vostochny", "--at", "42.73,133.06",
                         "--radius-m", "1500"], env=env, check=True, capture_output=True)  # fmt: skip
         ours, inproc, peer = [], [], []
-        from osint.case import open_case
+        from osint.case.handle import open_case
         from osint.maritime import visits
 
         result = naive_count = None

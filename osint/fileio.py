@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InvalidInput
+from osint.errors import InvalidInput
 
 
 @contextlib.contextmanager

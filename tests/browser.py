@@ -1,4 +1,4 @@
-"""The browser tests' page report, on top of `osint.browser` (headless Chromium over its pipe).
+"""The browser tests' page report, on top of `osint.capture.browser` (headless Chromium over its pipe).
 
 Opens a file in a fresh page and collects what a reader's browser would report: console
 messages, uncaught exceptions, log entries (failed loads, blocked content), every network
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from osint.browser import BrowserError, DevTools, find_chromium
+from osint.capture.browser import BrowserError, DevTools, find_chromium
 
 __all__ = ["BrowserError", "Chromium", "PageReport", "find_chromium", "running"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from osint.case import init_case, open_case
+from osint.case.handle import init_case, open_case
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

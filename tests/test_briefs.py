@@ -17,8 +17,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from osint import briefs, records, sources
-from osint.case import init_case, open_case
+from osint import briefs, sources
+from osint.case import records
+from osint.case.handle import init_case, open_case
 
 # ---- reading HTML --------------------------------------------------------------------------
 
@@ -361,7 +362,7 @@ def test_demo_html_brief_has_every_section_and_resolving_citations(demo):
     assert page.text.count("verified") >= 8 and "unverified" not in page.text
     # Provenance: the head printed is the case's, and verify passed at export.
     with open_case(demo / "case.db", readonly=True) as case:
-        from osint.store import audit
+        from osint.case.store import audit
 
         head = audit.latest(case.conn).hash
     assert html.count(head) >= 2

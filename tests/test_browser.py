@@ -1,4 +1,4 @@
-"""osint.browser: Chromium discovery and the DevTools pipe client.
+"""osint.capture.browser: Chromium discovery and the DevTools pipe client.
 
 The page-level uses are tested elsewhere (test_capture.py screenshots, test_briefs_browser.py);
 here what they do not reach: finding Chromium, failures to start, a browser that stops, refuses
@@ -18,7 +18,7 @@ import time
 import pytest
 from browser import running
 
-from osint.browser import (
+from osint.capture.browser import (
     BrowserError,
     BrowserStopped,
     BrowserTimeout,
@@ -126,7 +126,7 @@ def test_osint_help_does_not_load_the_browser_client():
         "for args in (['--help'], ['capture', '--help']):\n"
         "    try: app(args, prog_name='osint')\n"
         "    except SystemExit: pass\n"
-        "print('osint.browser' in sys.modules, 'osint.capture.screenshot' in sys.modules)"
+        "print('osint.capture.browser' in sys.modules, 'osint.capture.screenshot' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "False False"

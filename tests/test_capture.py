@@ -24,8 +24,8 @@ from capture_server import (
 )
 
 from osint import capture
-from osint.case import open_case
-from osint.store import blobs
+from osint.case.handle import open_case
+from osint.case.store import blobs
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import zlib
 import pytest
 from capture_server import default_site, serve
 
-from osint.case import open_case
+from osint.case.handle import open_case
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +150,7 @@ def test_imported_snapshot_keeps_the_original_records_byte_for_byte(
     other = tmp_path / "other.db"
     bare_cli("init", other)
     bare_cli("--case", other, "source", "import", tmp_path / "all.warc.gz")
-    from osint.store import blobs
+    from osint.case.store import blobs
 
     with open_case(other) as case:
         for row in case.conn.execute("SELECT sha256, retrieved_at FROM snapshots"):

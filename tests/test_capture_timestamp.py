@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from osint.case import open_case
+from osint.case.handle import open_case
 
 pytestmark = pytest.mark.skipif(not shutil.which("openssl"), reason="openssl is not installed")
 

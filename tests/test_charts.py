@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from osint import charts
+from osint.briefs import charts
 
 HOSTILE = '<script>alert(1)</script>" onload="alert(2)'
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from osint.case import open_case
+from osint.case.handle import open_case
 
 
 def _source(cli, article, **extra):
@@ -172,7 +172,7 @@ def test_retract_hides_from_lists_but_keeps_the_record(cli, article):
 
 def test_ambiguous_prefix_lists_candidates(cli, case_path):
     with open_case(case_path) as case, case.writing():
-        from osint import records
+        from osint.case import records
 
         records.create(
             case, "finding", {"text": "a"}, record_id="aaaaaa11-0000-4000-8000-000000000000"

@@ -13,8 +13,8 @@ import pytest
 from imagery_fixtures import jpeg, picture, png
 from PIL import Image
 
-from osint.case import open_case
-from osint.store import blobs
+from osint.case.handle import open_case
+from osint.case.store import blobs
 
 
 def sha(path) -> str:
@@ -325,9 +325,9 @@ def test_edit_caption_keeps_history(cli, photo):
 
 
 def test_add_image_file_library_function(case, tmp_path, photo):
-    from osint import records
+    from osint.case import records
     from osint.imagery import add_image_bytes, add_image_file
-    from osint.sources import add_source
+    from osint.sources.evidence import add_source
 
     source = add_source(case, "https://example.org/page", title="Captured page")
     shot = png(tmp_path / "screenshot.png", size=(300, 900), seed=8)

@@ -261,9 +261,9 @@ def test_every_row_is_accounted_for(tmp_path):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from osint.case import init_case
+    from osint.case.handle import init_case
+    from osint.case.verify import verify
     from osint.maritime.ais import importer
-    from osint.verify import verify
 
     mmsis = st.sampled_from(["445123000", "273000111", "003160001", "12345", "abc", ""])
     times = st.sampled_from(["2024-03-05T10:00:00", "2024-03-05T10:00:01", "2024-02-30T00:00:00",

@@ -323,7 +323,7 @@ def test_every_row_lands_in_one_count_and_the_fast_path_agrees(tmp_path, monkeyp
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from osint.case import init_case
+    from osint.case.handle import init_case
     from osint.maritime.ais import importer
 
     def often(common, *rare):  # mostly good values, so that rows get through to the end

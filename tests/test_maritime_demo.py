@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from osint.case.verify import verify
 from osint.demo import maritime
-from osint.verify import verify
 
 
 def test_demo_step_builds_the_tanker_case(case, tmp_path):

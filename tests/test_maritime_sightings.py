@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from osint import kinds
+from osint.case import kinds
 
 
 def test_place_add_and_find_by_name(cli):

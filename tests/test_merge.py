@@ -175,8 +175,8 @@ def test_a_case_whose_own_log_does_not_verify_is_refused(pair):
 
 def test_an_id_created_differently_on_both_sides_is_refused(pair, tmp_path):
     ana, ben, _ = pair
-    from osint import records
-    from osint.case import open_case
+    from osint.case import records
+    from osint.case.handle import open_case
 
     for path, text in ((ana.case_path, "Ana's"), (ben.case_path, "Ben's")):
         with open_case(path) as case, case.writing():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from osint import records, sources
+from osint import sources
+from osint.case import records
+from osint.case.verify import verify
 from osint.errors import AmbiguousId, InvalidInput, RecordNotFound
-from osint.verify import verify
 
 
 def _finding(case, text="Tankers called 43 times"):

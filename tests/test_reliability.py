@@ -19,7 +19,8 @@ from crash import kill_mid_transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from osint import ids, records, timeutil
+from osint import ids, timeutil
+from osint.case import records
 from osint.errors import AmbiguousId, InvalidInput, RecordNotFound
 from osint.maritime import identifiers, places
 
@@ -243,7 +244,7 @@ def test_any_coordinate_in_range_round_trips(lat, lon):
 
 @pytest.fixture(scope="module")
 def prefix_case(tmp_path_factory):
-    from osint.case import init_case
+    from osint.case.handle import init_case
 
     with init_case(tmp_path_factory.mktemp("prefixes") / "case.db", actor="t", command="t") as case:
         yield case

@@ -55,7 +55,7 @@ def test_ftm_import_keeps_vessels_their_owners_and_the_file(cli, tmp_path, case_
     assert source["published"] == "2024-03-05"
     exported = tmp_path / "copy.json"
     with sqlite3.connect(case_path) as conn:
-        from osint.store import blobs
+        from osint.case.store import blobs
 
         blobs.export(conn, data["sha256"], exported)
         kept = {r[0] for r in conn.execute("SELECT entity_id FROM listed_entities")}
@@ -359,7 +359,7 @@ def test_verify_catches_list_rows_changed_outside_osint(cli, tmp_path, case_path
 def test_merge_brings_a_colleagues_lists_and_redaction_withholds_them(cli, tmp_path, case_path):
     from conftest import Cli
 
-    from osint.case import init_case
+    from osint.case.handle import init_case
 
     other_path = tmp_path / "other.db"
     init_case(other_path, title="Colleague").close()
@@ -386,7 +386,7 @@ def test_merge_brings_a_colleagues_lists_and_redaction_withholds_them(cli, tmp_p
 def test_merge_refuses_tampered_list_rows(cli, tmp_path):
     from conftest import Cli
 
-    from osint.case import init_case
+    from osint.case.handle import init_case
 
     other_path = tmp_path / "other.db"
     init_case(other_path, title="Colleague").close()

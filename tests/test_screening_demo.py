@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from osint.case.verify import verify
 from osint.demo import maritime, screening
-from osint.verify import verify
 
 
 def test_demo_finds_the_renamed_tanker_under_its_former_name(case, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from osint.store import audit
+from osint.case.store import audit
 
 
 def _append(conn, n, parents=None):

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
+from osint.case.store import blobs
 from osint.errors import InvalidInput
-from osint.store import blobs
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osint import textmatch
+from osint.sources import textmatch
 
 TEXT = (
     "Satellite pictures show tankers.\n"

@@ -24,9 +24,10 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .. import __version__, kinds, records, sources
-from ..errors import InvalidInput
-from .fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, CaptureError, check_url
+from osint import __version__, sources
+from osint.capture.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, CaptureError, check_url
+from osint.case import kinds, records
+from osint.errors import InvalidInput
 
 __all__ = [
     "Capture",
@@ -148,7 +149,7 @@ def capture(
     screenshot: bool = False,
 ) -> Capture:
     """Fetch a URL (online) and prepare its snapshot: WARC, text, hashes, optional screenshot."""
-    from . import extract, fetch, warc
+    from osint.capture import extract, fetch, warc
 
     url = check_url(url)
     user_agent = user_agent or DEFAULT_USER_AGENT
@@ -231,7 +232,7 @@ def capture(
     cap = Capture(url=url, result=result, extracted=extracted, snapshot=prepared, tls_pem=tls_pem)
     cap.warnings.extend(extracted.warnings)
     if screenshot:
-        from . import screenshot as shooter
+        from osint.capture import screenshot as shooter
 
         try:
             cap.screenshot = shooter.screenshot(final, user_agent=user_agent, timeout=timeout)
@@ -272,7 +273,7 @@ def find_source_for(conn, url: str) -> dict | None:
 
 def store_capture(case, source_id: str, cap: Capture, snapshot_id=None) -> dict:
     """Store a prepared capture's snapshot and its TLS chain (inside a write transaction)."""
-    from ..store import blobs
+    from osint.case.store import blobs
 
     prepared, tls_pem = cap.snapshot, cap.tls_pem
     if tls_pem:
@@ -321,7 +322,7 @@ def add_capture(
                 "grade": kinds.grade(grade, "--grade"),
                 "note": kinds.optional_text(note),
             }
-            from .. import ids
+            from osint import ids
 
             source_id, snapshot_id = ids.new_id(), ids.new_id()
             snapshot = store_capture(case, source_id, cap, snapshot_id)
@@ -347,7 +348,7 @@ def store_screenshot(case, source: dict, snapshot: dict, png: bytes) -> tuple[di
     It goes through the imagery pipeline (hash, metadata, thumbnail), is linked to the snapshot
     by `derived-from`, and the snapshot names it in `screenshot_sha256`.
     """
-    from ..imagery import add_image_bytes
+    from osint.imagery import add_image_bytes
 
     image = add_image_bytes(
         case,

@@ -19,12 +19,12 @@ import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .. import __version__, sources
-from ..errors import InvalidInput
-from ..fileio import atomic_output, atomic_path
-from ..store import blobs
-from ..timeutil import now_iso
-from . import warc as warcmod
+from osint import __version__, sources
+from osint.capture import warc as warcmod
+from osint.case.store import blobs
+from osint.errors import InvalidInput
+from osint.fileio import atomic_output, atomic_path
+from osint.timeutil import now_iso
 
 WACZ_VERSION = "1.1.1"
 
@@ -41,7 +41,7 @@ def capture_snapshots(conn) -> list[dict]:
 
 
 def _records_of(data: bytes) -> list[tuple[int, int]]:
-    from .warc import archive_iterator
+    from osint.capture.warc import archive_iterator
 
     spans = []
     iterator = archive_iterator(io.BytesIO(data))
@@ -105,7 +105,7 @@ def surt(url: str) -> str:
 
 
 def _cdx_lines(path: Path, filename: str) -> list[str]:
-    from .warc import archive_iterator
+    from osint.capture.warc import archive_iterator
 
     lines = []
     with open(path, "rb") as handle:

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin
 
-from .. import __version__, records, sources
-from ..errors import InvalidInput
-from ..store import blobs
-from . import warc as warcmod
+from osint import __version__, sources
+from osint.capture import warc as warcmod
+from osint.case import records
+from osint.case.store import blobs
+from osint.errors import InvalidInput
 
 MAX_PAGE_BYTES = 200 * 1024 * 1024
 WACZ_VERSION = "1.1.1"
@@ -61,7 +62,7 @@ class ParsedArchive:
 def _iso_seconds(warc_date: str | None) -> str | None:
     if not warc_date:
         return None
-    from ..timeutil import parse_when
+    from osint.timeutil import parse_when
 
     try:
         return parse_when(warc_date.split(".")[0].rstrip("Z") + "Z", "WARC-Date")
@@ -99,7 +100,7 @@ def _pages_from_warc(
     warnings: list[str],
 ) -> list[ImportedPage]:
     """The pages in one WARC file (all HTML/PDF/text responses, or those `page_list` names)."""
-    from . import extract
+    from osint.capture import extract
 
     with open(path, "rb") as handle:
         found = list(warcmod.read_records(handle, name, max_content=MAX_PAGE_BYTES))
@@ -491,7 +492,7 @@ def read_archive(path: str | os.PathLike) -> ParsedArchive:
 
 def import_archive(case, parsed: ParsedArchive) -> list[dict]:
     """Write a read archive's pages into the case, in one transaction; returns a row per page."""
-    from . import find_source_for
+    from osint.capture import find_source_for
 
     rows = []
     with case.writing():
@@ -537,6 +538,6 @@ def _fix_published(case, source, page) -> None:
     """A page's own publication date, when it gave one (set through an audited edit)."""
     published = getattr(page.extracted, "published", None)
     if published and not source.get("published"):
-        from .. import kinds
+        from osint.case import kinds
 
         records.update_fields(case, kinds.get("source"), source, {"published": published}, "edit")

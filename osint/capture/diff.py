@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 
-from .. import records, sources
-from ..errors import InvalidInput
+from osint import sources
+from osint.case import records
+from osint.errors import InvalidInput
 
 
 def _describe(snapshot: dict) -> dict:

@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .. import textextract
-from ..errors import InvalidInput
+from osint.errors import InvalidInput
+from osint.sources import extract as textextract
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -106,8 +106,8 @@ def _head_metadata(markup: str) -> dict:
 
 
 def _date(value: str) -> str | None:
-    from ..errors import InvalidInput as Bad
-    from ..timeutil import parse_when
+    from osint.errors import InvalidInput as Bad
+    from osint.timeutil import parse_when
 
     value = value.strip()
     for candidate in (value, value[:10]):

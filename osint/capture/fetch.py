@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import InvalidInput, OsintError
-from ..timeutil import now
+from osint.errors import InvalidInput, OsintError
+from osint.timeutil import now
 
 
 class CaptureError(OsintError):

@@ -1,4 +1,4 @@
-"""A full-page PNG of a captured page, rendered by headless Chromium (see `osint.browser`).
+"""A full-page PNG of a captured page, rendered by headless Chromium (see `osint.capture.browser`).
 
 The page's HTML is not fetched a second time: the main document request is answered with the
 captured response (status, headers and body), so the picture shows the evidence that was
@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import time
 
-from ..browser import (
+from osint.capture.browser import (
     NOT_INSTALLED,
     BrowserError,
     BrowserStopped,
@@ -19,7 +19,7 @@ from ..browser import (
     DevTools,
     find_chromium,
 )
-from ..errors import OsintError
+from osint.errors import OsintError
 
 
 class ScreenshotError(OsintError):

@@ -17,8 +17,8 @@ import hashlib
 import os
 from collections.abc import Iterator
 
-from ..errors import InvalidInput, OsintError
-from ..store import audit, blobs
+from osint.case.store import audit, blobs
+from osint.errors import InvalidInput, OsintError
 
 DEFAULT_TSA = "http://timestamp.digicert.com"
 REPLY_MEDIA_TYPE = "application/timestamp-reply"
@@ -134,7 +134,7 @@ def request_timestamp(conn, *, tsa: str | None = None, ca_file=None, timeout: fl
         decode_timestamp_response,
     )
 
-    from .fetch import _explain, check_url
+    from osint.capture.fetch import _explain, check_url
 
     tsa = check_url(tsa or default_tsa())
     extra = _load_pem(ca_file) if ca_file else []
@@ -211,7 +211,7 @@ def _general_name(name) -> str | None:
 
 def store_timestamp(case, stamped: dict) -> dict:
     """Record a verified token: its reply and chain as stored files, its facts as a record."""
-    from .. import records
+    from osint.case import records
 
     with case.writing():
         reply_sha, _ = blobs.put_bytes(case.conn, stamped["_reply"], REPLY_MEDIA_TYPE)
@@ -233,7 +233,7 @@ def check_timestamps(conn) -> Iterator:
         return
     from cryptography import x509
 
-    from ..verify import Problem
+    from osint.case.verify import Problem
 
     for row in rows:
         try:

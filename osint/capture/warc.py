@@ -16,9 +16,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .. import __version__
-from ..errors import InvalidInput
-from .fetch import HeaderAccess
+from osint import __version__
+from osint.capture.fetch import HeaderAccess
+from osint.errors import InvalidInput
 
 WARC_MEDIA_TYPE = "application/warc"
 

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from .. import __version__
-from ..errors import ExitStatus, OsintError
-from .common import Env
+from osint import __version__
+from osint.cli.common import Env
+from osint.errors import ExitStatus, OsintError
 
 GLOBAL_VALUE_OPTIONS = ("--case", "-C", "--as")
 GLOBAL_FLAGS = ("--json",)
@@ -214,7 +214,7 @@ class OsintGroup(TyperGroup):
         except OsintError as error:
             raise typer.Exit(report(error, ctx.obj if isinstance(ctx.obj, Env) else None)) from None
         except sqlite3.Error as error:
-            from ..store.db import translate
+            from osint.case.store.db import translate
 
             raise typer.Exit(
                 report(translate(error), ctx.obj if isinstance(ctx.obj, Env) else None)

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import export_app, source_app
+from osint.cli.common import get_env
+from osint.cli.groups import export_app, source_app
 
 TimeoutOption = Annotated[
     float,
@@ -36,8 +36,8 @@ def _size(n: int | None) -> str:
 
 def _report(env, cap, outcome) -> dict:
     """Print one capture for people (stderr notes, stdout line) and return its JSON object."""
-    from .. import kinds
-    from ..capture import capture_columns
+    from osint.capture import capture_columns
+    from osint.case import kinds
 
     snapshot = outcome.snapshot
     data = {
@@ -82,7 +82,7 @@ def capture_one(
     **fields,
 ) -> dict:
     """Capture one URL into the open case and report it (used by `capture` and `source add`)."""
-    from .. import capture
+    from osint import capture
 
     cap = capture.capture(
         url,
@@ -126,9 +126,9 @@ def capture_urls(
 ) -> None:
     """Capture web pages into the case (raw HTTP exchange as WARC, text, hashes); a URL captured
     again becomes a new dated capture of the same source."""
-    from .. import kinds
-    from ..capture import require_url
-    from ..errors import OsintError
+    from osint.capture import require_url
+    from osint.case import kinds
+    from osint.errors import OsintError
 
     env = get_env(ctx)
     kinds.grade(grade, "--grade")
@@ -169,7 +169,7 @@ def source_import(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A .warc, .warc.gz or .wacz file.")],
 ) -> None:
     """Import the pages of a web archive (WARC or WACZ) as sources with their snapshots."""
-    from ..capture import archive_import
+    from osint.capture import archive_import
 
     env = get_env(ctx)
     with env.case() as case:
@@ -222,7 +222,7 @@ def source_diff(
     context: Annotated[int, typer.Option("--context", help="Lines of context.", min=0)] = 2,
 ) -> None:
     """What changed in a source's text between its captures."""
-    from ..capture.diff import diff_source
+    from osint.capture.diff import diff_source
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:
@@ -266,7 +266,7 @@ def timestamp(
     timeout: TimeoutOption = 30.0,
 ) -> None:
     """Get an RFC 3161 trusted timestamp of the audit log's head (online); verify checks it."""
-    from ..capture import timestamp as ts
+    from osint.capture import timestamp as ts
 
     env = get_env(ctx)
     with env.case() as case:
@@ -288,7 +288,7 @@ def export_warc(
     ],
 ) -> None:
     """Every capture in the case as one WARC file."""
-    from ..capture import archive_export
+    from osint.capture import archive_export
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:
@@ -307,7 +307,7 @@ def export_wacz(
     ],
 ) -> None:
     """Every capture in the case as a WACZ package (ReplayWeb.page opens it)."""
-    from ..capture import archive_export
+    from osint.capture import archive_export
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:
@@ -326,8 +326,8 @@ def export_timestamps(
     ],
 ) -> None:
     """Each trusted timestamp as reply (.tsr) and chain (.pem), for `openssl ts -verify`."""
-    from .. import records
-    from ..capture import timestamp as ts
+    from osint.capture import timestamp as ts
+    from osint.case import records
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:

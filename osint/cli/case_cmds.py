@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env, parse_assignments
-from .groups import finding_app
+from osint.cli.common import get_env, parse_assignments
+from osint.cli.groups import finding_app
 
 
 def init(
@@ -20,7 +20,7 @@ def init(
     ] = None,
 ) -> None:
     """Create a new case file (never overwrites an existing file)."""
-    from ..case import init_case
+    from osint.case.handle import init_case
 
     env = get_env(ctx)
     with init_case(
@@ -37,7 +37,7 @@ def init(
 
 def info(ctx: typer.Context) -> None:
     """Title, case id, schema version, counts per kind, file size, latest audit entry."""
-    from ..overview import case_overview
+    from osint.case.overview import case_overview
 
     env = get_env(ctx)
     with env.case() as case:
@@ -85,7 +85,7 @@ def finding_add(
     ] = None,
 ) -> None:
     """Add a finding, linked to the records that support or contradict it."""
-    from .. import sources
+    from osint import sources
 
     env = get_env(ctx)
     with env.case() as case:
@@ -132,7 +132,7 @@ def link(
 
     FROM supports, contradicts, depicts, mentions, is the same as, or is derived from TO.
     """
-    from .. import records
+    from osint.case import records
 
     env = get_env(ctx)
     with env.case() as case, case.writing():
@@ -151,7 +151,7 @@ def edit(
     ],
 ) -> None:
     """Correct fields of a record; old values stay in its history and the audit log."""
-    from .. import records
+    from osint.case import records
 
     env = get_env(ctx)
     sets = parse_assignments(assignments)
@@ -174,7 +174,7 @@ def retract(
     reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is withdrawn.")],
 ) -> None:
     """Withdraw a record: it stays in the case and its history, but leaves lists and briefs."""
-    from .. import records
+    from osint.case import records
 
     env = get_env(ctx)
     with env.case() as case, case.writing():
@@ -203,7 +203,7 @@ def list_records(
     ] = 200,
 ) -> None:
     """List the records of one kind, oldest first."""
-    from .. import kinds, records
+    from osint.case import kinds, records
 
     env = get_env(ctx)
     spec = kinds.get(kind)
@@ -230,7 +230,8 @@ def list_records(
 
 def _name_references(conn, rows: list[dict], columns: list[str]) -> None:
     """For people: a column holding another record's id shows that record's label too."""
-    from .. import ids, records
+    from osint import ids
+    from osint.case import records
 
     cache: dict[str, str | None] = {}
     for row in rows:
@@ -250,7 +251,7 @@ def show(
     ref: Annotated[str, typer.Argument(metavar="ID", help="Id, prefix or name.")],
 ) -> None:
     """One record with its links, its history and its provenance."""
-    from ..overview import describe
+    from osint.case.overview import describe
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
@@ -308,7 +309,7 @@ def search(
     ] = 50,
 ) -> None:
     """Full-text search over every kind of record, best matches first."""
-    from ..search import search as run_search
+    from osint.case.search import search as run_search
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
@@ -340,7 +341,7 @@ def timeline(
     ] = 500,
 ) -> None:
     """Every dated record in time order."""
-    from ..timeline import timeline as run_timeline
+    from osint.case.timeline import timeline as run_timeline
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
@@ -375,8 +376,8 @@ def log(
     """The audit trail: every change to the case, who made it, when, with which command."""
     import collections
 
-    from .. import records
-    from ..store import audit
+    from osint.case import records
+    from osint.case.store import audit
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
@@ -413,7 +414,7 @@ def log(
 
 def verify(ctx: typer.Context) -> None:
     """Re-hash every stored file, check the audit chain and every verified quote (exit 1 on problems)."""
-    from ..verify import verify as run_verify
+    from osint.case.verify import verify as run_verify
 
     env = get_env(ctx)
     with env.case() as case:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 import typer
 
-from ..errors import CaseNotFound
+from osint.errors import CaseNotFound
 
 
 @dataclass
@@ -74,14 +74,14 @@ class Env:
         )
 
     def command_line(self) -> str:
-        from ..case import command_line
+        from osint.case.handle import command_line
 
         return command_line(self.argv)
 
     @contextlib.contextmanager
     def case(self, *, readonly: bool = False):
         """Open the case for one command and always close it (no side files left behind)."""
-        from ..case import open_case
+        from osint.case.handle import open_case
 
         with open_case(
             self.case_path(), actor=self.actor, command=self.command_line(), readonly=readonly
@@ -124,7 +124,7 @@ class Env:
 
     def record(self, kind: str, row: Mapping, *, extra: Mapping | None = None, verb: str = "Added"):
         """One record after `add` (JSON object with --json, else a confirmation line)."""
-        from .. import kinds
+        from osint.case import kinds
 
         spec = kinds.get(kind)
         data = {**spec.to_json(row), **(extra or {})}

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
+from osint.cli.common import get_env
 
 
 def demo(
@@ -15,7 +15,7 @@ def demo(
     ] = Path("demo"),
 ) -> None:
     """Build the worked example case (the Vostochny tanker story) and export its briefs."""
-    from ..demo import build_demo
+    from osint.demo import build_demo
 
     env = get_env(ctx)
     outputs = build_demo(folder, actor=env.actor, command=env.command_line())

@@ -9,7 +9,7 @@ def command_paths() -> list[list[str]]:
     """Every command and group, as the words a user types after `osint`."""
     import typer.main
 
-    from . import app
+    from osint.cli import app
 
     paths: list[list[str]] = []
 
@@ -27,7 +27,7 @@ def command_paths() -> list[list[str]]:
 def help_text(path: list[str]) -> str:
     from typer.testing import CliRunner
 
-    from . import app
+    from osint.cli import app
 
     result = CliRunner().invoke(app, [*path, "--help"], prog_name="osint", terminal_width=100)
     return result.stdout

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import export_app
+from osint.cli.common import get_env
+from osint.cli.groups import export_app
 
 
 @export_app.command("brief")
@@ -59,8 +59,8 @@ def export_brief(
     and figures into FILE_files/ beside it. `osint verify` runs at export and its result and the
     audit log head are printed in the brief.
     """
-    from ..briefs import Limits
-    from ..briefs import export_brief as run_export
+    from osint.briefs import Limits
+    from osint.briefs import export_brief as run_export
 
     env = get_env(ctx)
     limits = Limits(rows=max_rows, images=max_images)

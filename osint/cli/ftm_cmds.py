@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import export_app
+from osint.cli.common import get_env
+from osint.cli.groups import export_app
 
 
 @export_app.command("ftm")
@@ -18,7 +18,7 @@ def export_ftm(
     ],
 ) -> None:
     """FollowTheMoney entities (JSON lines) for Aleph: vessels, documents, images, events, notes."""
-    from ..exports.ftm import export_ftm as run_export
+    from osint.exports.ftm import export_ftm as run_export
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import image_app
+from osint.cli.common import get_env
+from osint.cli.groups import image_app
 
 
 def _json_row(row: dict, **extra) -> dict:
-    from .. import kinds
+    from osint.case import kinds
 
     return {**kinds.get("image").to_json(row), **extra}
 
@@ -69,8 +69,8 @@ def image_add(
     ] = 32,
 ) -> None:
     """Add image files and folders: stored byte-identical with SHA-256, EXIF and a thumbnail."""
-    from .. import imagery
-    from ..imagery.ingest import ADDED, PRESENT, count_files
+    from osint import imagery
+    from osint.imagery.ingest import ADDED, PRESENT, count_files
 
     env = get_env(ctx)
     single = len(paths) == 1 and paths[0].is_file()
@@ -210,7 +210,7 @@ def image_annotate(
     ] = "red",
 ) -> None:
     """Draw boxes and labels on a derived copy, linked to the original by derived-from."""
-    from ..imagery.annotate import annotate
+    from osint.imagery.annotate import annotate
 
     env = get_env(ctx)
     with env.case() as case:
@@ -241,7 +241,7 @@ def image_export(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write the original bytes out, byte-identical (checked against their SHA-256)."""
-    from .. import imagery
+    from osint import imagery
 
     env = get_env(ctx)
     with env.case() as case:
@@ -269,7 +269,7 @@ def image_similar(
     limit: Annotated[int | None, typer.Option("--limit", help="Show at most N images.")] = None,
 ) -> None:
     """Visually similar images in the case (resized, recompressed or annotated copies)."""
-    from ..imagery.similar import similar
+    from osint.imagery.similar import similar
 
     env = get_env(ctx)
     with env.case() as case, case.reading():

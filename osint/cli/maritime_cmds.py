@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import export_app, group
+from osint.cli.common import get_env
+from osint.cli.groups import export_app, group
 
 vessel_app = group(
     "Vessels: identifiers checked (IMO check digit, MMSI form and flag), names over time.",
@@ -72,7 +72,7 @@ def vessel_add(
     ] = False,
 ) -> None:
     """Add a vessel; IMO and MMSI are checked, the flag follows the MMSI's MID unless given."""
-    from ..maritime import vessels
+    from osint.maritime import vessels
 
     env = get_env(ctx)
     with env.case() as case:
@@ -116,7 +116,7 @@ def vessel_name(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Record another name of a vessel (alias, former name with dates, AIS name)."""
-    from ..maritime import vessels
+    from osint.maritime import vessels
 
     env = get_env(ctx)
     with env.case() as case:
@@ -149,7 +149,7 @@ def vessel_rename(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """The vessel sails under a new name; the current one is kept as a dated former name."""
-    from ..maritime import vessels
+    from osint.maritime import vessels
 
     env = get_env(ctx)
     with env.case() as case:
@@ -179,7 +179,7 @@ def place_add(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Add a named place: a point and a radius."""
-    from ..maritime import places
+    from osint.maritime import places
 
     env = get_env(ctx)
     with env.case() as case:
@@ -220,7 +220,7 @@ def sighting_add(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Record one observation of a vessel."""
-    from ..maritime import sightings
+    from osint.maritime import sightings
 
     env = get_env(ctx)
     if place is None and at is None:
@@ -298,7 +298,7 @@ def ais_import(
     Every row is counted: kept, duplicate, invalid (with line numbers), not a vessel, no
     position, or filtered out (per filter).
     """
-    from ..maritime.ais import importer
+    from osint.maritime.ais import importer
 
     env = get_env(ctx)
     options = importer.ImportOptions(
@@ -417,7 +417,7 @@ def ais_gaps(
     end: ToOpt = None,
 ) -> None:
     """AIS gaps: vessels silent ("dark") for longer than a threshold, where and how far they went."""
-    from ..maritime.gaps import find_gaps
+    from osint.maritime.gaps import find_gaps
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
@@ -472,7 +472,7 @@ def visits(
     ] = None,
 ) -> None:
     """Port visits per vessel and place, from sightings and AIS positions together."""
-    from ..maritime import visits as visit_lib
+    from osint.maritime import visits as visit_lib
 
     env = get_env(ctx)
     if no_ais and no_sightings:
@@ -536,7 +536,7 @@ def visits(
 
 
 def _selection(layer, vessel, start, end, split_hours):
-    from ..exports.gis import LAYERS, Selection
+    from osint.exports.gis import LAYERS, Selection
 
     layers = tuple(layer or LAYERS)
     for name in layers:
@@ -577,7 +577,7 @@ def export_geojson(
     split_hours: SplitOpt = 6.0,
 ) -> None:
     """Places, sightings and AIS tracks (as lines) as GeoJSON (RFC 7946) for QGIS and others."""
-    from ..exports.gis import write_geojson
+    from osint.exports.gis import write_geojson
 
     env = get_env(ctx)
     selection = _selection(layer, vessel, start, end, split_hours)
@@ -596,7 +596,7 @@ def export_kml(
     split_hours: SplitOpt = 6.0,
 ) -> None:
     """Places, sightings and AIS tracks as KML for Google Earth (with time stamps)."""
-    from ..exports.gis import write_kml
+    from osint.exports.gis import write_kml
 
     env = get_env(ctx)
     selection = _selection(layer, vessel, start, end, split_hours)
@@ -625,7 +625,7 @@ def export_csv(
     gap: Annotated[float, typer.Option("--gap", metavar="HOURS")] = 48.0,
 ) -> None:
     """CSV tables: sightings, visits (with the barrel estimate), vessels, places, AIS gaps."""
-    from ..exports.tables import TableOptions, export
+    from osint.exports.tables import TableOptions, export
 
     env = get_env(ctx)
     options = TableOptions(place=place or [], start=start, end=end, gap_hours=gap)

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import group
+from osint.cli.common import get_env
+from osint.cli.groups import group
 
 lists_app = group(
     "Sanctions and watch lists as published (OpenSanctions, OFAC SDN), kept as evidence.",
@@ -51,8 +51,8 @@ def lists_import(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Import a sanctions list file: stored as a source with its hash and publication date."""
-    from ..errors import OsintError
-    from ..screening import lists
+    from osint.errors import OsintError
+    from osint.screening import lists
 
     env = get_env(ctx)
     results = []
@@ -86,7 +86,7 @@ def lists_import(
                 f"{row['added_at']} by {row['added_by']} as {row['id']}: nothing added"
             )
     if env.json:
-        from .. import kinds
+        from osint.case import kinds
 
         spec = kinds.get("list-import")
         items = [{**spec.to_json(r["import"]), "already_imported": r["already"]} for r in results]
@@ -112,7 +112,7 @@ def lists_import(
 @lists_app.command("list")
 def lists_list(ctx: typer.Context) -> None:
     """The imported lists and their versions (the latest of each is screened by default)."""
-    from .. import kinds, records
+    from osint.case import kinds, records
 
     env = get_env(ctx)
     spec = kinds.get("list-import")
@@ -156,7 +156,7 @@ def screen(
     ] = 0.8,
 ) -> None:
     """Match the case's vessels against every imported list: IMO, MMSI, names, aliases, former names."""
-    from ..screening import screen as screening
+    from osint.screening import screen as screening
 
     env = get_env(ctx)
     with env.case(readonly=not record) as case:

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import export_app
+from osint.cli.common import get_env
+from osint.cli.groups import export_app
 
 
 def merge(
@@ -14,7 +14,7 @@ def merge(
     other: Annotated[Path, typer.Argument(metavar="OTHER", help="The colleague's case file.")],
 ) -> None:
     """Bring a colleague's case into this one: records, files and history, with their authors."""
-    from ..merge import merge as run_merge
+    from osint.sharing.merge import merge as run_merge
 
     env = get_env(ctx)
     with env.case() as case:
@@ -39,7 +39,7 @@ def merge(
 
 def conflicts(ctx: typer.Context) -> None:
     """Fields that two colleagues changed differently and no edit has settled since the merge."""
-    from ..merge import open_conflicts
+    from osint.sharing.merge import open_conflicts
 
     env = get_env(ctx)
     with env.case() as case:
@@ -71,7 +71,7 @@ def export_case(
     ] = None,
 ) -> None:
     """A compact single-file copy of the case to send, optionally with protected records left out."""
-    from ..sharing import export_copy
+    from osint.sharing.copy import export_copy
 
     env = get_env(ctx)
     with env.case() as case:
@@ -96,7 +96,7 @@ def serve(
     open_browser: Annotated[bool, typer.Option("--open", help="Open it in a browser.")] = False,
 ) -> None:
     """Browse the case read-only in Datasette (needs the optional extra: osint[serve])."""
-    from ..serve import serve as run_serve
+    from osint.sharing.serve import serve as run_serve
 
     env = get_env(ctx)
     with env.case() as case:

@@ -5,8 +5,8 @@ from typing import Annotated
 
 import typer
 
-from .common import get_env
-from .groups import quote_app, source_app
+from osint.cli.common import get_env
+from osint.cli.groups import quote_app, source_app
 
 
 @source_app.command("add")
@@ -66,19 +66,20 @@ def source_add(
     ] = False,
 ) -> None:
     """Add a source, optionally archiving a local snapshot of it or capturing it from the web."""
-    from .. import kinds, sources
-    from ..timeutil import parse_when
+    from osint import sources
+    from osint.case import kinds
+    from osint.timeutil import parse_when
 
     env = get_env(ctx)
     kinds.grade(grade, "--grade")  # refuse a bad grade before reading any file
     if capture or screenshot:
-        from . import capture_cmds
+        from osint.cli import capture_cmds
 
         if not capture:
             raise typer.BadParameter("needs --capture", param_hint="--screenshot")
         if snapshot is not None:
             raise typer.BadParameter("give --snapshot FILE or --capture, not both")
-        from ..capture import require_url
+        from osint.capture import require_url
 
         require_url(locator)
         with env.case() as case:
@@ -142,7 +143,7 @@ def quote_add(
     ] = False,
 ) -> None:
     """Add a verbatim quote, verified against the source's text snapshot."""
-    from .. import sources
+    from osint import sources
 
     env = get_env(ctx)
     with env.case() as case:
@@ -178,7 +179,7 @@ def quote_extract(
     ] = 4,
 ) -> None:
     """List the quotations in a source's text snapshot, each with a guessed speaker."""
-    from .. import sources
+    from osint import sources
 
     env = get_env(ctx)
     with env.case() as case:

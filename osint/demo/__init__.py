@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from ..errors import CaseExists
+from osint.errors import CaseExists
 
 TITLE = "Vostochny: North Korean tankers loading Russian oil (worked example)"
 SUMMARY = (
@@ -42,7 +42,7 @@ def _is_demo_case(path: Path) -> bool:
 
 def build_demo(folder, *, actor: str | None = None, command: str | None = None) -> dict:
     """Build the demo case in `folder` (replacing an earlier demo there) and export its briefs."""
-    from ..case import init_case
+    from osint.case.handle import init_case
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,7 @@ def build_demo(folder, *, actor: str | None = None, command: str | None = None) 
     with init_case(case_path, title=TITLE, summary=SUMMARY, actor=actor, command=command) as case:
         for step in STEPS:
             importlib.import_module(step).build(case, folder)
-        from ..briefs import export_brief
+        from osint.briefs import export_brief
 
         for name in ("brief.md", "brief.html"):
             export_brief(case, folder / name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from importlib import resources
 
-from .. import sources
-from ..timeutil import now_iso
+from osint import sources
+from osint.timeutil import now_iso
 
 LOCATOR = "osint-demo:vostochny-report"
 TITLE = "Russian oil for North Korean arms: tankers seen at a Far East terminal"

@@ -86,7 +86,8 @@ def _exif(taken: str, lat: float, lon: float):
 
 
 def _demo_source(case) -> str:
-    from .. import records, sources
+    from osint.case import records
+    from osint import sources
 
     row = case.conn.execute(
         "SELECT id FROM sources WHERE retracted_at IS NULL ORDER BY added_at LIMIT 1"
@@ -105,9 +106,9 @@ def _demo_source(case) -> str:
 
 def build(case, folder) -> dict:
     """Add the illustrative pictures (linked to the demo's source) and one annotated copy."""
-    from ..imagery import add_images
-    from ..imagery.annotate import annotate
-    from ..imagery.ingest import make_options
+    from osint.imagery import add_images
+    from osint.imagery.annotate import annotate
+    from osint.imagery.ingest import make_options
 
     folder = Path(folder) / "images"
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,9 +13,9 @@ import csv
 import random
 from pathlib import Path
 
-from .. import records
-from ..maritime import identifiers, places, sightings, vessels, visits
-from ..maritime.ais import importer
+from osint.case import records
+from osint.maritime import identifiers, places, sightings, vessels, visits
+from osint.maritime.ais import importer
 
 ILLUSTRATIVE = (
     "ILLUSTRATIVE: invented for the osint demo (name, IMO and MMSI are made up; IMO numbers in "
@@ -67,7 +67,7 @@ def _demo_source(case) -> str:
     first = next(records.iter_records(case.conn, "source"), None)
     if first:
         return first["id"]
-    from .. import sources
+    from osint import sources
 
     return sources.add_source(
         case,
@@ -202,7 +202,7 @@ def build(case, folder) -> dict:
         cap_bbl=UN_CAP_BBL,
         note="demo data: the vessels and arrivals are invented to show the method",
     )
-    from ..exports import gis, tables
+    from osint.exports import gis, tables
 
     gis.write_geojson(case.conn, folder / "vostochny.geojson")
     gis.write_kml(case.conn, folder / "vostochny.kml", title="Vostochny tankers (illustrative)")
@@ -213,7 +213,7 @@ def build(case, folder) -> dict:
 def _demo_images(case) -> list[tuple[str, str]]:
     """The demo's pictures of the terminal (the imagery step), originals only, with their
     capture times."""
-    from .. import kinds
+    from osint.case import kinds
 
     if "image" not in kinds.KINDS:
         return []
@@ -228,7 +228,7 @@ def _demo_images(case) -> list[tuple[str, str]]:
 
 
 def _days(a: str, b: str) -> float:
-    from ..timeutil import to_epoch
+    from osint.timeutil import to_epoch
 
     return (to_epoch(a) - to_epoch(b)) / 86400
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import records
-from ..screening import lists, screen
+from osint.case import records
+from osint.screening import lists, screen
 
 LIST_NAME = "ILLUSTRATIVE demo list (invented, not a real sanctions list)"
 NOTE = (

@@ -26,9 +26,9 @@ import hashlib
 import json
 import sqlite3
 
-from .. import records
-from ..fileio import atomic_output
-from ..store import blobs
+from osint.case import records
+from osint.case.store import blobs
+from osint.fileio import atomic_output
 
 PREFIX = "osint"
 
@@ -98,7 +98,7 @@ def _party(w: _Writer, schema: str, role: str, name: str | None, document: str) 
 
 def export_ftm(conn: sqlite3.Connection, destination) -> dict:
     """Write the case's entities; returns {"path", "entities", "by_schema"}."""
-    from ..maritime import vessels as vessel_lib
+    from osint.maritime import vessels as vessel_lib
 
     with atomic_output(destination) as handle:
         w = _Writer(handle)

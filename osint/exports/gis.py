@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from .. import records
-from ..fileio import atomic_output
-from ..maritime import sightings as sighting_lib
-from ..maritime.ais import store as ais_store
-from ..maritime.ais import tracks as ais_tracks
-from ..timeutil import bound, from_epoch, to_epoch
+from osint.case import records
+from osint.fileio import atomic_output
+from osint.maritime import sightings as sighting_lib
+from osint.maritime.ais import store as ais_store
+from osint.maritime.ais import tracks as ais_tracks
+from osint.timeutil import bound, from_epoch, to_epoch
 
 LAYERS = ("places", "sightings", "tracks")
 
@@ -233,7 +233,7 @@ def _kml_coords(points) -> str:
 
 
 def _circle(lat: float, lon: float, radius_m: float, steps: int = 72) -> list:
-    from ..maritime.geo import METRES_PER_DEGREE
+    from osint.maritime.geo import METRES_PER_DEGREE
 
     ring = []
     for i in range(steps + 1):

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import records
-from ..errors import InvalidInput
-from ..fileio import atomic_output
+from osint.case import records
+from osint.errors import InvalidInput
+from osint.fileio import atomic_output
 
 
 @dataclass
@@ -28,8 +28,8 @@ class TableOptions:
 
 
 def sightings_table(conn: sqlite3.Connection, options: TableOptions):
-    from ..maritime import sightings as sighting_lib
-    from ..timeutil import bound
+    from osint.maritime import sightings as sighting_lib
+    from osint.timeutil import bound
 
     columns = [
         "id", "when", "vessel", "vessel_name", "imo", "mmsi", "place", "place_name", "lat", "lon",
@@ -79,7 +79,7 @@ def sightings_table(conn: sqlite3.Connection, options: TableOptions):
 
 
 def _visits(conn, options: TableOptions):
-    from ..maritime import visits
+    from osint.maritime import visits
 
     return visits.compute(
         conn,
@@ -116,7 +116,7 @@ def visit_list_table(conn: sqlite3.Connection, options: TableOptions):
 
 
 def vessels_table(conn: sqlite3.Connection, options: TableOptions):
-    from ..maritime.vessels import all_names
+    from osint.maritime.vessels import all_names
 
     names = all_names(conn)
     columns = [
@@ -141,7 +141,7 @@ def places_table(conn: sqlite3.Connection, options: TableOptions):
 
 
 def gaps_table(conn: sqlite3.Connection, options: TableOptions):
-    from ..maritime.gaps import find_gaps
+    from osint.maritime.gaps import find_gaps
 
     rows = find_gaps(conn, start=options.start, end=options.end)
     columns = [

@@ -15,7 +15,14 @@ in worker processes), `worker` + `pool` (the sandboxed workers), `ingest` (batch
 
 from __future__ import annotations
 
-from .ingest import Options, Outcome, Summary, add_image_bytes, add_image_file, add_images
+from osint.imagery.ingest import (
+    Options,
+    Outcome,
+    Summary,
+    add_image_bytes,
+    add_image_file,
+    add_images,
+)
 
 __all__ = [
     "Options",
@@ -32,9 +39,9 @@ def export_image(case, ref: str, destination, *, thumbnail: bool = False, force:
     """Write an image's original bytes (or its thumbnail) to a file: (record, bytes written)."""
     import os
 
-    from .. import records
-    from ..errors import InvalidInput
-    from ..store import blobs
+    from osint.case import records
+    from osint.case.store import blobs
+    from osint.errors import InvalidInput
 
     _, image = records.resolve(case.conn, ref, ["image"])
     sha = image["thumbnail_sha256"] if thumbnail else image["sha256"]

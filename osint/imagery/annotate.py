@@ -12,9 +12,9 @@ import io
 import json
 import os
 
-from .. import records
-from ..errors import InvalidInput
-from ..store import blobs
+from osint.case import records
+from osint.case.store import blobs
+from osint.errors import InvalidInput
 
 COLOURS = {
     "red": (230, 25, 25),
@@ -93,7 +93,7 @@ def annotate(
 ) -> tuple[dict, dict, bool]:
     """Make an annotated copy of an image: (copy's record, original's record, newly made)."""
 
-    from . import probe
+    from osint.imagery import probe
 
     labels = [label.strip() for label in (labels or [])]
     if not boxes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .. import records
+from osint.case import records
 
 LEFT_OUT = {
     "metadata",
@@ -38,7 +38,7 @@ LOCATION_BASIS = {
 
 
 def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
-    from ..briefs import Ref, is_illustrative
+    from osint.briefs import Ref, is_illustrative
 
     if "image" not in _kinds():
         return
@@ -100,7 +100,7 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
 
 
 def _kinds():
-    from .. import kinds
+    from osint.case import kinds
 
     return kinds.KINDS
 

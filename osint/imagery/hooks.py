@@ -1,6 +1,6 @@
 """The image kind's hooks for generic commands: resolve by SHA-256, `show` details, `verify`.
 
-Imported by `osint.kinds`/`overview`/`verify` only when used; no image library is loaded here.
+Imported by `osint.case.kinds`/`overview`/`verify` only when used; no image library is loaded here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-from .. import ids
+from osint import ids
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 
@@ -78,7 +78,7 @@ def image_details(conn: sqlite3.Connection, image: dict) -> dict:
 
 def check_images(conn: sqlite3.Connection) -> Iterator:
     """`verify`: each image's recorded size matches its stored bytes; derived-from targets exist."""
-    from ..verify import Problem
+    from osint.case.verify import Problem
 
     for row in conn.execute(
         "SELECT i.id, i.size, b.size AS stored FROM images i JOIN blobs b ON b.sha256 = i.sha256 "
@@ -89,7 +89,7 @@ def check_images(conn: sqlite3.Connection) -> Iterator:
             "image",
             f"recorded size {row['size']} differs from the stored file's {row['stored']} bytes",
         )
-    from ..records import find_any
+    from osint.case.records import find_any
 
     for row in conn.execute(
         "SELECT id, derived_from FROM images WHERE derived_from IS NOT NULL"

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import kinds, records
-from ..errors import InvalidInput
-from ..store import blobs
-from ..timeutil import iso, parse_offset, parse_when
-from . import sniff
-from .pool import DEFAULT_MEMORY, DEFAULT_TIME_LIMIT, ProbePool, Task
+from osint.case import kinds, records
+from osint.case.store import blobs
+from osint.errors import InvalidInput
+from osint.imagery import sniff
+from osint.imagery.pool import DEFAULT_MEMORY, DEFAULT_TIME_LIMIT, ProbePool, Task
+from osint.timeutil import iso, parse_offset, parse_when
 
 DEFAULT_BATCH = 32
 BATCH_BYTES = 256 * 1024 * 1024
@@ -132,7 +132,7 @@ def parse_at(value: str | None, name: str = "--at") -> tuple[float, float] | Non
     """`LAT,LON` in decimal degrees (as `osint place add --at` reads it), or None when empty."""
     if value is None or not value.strip():
         return None
-    from ..maritime.places import parse_at as parse_position
+    from osint.maritime.places import parse_at as parse_position
 
     return parse_position(value, name)
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .worker import _LENGTHS, MAX_HEADER, MAX_PAYLOAD, encode_frame
+from osint.imagery.worker import _LENGTHS, MAX_HEADER, MAX_PAYLOAD, encode_frame
 
 DEFAULT_MEMORY = 1536 * 1024 * 1024
 DEFAULT_TIME_LIMIT = 30.0

@@ -21,7 +21,7 @@ import warnings
 
 from PIL import Image, ImageFile
 
-from . import exif, geotiff, sniff
+from osint.imagery import exif, geotiff, sniff
 
 THUMB_SIZE = 512
 THUMB_QUALITY = 82

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from .. import records
-from ..errors import InvalidInput
+from osint.case import records
+from osint.errors import InvalidInput
 
 DEFAULT_MAX_DISTANCE = 10
 

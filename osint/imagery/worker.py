@@ -62,7 +62,7 @@ def limit_resources(memory_bytes: int) -> None:
 
 
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    from .probe import probe
+    from osint.imagery.probe import probe
 
     while True:
         try:
@@ -93,7 +93,7 @@ def main(argv: list[str]) -> None:
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     # Load the decoders once, before the first request.
-    from . import probe  # noqa: F401
+    from osint.imagery import probe  # noqa: F401
 
     serve(sys.stdin.buffer, replies)
 

@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from itertools import islice
 
-from .. import records
+from osint.case import records
 
 SIGHTING_COLUMNS = (
     "id", "vessel", "seen_at", "place", "lat", "lon", "image", "source", "activity",
@@ -23,9 +23,9 @@ SIGHTING_COLUMNS = (
 
 
 def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
-    from ..briefs import Ref, is_illustrative
-    from . import vessels as vessel_lib
-    from . import visits as visit_lib
+    from osint.briefs import Ref, is_illustrative
+    from osint.maritime import vessels as vessel_lib
+    from osint.maritime import visits as visit_lib
 
     names = _names(conn)
     vessels = {}
@@ -178,7 +178,7 @@ def _load_visit_queries(conn: sqlite3.Connection) -> list[dict]:
 
 def _visit_queries(queries: list[dict], refs, cap: int) -> list:
     """The recorded visit counts as the brief shows them: query, totals, evidence references."""
-    from ..briefs import Ref, is_illustrative
+    from osint.briefs import Ref, is_illustrative
 
     out = []
     for query in queries:
@@ -249,7 +249,7 @@ class SightingList(Sequence):
         return next(islice(iter(self), index, None))
 
     def __iter__(self) -> Iterator:
-        from ..briefs import Ref, is_illustrative
+        from osint.briefs import Ref, is_illustrative
 
         number = 0
         # Only the columns a brief shows.

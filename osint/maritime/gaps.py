@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from .. import records
-from ..errors import InvalidInput
-from ..timeutil import bound, from_epoch, to_epoch
-from .ais import store as ais_store
-from .ais import tracks as ais_tracks
-from .geo import haversine_m
+from osint.case import records
+from osint.errors import InvalidInput
+from osint.maritime.ais import store as ais_store
+from osint.maritime.ais import tracks as ais_tracks
+from osint.maritime.geo import haversine_m
+from osint.timeutil import bound, from_epoch, to_epoch
 
 DEFAULT_HOURS = 12.0
 

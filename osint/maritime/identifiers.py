@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import InvalidInput
-from .mid import MID
+from osint.errors import InvalidInput
+from osint.maritime.mid import MID
 
 _IMO_TEXT = re.compile(r"^\s*(?:IMO)?[\s:.#-]*(\d+)\s*$", re.IGNORECASE)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .. import kinds, records
-from ..errors import InvalidInput
-from .geo import Circle
-from .vessels import name_key
+from osint.case import kinds, records
+from osint.errors import InvalidInput
+from osint.maritime.geo import Circle
+from osint.maritime.vessels import name_key
 
 DEFAULT_RADIUS_M = 1000.0
 

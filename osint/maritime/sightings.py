@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from .. import kinds, records
-from ..errors import InvalidInput
-from . import places
+from osint.case import kinds, records
+from osint.errors import InvalidInput
+from osint.maritime import places
 
 ACTIVITIES = (
     "arriving",

@@ -14,9 +14,9 @@ import re
 import sqlite3
 import unicodedata
 
-from .. import kinds, records
-from ..errors import InvalidInput
-from . import identifiers
+from osint.case import kinds, records
+from osint.errors import InvalidInput
+from osint.maritime import identifiers
 
 NAME_TYPES = {
     "alias": "another name the vessel is known by",

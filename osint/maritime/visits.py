@@ -18,12 +18,12 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 
-from .. import records
-from ..errors import InvalidInput
-from ..timeutil import bound, from_epoch, to_epoch
-from . import geo, places
-from .ais import store as ais_store
-from .ais import tracks as ais_tracks
+from osint.case import records
+from osint.errors import InvalidInput
+from osint.maritime import geo, places
+from osint.maritime.ais import store as ais_store
+from osint.maritime.ais import tracks as ais_tracks
+from osint.timeutil import bound, from_epoch, to_epoch
 
 DEFAULT_GAP_HOURS = 48.0
 ASSUMPTION = (
@@ -306,7 +306,7 @@ def record(
     note: str | None = None,
 ) -> tuple[dict, dict]:
     """Keep a visits result as a `visit-query` record supporting a new finding; (finding, query)."""
-    from .. import kinds
+    from osint.case import kinds
 
     totals = result.totals(estimate)
     title = (

@@ -25,11 +25,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import ids, kinds, records
-from ..errors import InvalidInput
-from ..store import blobs
-from ..timeutil import iso
-from . import readers
+from osint import ids
+from osint.case import kinds, records
+from osint.case.store import blobs
+from osint.errors import InvalidInput
+from osint.screening import readers
+from osint.timeutil import iso
 
 ENTITY_COLUMNS = (
     "entity_id", "schema", "name", "imo", "mmsi", "call_sign", "flag", "past_flags",
@@ -312,7 +313,7 @@ def import_details(conn: sqlite3.Connection, row: dict) -> dict:
 
 def check_listed(conn: sqlite3.Connection) -> Iterator:
     """verify check: every import's rows still hash to the digest its audited record holds."""
-    from ..verify import Problem
+    from osint.case.verify import Problem
 
     try:
         wanted = {

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InvalidInput
+from osint.errors import InvalidInput
 
 READ_CHUNK = 1024 * 1024
 

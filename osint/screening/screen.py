@@ -23,10 +23,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
 
-from .. import records
-from ..errors import InvalidInput
-from . import lists as list_lib
-from . import names as name_lib
+from osint.case import records
+from osint.errors import InvalidInput
+from osint.screening import lists as list_lib
+from osint.screening import names as name_lib
 
 DEFAULT_THRESHOLD = 0.8
 MMSI_SCORE = 0.9
@@ -351,7 +351,7 @@ def record(case, rows: list[dict], *, threshold: float) -> list[dict]:
 
     A finding with the same text already in the case is not recorded twice.
     """
-    from .. import kinds
+    from osint.case import kinds
 
     conn = case.conn
     recorded = []

@@ -34,12 +34,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ... import ids, kinds, records
-from ...errors import InvalidInput
-from ...store import blobs
-from ...timeutil import bound, from_epoch, to_epoch
-from .. import places as place_lib
-from . import layouts, readers, store, tracks
+from osint import ids
+from osint.case import kinds, records
+from osint.case.store import blobs
+from osint.errors import InvalidInput
+from osint.maritime import places as place_lib
+from osint.maritime.ais import layouts, readers, store, tracks
+from osint.timeutil import bound, from_epoch, to_epoch
 
 NAN = store.NAN
 CHUNK = 20_000
@@ -146,7 +147,7 @@ class Filters:
             radius = (
                 options.radius_km * 1000 if options.radius_km else (place["radius_m"] or 1000.0)
             )
-            from ..geo import Circle
+            from osint.maritime.geo import Circle
 
             self.circle = Circle(place["lat"], place["lon"], radius)
             self.description["near"] = {

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ...errors import InvalidInput
+from osint.errors import InvalidInput
 
 FIELDS = (
     "mmsi",
@@ -225,7 +225,7 @@ def station_kind(mobile: str) -> str | None:
 
 
 def _mid_known(mid: int) -> bool:
-    from ..mid import MID
+    from osint.maritime.mid import MID
 
     return mid in MID
 

@@ -21,9 +21,9 @@ import math
 import re
 from collections.abc import Iterator
 
-from ...errors import InvalidInput
-from . import layouts
-from .layouts import parse_iso_utc
+from osint.errors import InvalidInput
+from osint.maritime.ais import layouts
+from osint.maritime.ais.layouts import parse_iso_utc
 
 # The lines read before the first row to find out whether the file carries times at all.
 PROBE = 1000

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...errors import InvalidInput
-from . import layouts
-from .layouts import FIELDS, detect
+from osint.errors import InvalidInput
+from osint.maritime.ais import layouts
+from osint.maritime.ais.layouts import FIELDS, detect
 
 READ_SIZE = 1 << 20
 
@@ -202,7 +202,7 @@ def open_file(path: str | os.PathLike) -> Opened:
     if compression == "zip":
         import zipfile
 
-        from ...store.blobs import sha256_file
+        from osint.case.store.blobs import sha256_file
 
         # A zip is read by seeking: its hash is a pass of its own, on a thread beside the reading
         # (hashing and file reads release the interpreter lock).
@@ -366,7 +366,7 @@ def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | No
         if wanted is layouts.NMEA or (wanted is None and looks_like_nmea(first)):
             if mapping:
                 raise InvalidInput("--map: NMEA sentences have no columns to map")
-            from .nmea import NmeaReader
+            from osint.maritime.ais.nmea import NmeaReader
 
             return opened, NmeaReader(opened, first, skipped)
         return opened, CsvReader(opened, first, skipped, forced=forced, mapping=mapping)

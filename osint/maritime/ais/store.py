@@ -168,7 +168,7 @@ def expected_rows(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
 
 def check_positions(conn: sqlite3.Connection) -> Iterator:
     """verify check: every import's rows still hash to the digest its audited record holds."""
-    from ...verify import Problem
+    from osint.case.verify import Problem
 
     try:
         batches = {
@@ -245,7 +245,7 @@ def merge_positions(case, other: sqlite3.Connection) -> dict:
     twice; the merge entry records, per import, how many rows came in and their digest, which
     `verify` then checks.
     """
-    from ...errors import InvalidInput
+    from osint.errors import InvalidInput
 
     try:
         theirs = other.execute(
@@ -307,7 +307,7 @@ def redact_positions(conn: sqlite3.Connection, withheld: dict[str, str]) -> dict
     Records whose stored JSON names a withheld record (saved visit queries) are withheld too.
     Returns, per import that lost rows, the rows it keeps and their digest (for `verify`).
     """
-    from ...sharing import _redaction_set
+    from osint.sharing.copy import _redaction_set
 
     if not withheld:
         return {}

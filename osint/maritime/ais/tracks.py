@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from ... import records
-from .. import identifiers
-from ..vessels import name_key
+from osint.case import records
+from osint.maritime import identifiers
+from osint.maritime.vessels import name_key
 
 # AIS ship and cargo type codes (ITU-R M.1371, message 5), by tens and special values.
 SHIP_TYPES = {
@@ -50,7 +50,7 @@ def ship_type_text(code: str | None) -> str | None:
     try:
         number = int(float(text))
     except ValueError:
-        from .layouts import is_placeholder
+        from osint.maritime.ais.layouts import is_placeholder
 
         return None if is_placeholder(text) else text.lower()  # DMA writes words: Tanker, Cargo
     if number == 0:
@@ -131,7 +131,7 @@ class Static:
 
 def clean_text(text: str) -> str:
     """A static text field with padding and "not available" placeholders removed."""
-    from .layouts import is_placeholder
+    from osint.maritime.ais.layouts import is_placeholder
 
     value = " ".join((text or "").replace("@", " ").split())
     return "" if is_placeholder(value) else value
@@ -207,7 +207,7 @@ def link_tracks(
     Static data fills a vessel's missing IMO, call sign and type. Returns (tracks, vessels
     created, warnings).
     """
-    from ...timeutil import from_epoch
+    from osint.timeutil import from_epoch
 
     conn = case.conn
     matcher = VesselMatcher(conn)
@@ -287,7 +287,7 @@ def link_tracks(
 
 def _fill_vessel(case, vessel_id, import_row, imo, call_sign, ship_type, warnings) -> list[str]:
     """Static data fills what a known vessel lacks; an IMO that differs is reported, not applied."""
-    from ... import kinds
+    from osint.case import kinds
 
     conn = case.conn
     vessel = dict(conn.execute("SELECT * FROM vessels WHERE id = ?", (vessel_id,)).fetchone())
@@ -326,9 +326,9 @@ def _fill_vessel(case, vessel_id, import_row, imo, call_sign, ship_type, warning
 def _record_names(case, vessel_id: str, mmsi_text: str, static: Static, import_row, origin) -> None:
     """Each name broadcast becomes a dated AIS name of the vessel (or widens the dates of the one
     already recorded); a vessel named from AIS takes its newest AIS name."""
-    from ... import kinds
-    from ...timeutil import from_epoch, to_epoch
-    from .. import vessels as vessel_lib
+    from osint.case import kinds
+    from osint.maritime import vessels as vessel_lib
+    from osint.timeutil import from_epoch, to_epoch
 
     conn = case.conn
     spans = static.spans()

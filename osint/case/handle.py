@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
-from . import __version__, ids
-from .errors import CaseExists, InvalidInput, WriteFailed
-from .store import audit, db, schema
-from .timeutil import now_iso
+from osint import __version__, ids
+from osint.case.store import audit, db, schema
+from osint.errors import CaseExists, InvalidInput, WriteFailed
+from osint.timeutil import now_iso
 
 
 def default_actor() -> str:
@@ -184,7 +184,7 @@ def init_case(
         schema.migrate(conn, partial)
         case = Case(path, conn, actor=actor, command=command)
         with case.writing():
-            from . import records
+            from osint.case import records
 
             records.create(
                 case,

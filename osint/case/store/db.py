@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import CaseBusy, CaseNotFound, CaseReadOnly, NotACase, OsintError, WriteFailed
+from osint.errors import CaseBusy, CaseNotFound, CaseReadOnly, NotACase, OsintError, WriteFailed
 
 # 'OSNT': marks a SQLite file as an osint case (PRAGMA application_id).
 APPLICATION_ID = 0x4F534E54

@@ -6,7 +6,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 
-from .errors import InvalidInput
+from osint.errors import InvalidInput
 
 _OPERATORS = re.compile(r'"|\*|\b(?:AND|OR|NOT|NEAR)\b|\^')
 

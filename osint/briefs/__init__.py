@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__, kinds, records
-from .errors import InvalidInput
-from .timeutil import now_iso
+from osint import __version__
+from osint.case import kinds, records
+from osint.errors import InvalidInput
+from osint.timeutil import now_iso
 
 # Features add parts of the context: "module:function", called as f(conn, context, refs).
 # Imagery runs first so that sightings can name the image that shows them.
@@ -517,7 +518,7 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
     (a case may hold far more sightings than a brief shows)."""
     import heapq
 
-    from .timeline import timeline
+    from osint.case.timeline import timeline
 
     limit = context["limits"].rows
     cap = context["limits"].citations or None
@@ -641,12 +642,12 @@ def _timeline_view(context: dict, limits: Limits, entries: int) -> dict:
 
 
 def _provenance(case, run_verify: bool) -> dict:
-    from .overview import case_overview
+    from osint.case.overview import case_overview
 
     overview = case_overview(case)
     result = None
     if run_verify:
-        from .verify import verify
+        from osint.case.verify import verify
 
         result = verify(case.conn)
     stamps = []
@@ -697,8 +698,8 @@ def _provenance(case, run_verify: bool) -> dict:
 
 def builtin_template_dirs() -> list[Path]:
     """The templates shipped in the wheel, else those of the source tree (editable installs)."""
-    here = Path(__file__).resolve().parent
-    candidates = [here / "templates", here.parent / "templates"]
+    package = Path(__file__).resolve().parent.parent
+    candidates = [package / "templates", package.parent / "templates"]
     return [p for p in candidates if p.is_dir()]
 
 
@@ -970,7 +971,7 @@ def export_brief(
         raise InvalidInput(
             f"template {exc.filename or name}, line {exc.lineno}: {exc.message}"
         ) from None
-    from .fileio import atomic_output
+    from osint.fileio import atomic_output
 
     files = None
     with case.reading():
@@ -1030,7 +1031,7 @@ _IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 
 
 def _thumbnail(conn, image) -> tuple[bytes, str] | None:
-    from .store import blobs
+    from osint.case.store import blobs
 
     sha = image.get("thumbnail_sha256") if hasattr(image, "get") else None
     if not sha or not re.fullmatch(r"[0-9a-f]{64}", str(sha)):
@@ -1071,7 +1072,7 @@ class _BriefFiles:
         self.written: set[str] = set()
 
     def _write(self, name: str, data: bytes) -> MarkdownSafe:
-        from .fileio import atomic_output
+        from osint.fileio import atomic_output
 
         try:
             self.folder.mkdir(exist_ok=True)
@@ -1111,7 +1112,7 @@ class _BriefFiles:
 
 def _figures(context: dict, fmt: str) -> dict:
     """The map of places and sightings and the chart of visits per month, as SVG text."""
-    from . import charts
+    from osint.briefs import charts
 
     places = [p for p in context["places"] if p.get("lat") is not None]
     seen = context.get("sightings_pass") or {"per_place": {}, "points": []}

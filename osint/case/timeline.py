@@ -6,8 +6,8 @@ import heapq
 import sqlite3
 from collections.abc import Iterator
 
-from . import kinds
-from .timeutil import bound
+from osint.case import kinds
+from osint.timeutil import bound
 
 
 def timeline(

@@ -14,8 +14,8 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from ..errors import InvalidInput, OsintError
-from ..timeutil import now_iso
+from osint.errors import InvalidInput, OsintError
+from osint.timeutil import now_iso
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -124,7 +124,7 @@ def read_bytes(conn: sqlite3.Connection, sha256: str) -> bytes:
 
 def export(conn: sqlite3.Connection, sha256: str, destination: str | os.PathLike) -> int:
     """Write the stored bytes to a file, byte-identical; the file appears only when complete."""
-    from ..fileio import atomic_output
+    from osint.fileio import atomic_output
 
     digest = hashlib.sha256()
     size = 0

@@ -10,10 +10,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 
-from . import ids, kinds
-from .errors import AmbiguousId, InvalidInput, RecordNotFound
-from .kinds import Kind
-from .store import audit
+from osint import ids
+from osint.case import kinds
+from osint.case.kinds import Kind
+from osint.case.store import audit
+from osint.errors import AmbiguousId, InvalidInput, RecordNotFound
 
 RETRACTION_COLUMNS = ("retracted_at", "retracted_by", "retracted_reason")
 

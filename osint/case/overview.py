@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from . import kinds, records
-from .store import audit, schema
+from osint.case import kinds, records
+from osint.case.store import audit, schema
 
 # Extra sections `show` prints for some kinds: kind -> "module:function", (conn, row) -> {title: [lines]}.
 DETAILS: dict[str, str] = {
-    "source": "osint.overview:source_details",
-    "quote": "osint.overview:quote_details",
+    "source": "osint.case.overview:source_details",
+    "quote": "osint.case.overview:quote_details",
     "image": "osint.imagery.hooks:image_details",
     "vessel": "osint.maritime.vessels:vessel_details",
     "place": "osint.maritime.places:place_details",
@@ -85,7 +85,7 @@ def describe(conn: sqlite3.Connection, ref: str) -> dict:
 
 
 def source_details(conn: sqlite3.Connection, source: dict) -> dict:
-    from . import sources
+    from osint import sources
 
     lines = []
     for snap in sources.snapshots_of(conn, source["id"]):

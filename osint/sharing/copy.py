@@ -14,9 +14,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-from . import kinds, records
-from .errors import InvalidInput, OsintError
-from .fileio import atomic_path
+from osint.case import kinds, records
+from osint.errors import InvalidInput, OsintError
+from osint.fileio import atomic_path
 
 PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
 
@@ -53,8 +53,8 @@ def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
 
 def export_copy(case, output, *, redact: list[str] = (), reason: str | None = None) -> dict:
     """Write a copy of the case to `output`; returns a summary of what it holds and withheld."""
-    from . import verify as verifier
-    from .case import open_case
+    from osint.case import verify as verifier
+    from osint.case.handle import open_case
 
     output = Path(output)
     if output.exists():
@@ -92,7 +92,7 @@ def export_copy(case, output, *, redact: list[str] = (), reason: str | None = No
 
 
 def _redact(copy, roots: set[str], reason: str | None) -> dict:
-    from . import verify as verifier
+    from osint.case import verify as verifier
 
     conn = copy.conn
     withheld = _redaction_set(conn, roots)

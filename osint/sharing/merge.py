@@ -22,10 +22,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import kinds, records
-from .errors import InvalidInput, NotACase, SchemaTooNew
-from .store import audit, blobs, schema
-from .store.db import APPLICATION_ID
+from osint.case import kinds, records
+from osint.case.store import audit, blobs, schema
+from osint.case.store.db import APPLICATION_ID
+from osint.errors import InvalidInput, NotACase, SchemaTooNew
 
 # Features whose bulk rows are not records copy them here: "module:function",
 # called as f(case, other_conn) -> {"name": count}, inside the merge transaction.
@@ -116,7 +116,7 @@ def open_untrusted(path) -> sqlite3.Connection:
 
 
 def _check_other_verifies(conn: sqlite3.Connection, path) -> None:
-    from .verify import check_audit_chain, check_replay
+    from osint.case.verify import check_audit_chain, check_replay
 
     for check in (check_audit_chain, check_replay):
         for problem in check(conn):

@@ -14,8 +14,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import NotACase, SchemaTooNew
-from .db import APPLICATION_ID, transaction
+from osint.case.store.db import APPLICATION_ID, transaction
+from osint.errors import NotACase, SchemaTooNew
 
 # Columns every record table carries: who added it, when, how, from what; and its withdrawal.
 PROVENANCE_COLUMNS = {

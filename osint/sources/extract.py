@@ -11,7 +11,7 @@ import mimetypes
 import re
 from html.parser import HTMLParser
 
-from .errors import InvalidInput
+from osint.errors import InvalidInput
 
 _IMAGE_SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg",

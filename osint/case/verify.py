@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
-from . import kinds, textmatch
-from .store import audit, blobs
+from osint.case import kinds
+from osint.case.store import audit, blobs
+from osint.sources import textmatch
 
 
 @dataclass
@@ -213,6 +214,6 @@ def verify(conn: sqlite3.Connection) -> dict:
 
 
 def _reading(conn):
-    from .store.db import snapshot_read
+    from osint.case.store.db import snapshot_read
 
     return snapshot_read(conn)

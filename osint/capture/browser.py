@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Self
 
-from .errors import OsintError
+from osint.errors import OsintError
 
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (

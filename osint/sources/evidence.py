@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ids, kinds, records, textextract, textmatch
-from .errors import InvalidInput, QuoteNotFound
-from .store import blobs
-from .timeutil import iso
+from osint import ids
+from osint.case import kinds, records
+from osint.case.store import blobs
+from osint.errors import InvalidInput, QuoteNotFound
+from osint.sources import extract as textextract
+from osint.sources import textmatch
+from osint.timeutil import iso
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InvalidInput
+from osint.errors import InvalidInput
 
 # ---- field parsers used by `osint edit --set FIELD=VALUE` (and by the add commands) ----------
 
@@ -75,7 +75,7 @@ def credibility(value, name: str = "credibility") -> int | None:
 def when(value: str | None, name: str = "date") -> str | None:
     if value is None or not value.strip():
         return None
-    from .timeutil import parse_when
+    from osint.timeutil import parse_when
 
     return parse_when(value, name)
 
@@ -192,7 +192,7 @@ register(
         date_field="published",
         search_title="title",
         search_fields=("locator", "publisher", "author", "note"),
-        search_extra="osint.sources:snapshot_search_text",
+        search_extra="osint.sources.evidence:snapshot_search_text",
     )
 )
 register(
@@ -247,7 +247,7 @@ register(
         date_field="said",
         search_title="speaker",
         search_fields=("text", "role", "note"),
-        on_edit="osint.sources:quote_on_edit",
+        on_edit="osint.sources.evidence:quote_on_edit",
     )
 )
 register(

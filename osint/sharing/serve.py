@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import kinds
-from .errors import OsintError
+from osint.case import kinds
+from osint.errors import OsintError
 
 # What every provenance column means, shown as the column's description.
 COLUMN_DESCRIPTIONS = {

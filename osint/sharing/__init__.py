@@ -1,0 +1,1 @@
+"""Sharing a case: merging a colleague's file, sending a (redacted) copy, serving it read-only."""
