@@ -23,17 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from osint import __version__
+from osint import __version__, features
 from osint.case import kinds, records
 from osint.errors import InvalidInput
 from osint.timeutil import now_iso
-
-# Features add parts of the context: "module:function", called as f(conn, context, refs).
-# Imagery runs first so that sightings can name the image that shows them.
-CONTEXT_PARTS: list[str] = [
-    "osint.imagery.brief:context_part",
-    "osint.maritime.brief:context_part",
-]
 
 REF_PREFIX = {
     "source": "S",
@@ -187,8 +180,8 @@ def build_context(
         # What findings cite, known before the parts run: they keep those records at hand.
         "cited_ids": _cited_ids(conn),
     }
-    for part in CONTEXT_PARTS:
-        kinds.resolve_callable(part)(conn, context, refs)
+    for part in features.brief_parts():
+        part(conn, context, refs)
     context["findings"] = _findings(conn, refs, limits)
     cited = {c["id"] for f in context["findings"] for c in f["supported_by"] + f["contradicted_by"]}
     context["view"] = _views(context, refs, limits, cited)

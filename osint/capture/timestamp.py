@@ -233,7 +233,7 @@ def check_timestamps(conn) -> Iterator:
         return
     from cryptography import x509
 
-    from osint.case.verify import Problem
+    from osint.features import Problem
 
     for row in rows:
         try:

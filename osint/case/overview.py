@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from osint import features
 from osint.case import kinds, records
 from osint.case.store import audit, schema
-
-# Extra sections `show` prints for some kinds: kind -> "module:function", (conn, row) -> {title: [lines]}.
-DETAILS: dict[str, str] = {
-    "source": "osint.case.overview:source_details",
-    "quote": "osint.case.overview:quote_details",
-    "image": "osint.imagery.hooks:image_details",
-    "vessel": "osint.maritime.vessels:vessel_details",
-    "place": "osint.maritime.places:place_details",
-    "sighting": "osint.maritime.sightings:sighting_details",
-    "visit-query": "osint.maritime.visits:query_details",
-    "ais-import": "osint.maritime.ais.tracks:import_details",
-    "ais-track": "osint.maritime.ais.tracks:track_details",
-    "finding": "osint.maritime.visits:finding_details",
-    "list-import": "osint.screening.lists:import_details",
-}
 
 
 def case_overview(case) -> dict:
@@ -78,41 +64,9 @@ def describe(conn: sqlite3.Connection, ref: str) -> dict:
         }
         for entry in records.history(conn, row["id"])
     ]
-    hook = kinds.resolve_callable(DETAILS.get(spec.name))
-    if hook:
-        out["details"] = hook(conn, row)
+    sections: dict = {}
+    for hook in features.details(spec.name):
+        sections.update(hook(conn, row))
+    if sections:
+        out["details"] = sections
     return out
-
-
-def source_details(conn: sqlite3.Connection, source: dict) -> dict:
-    from osint import sources
-
-    lines = []
-    for snap in sources.snapshots_of(conn, source["id"]):
-        current = " (current)" if snap["id"] == source.get("snapshot") else ""
-        lines.append(
-            f"{snap['id'][:8]} {snap['retrieved_at']} {snap['media_type']} {snap['size']:,} bytes "
-            f"sha256:{snap['sha256']}{current}"
-        )
-    quotes = [
-        f"{q['id'][:8]} {'verified' if q['verified'] else 'UNVERIFIED'} {q['speaker'] or '?'}: {q['text'][:70]}"
-        for q in records.iter_records(conn, "quote", where="source = ?", params=[source["id"]])
-    ]
-    out = {}
-    if lines:
-        out["snapshots"] = lines
-    if quotes:
-        out["quotes"] = quotes
-    return out
-
-
-def quote_details(conn: sqlite3.Connection, quote: dict) -> dict:
-    source = records.get(conn, "source", quote["source"]) if quote.get("source") else None
-    if not source:
-        return {}
-    state = (
-        f"verified at characters {quote['start_char']}-{quote['end_char']} of snapshot {quote['snapshot'][:8]}"
-        if quote.get("verified")
-        else "UNVERIFIED: not checked against a text snapshot"
-    )
-    return {"source": [f"{source['id']} {source['title']} ({source['locator']})", state]}

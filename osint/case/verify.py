@@ -5,9 +5,7 @@
 3. Replay: folding each record's audit entries must give the row in its table, so a row edited,
    added or deleted outside osint is caught even when the log itself is untouched.
 4. Every stored file re-hashed, and every file a record names present.
-5. Every verified quote still found at its offsets in its snapshot's text.
-Feature modules add checks by listing a "module:function" in CHECKS; each takes the connection
-and yields Problems.
+Features add their own checks (osint.features): each takes the connection and yields Problems.
 """
 
 from __future__ import annotations
@@ -15,38 +13,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+from dataclasses import asdict
 
+from osint import features
 from osint.case import kinds
 from osint.case.store import audit, blobs
-from osint.sources import textmatch
-
-
-@dataclass
-class Problem:
-    id: str
-    kind: str
-    problem: str
-
-
-# Columns naming stored files, per table, checked for presence.
-BLOB_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sources": ("snapshot_sha256",),
-    "snapshots": ("sha256", "text_sha256"),
-    "images": ("sha256", "thumbnail_sha256"),
-    "ais_imports": ("stored_sha256",),
-}
-BLOB_COLUMNS["snapshots"] += ("tls_chain_sha256", "screenshot_sha256", "archive_sha256")
-BLOB_COLUMNS["timestamps"] = ("reply_sha256", "chain_sha256")
-
-# Further checks from feature modules: "module:function", each (conn) -> Iterator[Problem].
-CHECKS: list[str] = [
-    "osint.capture.timestamp:check_timestamps",
-    "osint.imagery.hooks:check_images",
-    "osint.maritime.ais.store:check_positions",
-    "osint.screening.lists:check_listed",
-]
+from osint.features import Problem
 
 
 def check_integrity(conn: sqlite3.Connection) -> Iterator[Problem]:
@@ -154,7 +126,7 @@ def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
 def check_blobs(conn: sqlite3.Connection) -> Iterator[Problem]:
     for sha, message in blobs.check_all(conn):
         yield Problem(sha, "file", message)
-    for table, columns in BLOB_COLUMNS.items():
+    for table, columns in features.blob_columns().items():
         spec = kinds.by_table(table)
         for column in columns:
             for record_id, sha in conn.execute(
@@ -164,33 +136,7 @@ def check_blobs(conn: sqlite3.Connection) -> Iterator[Problem]:
                 yield Problem(record_id, spec.name, f"stored file {sha[:12]} ({column}) is missing")
 
 
-def check_quotes(conn: sqlite3.Connection) -> Iterator[Problem]:
-    @lru_cache(maxsize=32)
-    def text_of(text_sha: str) -> str | None:
-        try:
-            return blobs.read_bytes(conn, text_sha).decode("utf-8")
-        except Exception:  # a damaged text is reported by the blob check
-            return None
-
-    for quote in conn.execute(
-        "SELECT q.id, q.text, q.start_char, q.end_char, s.text_sha256 FROM quotes q "
-        "LEFT JOIN snapshots s ON s.id = q.snapshot WHERE q.verified = 1"
-    ):
-        if not quote["text_sha256"]:
-            yield Problem(quote["id"], "quote", "marked verified but its snapshot has no text")
-            continue
-        body = text_of(quote["text_sha256"])
-        if body is None:
-            yield Problem(quote["id"], "quote", "its snapshot's text cannot be read")
-        elif not textmatch.matches_at(quote["text"], body, quote["start_char"], quote["end_char"]):
-            yield Problem(
-                quote["id"],
-                "quote",
-                f"no longer matches its snapshot at characters {quote['start_char']}-{quote['end_char']}",
-            )
-
-
-CORE_CHECKS = (check_integrity, check_audit_chain, check_replay, check_blobs, check_quotes)
+CORE_CHECKS = (check_integrity, check_audit_chain, check_replay, check_blobs)
 
 
 def verify(conn: sqlite3.Connection) -> dict:
@@ -199,8 +145,8 @@ def verify(conn: sqlite3.Connection) -> dict:
     with _reading(conn):
         for check in CORE_CHECKS:
             problems.extend(check(conn))
-        for name in CHECKS:
-            problems.extend(kinds.resolve_callable(name)(conn))
+        for check in features.checks():
+            problems.extend(check(conn))
         checked = {
             "audit_entries": audit.count(conn),
             "stored_files": conn.execute("SELECT count(*) FROM blobs").fetchone()[0],

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from osint import __version__
+from osint import __version__, features
 from osint.cli.common import Env
 from osint.errors import ExitStatus, OsintError
 
@@ -96,49 +96,27 @@ def report(error: BaseException, env: Env | None = None) -> int:
     return int(getattr(error, "exit_status", ExitStatus.ERROR))
 
 
-# Every top-level command: name -> (the command function or group, "module:attribute"; the modules
-# that add subcommands to it). Nothing here is imported until the command is used, so a command
-# starts without loading the others. The order is the order of `osint --help`.
+# Every top-level command, from the features' declarations (osint.features): name -> (the command
+# function or group as "module:attribute"; the modules that add subcommands to it). Nothing here
+# is imported until the command is used, so a command starts without loading the others.
 COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "init": ("osint.cli.case_cmds:init", ()),
-    "info": ("osint.cli.case_cmds:info", ()),
-    "source": ("osint.cli.groups:source_app", ("osint.cli.source_cmds", "osint.cli.capture_cmds")),
-    "capture": ("osint.cli.capture_cmds:capture_urls", ()),
-    "quote": ("osint.cli.groups:quote_app", ("osint.cli.source_cmds",)),
-    "image": ("osint.cli.groups:image_app", ("osint.cli.image_cmds",)),
-    "vessel": ("osint.cli.maritime_cmds:vessel_app", ()),
-    "place": ("osint.cli.maritime_cmds:place_app", ()),
-    "sighting": ("osint.cli.maritime_cmds:sighting_app", ()),
-    "ais": ("osint.cli.maritime_cmds:ais_app", ()),
-    "visits": ("osint.cli.maritime_cmds:visits", ()),
-    "lists": ("osint.cli.screening_cmds:lists_app", ()),
-    "screen": ("osint.cli.screening_cmds:screen", ()),
-    "finding": ("osint.cli.groups:finding_app", ("osint.cli.case_cmds",)),
-    "link": ("osint.cli.case_cmds:link", ()),
-    "edit": ("osint.cli.case_cmds:edit", ()),
-    "retract": ("osint.cli.case_cmds:retract", ()),
-    "list": ("osint.cli.case_cmds:list_records", ()),
-    "show": ("osint.cli.case_cmds:show", ()),
-    "search": ("osint.cli.case_cmds:search", ()),
-    "timeline": ("osint.cli.case_cmds:timeline", ()),
-    "log": ("osint.cli.case_cmds:log", ()),
-    "verify": ("osint.cli.case_cmds:verify", ()),
-    "timestamp": ("osint.cli.capture_cmds:timestamp", ()),
-    "export": (
-        "osint.cli.groups:export_app",
-        (
-            "osint.cli.export_cmds",
-            "osint.cli.capture_cmds",
-            "osint.cli.share_cmds",
-            "osint.cli.maritime_cmds",
-            "osint.cli.ftm_cmds",
-        ),
-    ),
-    "merge": ("osint.cli.share_cmds:merge", ()),
-    "conflicts": ("osint.cli.share_cmds:conflicts", ()),
-    "serve": ("osint.cli.share_cmds:serve", ()),
-    "demo": ("osint.cli.demo_cmds:demo", ()),
+    name: (target, modules) for name, (target, modules, _) in features.commands().items()
 }
+FEATURE_OF: dict[str, features.Feature] = {
+    name: feature for name, (_, _, feature) in features.commands().items()
+}
+
+
+def missing_extra(name: str) -> str | None:
+    """Why a command cannot run here: the pip extra its feature needs and that is not installed."""
+    feature = FEATURE_OF.get(name)
+    if feature is None or not feature.extra or not features.missing_requirements(feature):
+        return None
+    return extra_hint(feature)
+
+
+def extra_hint(feature: features.Feature) -> str:
+    return f"needs the {feature.extra} extra: pip install 'osint[{feature.extra}]'"
 
 
 def _target(name: str):
@@ -157,6 +135,9 @@ def load_command(name: str):
 
     if name not in COMMANDS:
         return None
+    missing = missing_extra(name)
+    if missing:
+        return _unavailable(name, missing)
     for module in COMMANDS[name][1]:
         importlib.import_module(module)
     obj = _target(name)
@@ -166,6 +147,25 @@ def load_command(name: str):
         single = typer.Typer(rich_markup_mode=None, add_completion=False)
         single.command(name)(obj)
         command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+def _unavailable(name: str, reason: str):
+    """A stand-in for a command whose feature's libraries are not installed: it says which."""
+    import typer.main
+
+    stub = typer.Typer(rich_markup_mode=None, add_completion=False)
+
+    @stub.command(
+        name,
+        help=f"Unavailable here: {reason}.",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    def unavailable(ctx: typer.Context) -> None:
+        raise OsintError(f"osint {name} {reason}")
+
+    command = typer.main.get_command(stub)
     command.name = name
     return command
 
@@ -189,6 +189,10 @@ class OsintGroup(TyperGroup):
             if name in self.commands or name not in COMMANDS:
                 command = self.get_command(ctx, name)
                 rows.append((name, command.get_short_help_str(limit)))
+                continue
+            missing = missing_extra(name)
+            if missing:
+                rows.append((name, f"(unavailable: {missing})"))
                 continue
             obj = _target(name)
             text = obj.info.help if hasattr(obj, "info") else obj.__doc__
@@ -230,6 +234,14 @@ class OsintGroup(TyperGroup):
                 raise
             where = f"{error.filename}: " if getattr(error, "filename", None) else ""
             raise typer.Exit(report(OsintError(f"{where}{error.strerror or error}"))) from None
+        except ModuleNotFoundError as error:
+            feature = features.feature_of_module(error.name or "")
+            if feature is None or os.environ.get("OSINT_DEBUG"):
+                raise
+            message = f"this command {extra_hint(feature)} (missing module {error.name})"
+            raise typer.Exit(
+                report(OsintError(message), ctx.obj if isinstance(ctx.obj, Env) else None)
+            ) from None
         except Exception as error:
             if os.environ.get("OSINT_DEBUG"):
                 raise

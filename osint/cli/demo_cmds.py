@@ -25,4 +25,6 @@ def demo(
     env.print(f"Built the demo case {outputs['case']}")
     for brief in outputs["briefs"]:
         env.print(f"Wrote {brief}")
+    for part in outputs["left_out"]:
+        env.note(f"Left out of the demo: {part}")
     env.note(f"Try: osint --case {outputs['case']} info")

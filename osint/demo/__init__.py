@@ -1,6 +1,7 @@
 """`osint demo`: the worked example, the Vostochny tanker case, built step by step.
 
-Each step is a module with `build(case, folder)`; features add their step to STEPS.
+Each step is a module with `build(case, folder)`, declared by its feature (osint.features); a
+feature whose optional libraries are not installed is left out of the demo, and the result says so.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from osint import features
 from osint.errors import CaseExists
 
 TITLE = "Vostochny: North Korean tankers loading Russian oil (worked example)"
@@ -17,14 +19,6 @@ SUMMARY = (
     "months, about a million barrels against a UN cap of 500,000 a year. Vessels, identifiers, "
     "images and sightings in this case are illustrative, made up for the demo."
 )
-
-STEPS: list[str] = [
-    "osint.demo.case_file",
-    "osint.demo.imagery",
-    "osint.demo.maritime",
-    "osint.demo.screening",
-]
-
 
 def _is_demo_case(path: Path) -> bool:
     import sqlite3
@@ -51,9 +45,12 @@ def build_demo(folder, *, actor: str | None = None, command: str | None = None) 
         if not _is_demo_case(case_path):
             raise CaseExists(f"{case_path} exists and is not the demo case: give another folder")
         case_path.unlink()
-    outputs = {"case": str(case_path), "briefs": []}
+    outputs: dict = {"case": str(case_path), "briefs": [], "left_out": []}
     with init_case(case_path, title=TITLE, summary=SUMMARY, actor=actor, command=command) as case:
-        for step in STEPS:
+        for feature, step in features.demo_steps():
+            if features.missing_requirements(feature):
+                outputs["left_out"].append(f"{feature.name} (needs osint[{feature.extra}])")
+                continue
             importlib.import_module(step).build(case, folder)
         from osint.briefs import export_brief
 

@@ -1,6 +1,6 @@
 """The imagery part of a brief's template context: pictures with their annotated copies.
 
-Registered in `osint.briefs.CONTEXT_PARTS` (before the maritime part, so sightings can name the
+Declared as the imagery feature's brief part (osint.features) (before the maritime part, so sightings can name the
 picture that shows them). Fills `images`: every picture that is not retracted, originals in
 capture-time order, each followed by its annotated copies (`copies` on the original, `original`
 on a copy), with the reference (I1, I2, ...) findings cite. Thumbnails are read only when a

@@ -78,7 +78,7 @@ def image_details(conn: sqlite3.Connection, image: dict) -> dict:
 
 def check_images(conn: sqlite3.Connection) -> Iterator:
     """`verify`: each image's recorded size matches its stored bytes; derived-from targets exist."""
-    from osint.case.verify import Problem
+    from osint.features import Problem
 
     for row in conn.execute(
         "SELECT i.id, i.size, b.size AS stored FROM images i JOIN blobs b ON b.sha256 = i.sha256 "

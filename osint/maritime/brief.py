@@ -1,6 +1,6 @@
 """The maritime part of a brief's template context: vessels, places, sightings and visits.
 
-Registered in `osint.briefs.CONTEXT_PARTS`; fills `vessels`, `places`, `sightings`, `visits`,
+Declared as the maritime feature's brief part (osint.features); fills `vessels`, `places`, `sightings`, `visits`,
 `visits_assumption`, `visits_totals`, `visits_by_month` and `visit_queries`, each record with its
 reference (V1, P1, O1, VQ1) so findings can cite them. Sightings of a withdrawn (retracted) vessel
 are left out, like the vessel (counted in `left_out`).

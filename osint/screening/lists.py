@@ -110,6 +110,11 @@ def rows_digest(conn: sqlite3.Connection, import_id: str) -> tuple[str, dict]:
     return digest.hexdigest(), counts
 
 
+def import_digest(conn: sqlite3.Connection, import_id: str) -> str:
+    """The digest of an import's rows as stored (the Bulk protocol's digest)."""
+    return rows_digest(conn, import_id)[0]
+
+
 def _insert(conn, table: str, columns: tuple, import_id: str, rows) -> None:
     conn.executemany(
         f"INSERT INTO {table} (import_id, {', '.join(columns)}) "
@@ -313,7 +318,7 @@ def import_details(conn: sqlite3.Connection, row: dict) -> dict:
 
 def check_listed(conn: sqlite3.Connection) -> Iterator:
     """verify check: every import's rows still hash to the digest its audited record holds."""
-    from osint.case.verify import Problem
+    from osint.features import Problem
 
     try:
         wanted = {

@@ -14,19 +14,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+from osint import features
 from osint.case import kinds, records
 from osint.errors import InvalidInput, OsintError
 from osint.fileio import atomic_path
 
 PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
-
-# Features whose bulk rows are not records withhold theirs here: "module:function", called as
-# f(conn, withheld: {id: kind}) before the records are deleted; it may add records to `withheld`
-# and returns data for the redact entry of the copy's log.
-BULK_REDACTIONS: list[str] = [
-    "osint.maritime.ais.store:redact_positions",
-    "osint.screening.lists:redact_listed",
-]
 
 
 def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
@@ -92,7 +85,6 @@ def export_copy(case, output, *, redact: list[str] = (), reason: str | None = No
 
 
 def _redact(copy, roots: set[str], reason: str | None) -> dict:
-    from osint.case import verify as verifier
 
     conn = copy.conn
     withheld = _redaction_set(conn, roots)
@@ -100,8 +92,8 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
     with copy.writing():
         conn.execute("PRAGMA secure_delete=ON")
         bulk: dict = {}
-        for name in BULK_REDACTIONS:
-            bulk.update(kinds.resolve_callable(name)(conn, withheld) or {})
+        for table in features.bulk_tables():
+            bulk.update(features.resolve_callable(table.redact)(conn, withheld) or {})
         for rid, kind in withheld.items():
             spec = kinds.KINDS[kind]
             conn.execute(f"DELETE FROM [{spec.table}] WHERE id = ?", (rid,))
@@ -118,7 +110,7 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
                     "UPDATE audit_log SET data = NULL, command = NULL, redacted = 1 WHERE seq = ?",
                     (seq,),
                 )
-        files_removed = _drop_unreferenced_files(conn, verifier.BLOB_COLUMNS)
+        files_removed = _drop_unreferenced_files(conn, features.blob_columns())
         _rebuild_search_index(conn)
         copy.log(
             "redact",

@@ -22,17 +22,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from osint import features
 from osint.case import kinds, records
 from osint.case.store import audit, blobs, schema
 from osint.case.store.db import APPLICATION_ID
 from osint.errors import InvalidInput, NotACase, SchemaTooNew
-
-# Features whose bulk rows are not records copy them here: "module:function",
-# called as f(case, other_conn) -> {"name": count}, inside the merge transaction.
-BULK_MERGES: list[str] = [
-    "osint.maritime.ais.store:merge_positions",
-    "osint.screening.lists:merge_listed",
-]
 
 
 @dataclass
@@ -253,8 +247,8 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
             if fixes or conflicts:
                 pending_resolutions.append((spec, rid, fixes, replayed, conflicts))
             report.conflicts.extend(conflicts)
-        for name in BULK_MERGES:
-            report.bulk.update(kinds.resolve_callable(name)(case, other) or {})
+        for table in features.bulk_tables():
+            report.bulk.update(features.resolve_callable(table.merge)(case, other) or {})
         case.log(
             "merge",
             data={

@@ -166,9 +166,19 @@ def expected_rows(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
     return expected
 
 
+def import_digest(conn: sqlite3.Connection, import_id: str) -> str | None:
+    """The digest of an import's rows as stored (None when the case holds no batch for it)."""
+    row = conn.execute(
+        "SELECT batch, first_row, last_row FROM ais_batches WHERE import_id = ?", (import_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return batch_digest(conn, row[0], row[1], row[2])[0]
+
+
 def check_positions(conn: sqlite3.Connection) -> Iterator:
     """verify check: every import's rows still hash to the digest its audited record holds."""
-    from osint.case.verify import Problem
+    from osint.features import Problem
 
     try:
         batches = {
