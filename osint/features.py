@@ -259,7 +259,14 @@ BUILTIN: tuple[Feature, ...] = (
 
 def resolve_callable(target: str | Callable | None) -> Callable | None:
     """A callable given directly or as "module:attribute" (imported on first use)."""
-    if target is None or callable(target):
+    if target is None:
+        return None
+    return load(target)
+
+
+def load(target: str | Callable) -> Callable:
+    """The attribute a "module:attribute" string names (its module imported on first use)."""
+    if callable(target):
         return target
     module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -272,16 +279,16 @@ def kind_modules() -> Iterator[str]:
 
 def details(kind: str) -> list[Callable]:
     """The `show` sections for records of a kind, from every feature that adds one."""
-    return [resolve_callable(f.details[kind]) for f in BUILTIN if kind in f.details]
+    return [load(f.details[kind]) for f in BUILTIN if kind in f.details]
 
 
 def checks() -> Iterator[Callable]:
     """Every feature's verify checks, bulk-table checks included."""
     for feature in BUILTIN:
         for name in feature.checks:
-            yield resolve_callable(name)
+            yield load(name)
         for bulk in feature.bulk:
-            yield resolve_callable(bulk.check)
+            yield load(bulk.check)
 
 
 def blob_columns() -> dict[str, tuple[str, ...]]:
@@ -300,7 +307,7 @@ def bulk_tables() -> Iterator[Bulk]:
 def brief_parts() -> Iterator[Callable]:
     for feature in BUILTIN:
         for name in feature.brief_parts:
-            yield resolve_callable(name)
+            yield load(name)
 
 
 def commands() -> dict[str, tuple[str, tuple[str, ...], Feature]]:

@@ -25,7 +25,7 @@ from osint.case.fields import (  # noqa: F401  (the field parsers, also read as 
     when,
 )
 from osint.errors import InvalidInput
-from osint.features import resolve_callable
+from osint.features import load, resolve_callable
 
 # ---- the kinds -------------------------------------------------------------------------------
 
@@ -168,6 +168,6 @@ def lazy_parser(target: str) -> Callable[[str, str], Any]:
     """A field parser living in a feature module, imported on first use (fast startup)."""
 
     def parse(value: str, name: str = "value"):
-        return resolve_callable(target)(value, name)
+        return load(target)(value, name)
 
     return parse

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from osint import features
 from osint.case import kinds, records
 from osint.case.store import audit, schema
 
+if TYPE_CHECKING:
+    from osint.case.handle import Case
 
-def case_overview(case) -> dict:
+
+def case_overview(case: Case) -> dict:
     conn = case.conn
     row = case.info()
     counts = {}

@@ -7,8 +7,10 @@ field's old and new value; so replaying the log rebuilds every table (which `ver
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from osint import ids
 from osint.case import kinds
@@ -16,7 +18,25 @@ from osint.case.kinds import Kind
 from osint.case.store import audit
 from osint.errors import AmbiguousId, InvalidInput, RecordNotFound
 
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from osint.case.handle import Case
+
 RETRACTION_COLUMNS = ("retracted_at", "retracted_by", "retracted_reason")
+
+
+def _writes(function: Callable[..., T]) -> Callable[..., T]:
+    """Library functions that change the case own their transaction: one is opened around the
+    call, or the caller's is joined, so a change and its audit entry always land together and
+    the CLI never opens one itself."""
+
+    @functools.wraps(function)
+    def write(case: Case, *args, **kwargs) -> T:
+        with case.writing():
+            return function(case, *args, **kwargs)
+
+    return write
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -37,6 +57,7 @@ def full_row(conn: sqlite3.Connection, table: str, row: Mapping) -> dict:
     return {column: row.get(column) for column in _columns(conn, table)}
 
 
+@_writes
 def create(
     case,
     kind: str,
@@ -122,7 +143,7 @@ def resolve(
             candidates.append((spec.name, rid, spec.label(row) if row else ""))
         raise AmbiguousId(ref, sorted(candidates, key=lambda c: c[1]))
     spec, rid = next(iter(found.values()))
-    return spec, get(conn, spec, rid)
+    return spec, require(conn, spec, rid)
 
 
 def resolve_id(conn, ref: str, kind_names: Iterable[str] | None = None) -> str:
@@ -147,7 +168,8 @@ def update_fields(
     return new_row, logged
 
 
-def edit(case, ref: str, sets: Mapping[str, str]) -> tuple[Kind, dict, dict]:
+@_writes
+def edit(case: Case, ref: str, sets: Mapping[str, str]) -> tuple[Kind, dict, dict]:
     """Correct fields of a record; old values stay in the audit log (the record's history).
 
     Returns (kind, new row, {field: {"old", "new"}}).
@@ -172,7 +194,8 @@ def edit(case, ref: str, sets: Mapping[str, str]) -> tuple[Kind, dict, dict]:
     return spec, new_row, logged
 
 
-def retract(case, ref: str, reason: str) -> tuple[Kind, dict]:
+@_writes
+def retract(case: Case, ref: str, reason: str) -> tuple[Kind, dict]:
     """Withdraw a record: it stays in the case and its history but leaves lists and briefs."""
     spec, row = resolve(case.conn, ref)
     if spec.name == "case":
@@ -194,7 +217,8 @@ def retract(case, ref: str, reason: str) -> tuple[Kind, dict]:
     return spec, new_row
 
 
-def link(case, from_ref: str, to_ref: str, relation: str, note: str | None = None) -> dict:
+@_writes
+def link(case: Case, from_ref: str, to_ref: str, relation: str, note: str | None = None) -> dict:
     """A typed link FROM --relation--> TO between any two records."""
     relation = (relation or "").strip().lower()
     if relation not in kinds.RELATIONS:
@@ -237,7 +261,7 @@ def links_of(conn: sqlite3.Connection, record_id: str, include_retracted=False) 
                 "relation": row["relation"],
                 "other": other_id,
                 "other_kind": other_kind.name if other_kind else None,
-                "other_label": other_kind.label(other) if other else None,
+                "other_label": other_kind.label(other) if other_kind and other else None,
                 "other_retracted": bool(other and other.get("retracted_at")),
             }
         )

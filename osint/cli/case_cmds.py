@@ -135,7 +135,7 @@ def link(
     from osint.case import records
 
     env = get_env(ctx)
-    with env.case() as case, case.writing():
+    with env.case() as case:
         row = records.link(case, from_ref, to_ref, relation, note)
     env.record("link", row)
 
@@ -155,7 +155,7 @@ def edit(
 
     env = get_env(ctx)
     sets = parse_assignments(assignments)
-    with env.case() as case, case.writing():
+    with env.case() as case:
         spec, row, changes = records.edit(case, ref, sets)
     if env.json:
         env.emit_json({**spec.to_json(row), "changes": changes})
@@ -177,7 +177,7 @@ def retract(
     from osint.case import records
 
     env = get_env(ctx)
-    with env.case() as case, case.writing():
+    with env.case() as case:
         spec, row = records.retract(case, ref, reason)
     env.record(spec.name, row, verb="Retracted")
 

@@ -100,7 +100,7 @@ def transaction(conn: sqlite3.Connection, path=None) -> Iterator[sqlite3.Connect
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-        if environmental(exc):
+        if isinstance(exc, sqlite3.Error) and environmental(exc):
             raise translate(exc, path) from None
         raise
     try:
