@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from osint.errors import InvalidInput, OsintError
+from osint.formats import size
 from osint.timeutil import now
 
 
@@ -199,14 +200,6 @@ def check_url(url: str) -> str:
     return url
 
 
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MiB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KiB"
-    return f"{n} bytes"
-
-
 def _explain(exc: Exception, url: str, timeout: float) -> str:
     """One line saying why a request failed."""
     import httpx
@@ -318,7 +311,7 @@ def _one_hop(client, url: str, timeout: float, max_bytes: int, deadline: float, 
         raise CaptureError(_explain(exc, url, timeout)) from None
     except _TooLarge:
         raise CaptureError(
-            f"{url}: the response is larger than the {_size(max_bytes)} cap (--max-size)"
+            f"{url}: the response is larger than the {size(max_bytes)} cap (--max-size)"
         ) from None
     stream = response.extensions.get("network_stream")
     body = bytearray()
@@ -326,14 +319,14 @@ def _one_hop(client, url: str, timeout: float, max_bytes: int, deadline: float, 
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise CaptureError(
-                f"{url}: the response is {_size(int(declared))} (Content-Length), over the "
-                f"{_size(max_bytes)} cap (--max-size)"
+                f"{url}: the response is {size(int(declared))} (Content-Length), over the "
+                f"{size(max_bytes)} cap (--max-size)"
             )
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > max_bytes:
                 raise CaptureError(
-                    f"{url}: the response is larger than the {_size(max_bytes)} cap (--max-size)"
+                    f"{url}: the response is larger than the {size(max_bytes)} cap (--max-size)"
                 )
             if time.monotonic() > deadline:
                 raise CaptureError(
@@ -343,7 +336,7 @@ def _one_hop(client, url: str, timeout: float, max_bytes: int, deadline: float, 
         raise CaptureError(_explain(exc, url, timeout)) from None
     except _TooLarge:
         raise CaptureError(
-            f"{url}: the response is larger than the {_size(max_bytes)} cap (--max-size)"
+            f"{url}: the response is larger than the {size(max_bytes)} cap (--max-size)"
         ) from None
     finally:
         response.close()

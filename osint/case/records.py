@@ -277,6 +277,19 @@ def find_any(conn: sqlite3.Connection, record_id: str) -> tuple[Kind | None, dic
     return None, None
 
 
+def earlier_imports(conn: sqlite3.Connection, kind: str | Kind, sha256: str) -> list[dict]:
+    """Imports of the same file (by SHA-256) already in the case and not retracted, oldest first."""
+    spec = kind if isinstance(kind, Kind) else kinds.get(kind)
+    return [
+        dict(row)
+        for row in conn.execute(
+            f"SELECT * FROM [{spec.table}] WHERE sha256 = ? AND retracted_at IS NULL "
+            "ORDER BY added_at",
+            (sha256,),
+        )
+    ]
+
+
 def history(conn: sqlite3.Connection, record_id: str) -> list[audit.Entry]:
     return list(audit.entries(conn, record_id))
 

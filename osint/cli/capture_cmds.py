@@ -11,6 +11,7 @@ import typer
 
 from osint.cli.common import get_env
 from osint.cli.groups import export_app, source_app
+from osint.formats import size
 
 TimeoutOption = Annotated[
     float,
@@ -22,16 +23,6 @@ MaxSizeOption = Annotated[
     float,
     typer.Option("--max-size", metavar="MB", help="Refuse responses larger than this.", min=0.001),
 ]
-
-
-def _size(n: int | None) -> str:
-    if n is None:
-        return "?"
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MiB"
-    if n >= 1024:
-        return f"{n / 1024:.1f} KiB"
-    return f"{n} bytes"
 
 
 def _report(env, cap, outcome) -> dict:
@@ -54,14 +45,14 @@ def _report(env, cap, outcome) -> dict:
     what = "new source" if outcome.created else "new capture of source"
     env.print(
         f"Captured {cap.url} -> {what} {outcome.source['id']}  "
-        f"HTTP {cap.status}, {cap.extracted.media_type or '?'}, WARC {_size(snapshot['size'])}, "
+        f"HTTP {cap.status}, {cap.extracted.media_type or '?'}, WARC {size(snapshot['size'])}, "
         f"text {snapshot.get('text_chars') or 0:,} characters"
     )
     if len(hops) > 1:
         chain = " -> ".join(f"{h.status} {h.url}" for h in hops)
         env.note(f"  redirects: {chain}")
     if outcome.screenshot:
-        env.note(f"  screenshot: PNG {_size(outcome.screenshot['size'])}")
+        env.note(f"  screenshot: PNG {size(outcome.screenshot['size'])}")
     if cap.flag:
         env.warn(f"{cap.url}: {cap.flag} (captured as it is)")
     for warning in data["warnings"]:
@@ -296,7 +287,7 @@ def export_warc(
     if env.json:
         env.emit_json(done)
     else:
-        env.note(f"{done['captures']} captures written to {output} ({_size(done['bytes'])})")
+        env.note(f"{done['captures']} captures written to {output} ({size(done['bytes'])})")
 
 
 @export_app.command("wacz")
@@ -315,7 +306,7 @@ def export_wacz(
     if env.json:
         env.emit_json(done)
     else:
-        env.note(f"{done['pages']} pages written to {output} ({_size(done['bytes'])})")
+        env.note(f"{done['pages']} pages written to {output} ({size(done['bytes'])})")
 
 
 @export_app.command("timestamps")

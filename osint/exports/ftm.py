@@ -29,6 +29,7 @@ import sqlite3
 from osint.case import records
 from osint.case.store import blobs
 from osint.fileio import atomic_output
+from osint.formats import coordinates
 
 PREFIX = "osint"
 
@@ -250,7 +251,7 @@ def export_ftm(conn: sqlite3.Connection, destination) -> dict:
                 place["name"]
                 if place
                 else (
-                    f"{sighting['lat']:.4f},{sighting['lon']:.4f}"
+                    coordinates(sighting["lat"], sighting["lon"])
                     if sighting["lat"] is not None
                     else None
                 )

@@ -8,13 +8,12 @@ from collections.abc import Mapping
 from osint.case.fields import optional_text, text, when
 from osint.case.kinds import Kind, cut, register
 from osint.case.kinds import lazy_parser as _lazy
+from osint.formats import coordinates
 
 
 def _coords(row: Mapping) -> str:
     # Labels get sqlite3.Row objects too: index them, they have no .get().
-    if row["lat"] is None or row["lon"] is None:
-        return ""
-    return f"{row['lat']:.4f},{row['lon']:.4f}"
+    return coordinates(row["lat"], row["lon"])
 
 
 register(

@@ -146,11 +146,8 @@ def _store_rows(conn, import_id: str, data: readers.ListData) -> None:
 
 
 def earlier_import(conn: sqlite3.Connection, sha256: str) -> dict | None:
-    row = conn.execute(
-        "SELECT * FROM list_imports WHERE sha256 = ? AND retracted_at IS NULL ORDER BY added_at",
-        (sha256,),
-    ).fetchone()
-    return dict(row) if row else None
+    found = records.earlier_imports(conn, "list-import", sha256)
+    return found[0] if found else None
 
 
 def import_list(

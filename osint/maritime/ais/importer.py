@@ -391,17 +391,6 @@ def _optional(text: str) -> float:
 # ---- the import -------------------------------------------------------------------------------
 
 
-def previous_imports(conn: sqlite3.Connection, sha256: str) -> list[dict]:
-    return [
-        dict(r)
-        for r in conn.execute(
-            "SELECT id, filename, added_at, added_by FROM ais_imports WHERE sha256 = ? "
-            "AND retracted_at IS NULL ORDER BY added_at",
-            (sha256,),
-        )
-    ]
-
-
 def import_file(case, path, options: ImportOptions | None = None) -> dict:
     """Import one AIS file; returns a summary (the import record, counts, samples, tracks)."""
     options = options or ImportOptions()
@@ -440,7 +429,10 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
                 conn.execute(f"PRAGMA cache_size={int(cache)}")
             warnings += _swap_checks(path, intake, filters, counts, reader.column_map())
             sha256, size = opened.finish()
-            earlier = previous_imports(conn, sha256)
+            earlier = [
+                {k: e[k] for k in ("id", "filename", "added_at", "added_by")}
+                for e in records.earlier_imports(conn, "ais-import", sha256)
+            ]
             summaries = conn.execute(
                 "SELECT mmsi, count(*), min(epoch), max(epoch), min(lat), max(lat), min(lon), "
                 "max(lon) FROM ais_positions WHERE id >= ? GROUP BY mmsi ORDER BY mmsi",
