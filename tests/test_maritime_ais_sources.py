@@ -324,7 +324,7 @@ def test_every_row_lands_in_one_count_and_the_fast_path_agrees(tmp_path, monkeyp
     from hypothesis import strategies as st
 
     from osint.case.handle import init_case
-    from osint.maritime.ais import importer
+    from osint.maritime.ais import importer, stream
 
     def often(common, *rare):  # mostly good values, so that rows get through to the end
         return st.sampled_from([common] * 4 * len(rare) + list(rare))
@@ -369,7 +369,7 @@ def test_every_row_lands_in_one_count_and_the_fast_path_agrees(tmp_path, monkeyp
 
     def imported(path, options, reference):
         n = next(counter)
-        monkeypatch.setattr(importer, "REFERENCE_ONLY", reference)
+        monkeypatch.setattr(stream, "REFERENCE_ONLY", reference)
         with init_case(tmp_path / f"{n}.db") as case:
             row = importer.import_file(case, path, options)["import"]
             stored = case.conn.execute(
@@ -713,10 +713,10 @@ def key_index_sql(case_path):
 def test_far_apart_repeats_in_a_first_import_are_stored_once(cli, tmp_path, case_path, monkeypatch):
     """Into an empty case the key index is built after the rows are in; a report repeated
     further apart than the importer's window is still stored once, and counted as a duplicate."""
-    from osint.maritime.ais import importer
+    from osint.maritime.ais import stream
 
     original = key_index_sql(case_path)
-    monkeypatch.setattr(importer, "CHUNK", 2)  # a window of a few rows
+    monkeypatch.setattr(stream, "CHUNK", 2)  # a window of a few rows
     rows = [mc_row(when=f"2024-03-05T10:{i:02d}:00") for i in range(12)]
     rows += [mc_row(when="2024-03-05T10:00:00"), mc_row(when="2024-03-05T10:01:00")]
     write(tmp_path / "a.csv", MC_HEADER, rows)
@@ -746,11 +746,11 @@ def test_a_refused_first_import_leaves_the_key_index(cli, tmp_path, case_path):
 def test_repeats_after_a_quiet_start_are_still_stored_once(cli, tmp_path, case_path, monkeypatch):
     """A file that repeats nothing at first goes on without the window of recent reports; when
     repeats come later, the key index turns them away and they are counted as duplicates."""
-    from osint.maritime.ais import importer
+    from osint.maritime.ais import importer, stream
 
     write(tmp_path / "first.csv", MC_HEADER, [mc_row(mmsi="273111000")])
     cli("ais", "import", tmp_path / "first.csv")  # the table is no longer empty
-    monkeypatch.setattr(importer, "CHUNK", 2)
+    monkeypatch.setattr(stream, "CHUNK", 2)
     rows = [mc_row(when=f"2024-03-05T10:{i:02d}:00") for i in range(12)]
     rows += [mc_row(when="2024-03-05T10:00:00"), mc_row(when="2024-03-05T10:01:00")]
     rows += [mc_row(when="2024-03-05T11:00:00")] * 3

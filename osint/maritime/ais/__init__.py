@@ -7,7 +7,9 @@
                  CSV rows
     nmea.py      raw NMEA sentences (!AIVDM/!AIVDO) decoded with pyais: tag-block or logged times,
                  multi-sentence static reports
-    importer.py  cleaning, filters, dedupe, one transaction, the audited import record
+    importer.py  one transaction per file, swap checks, the audited import record
+    filters.py   --bbox, --near, --from/--to, --mmsi, --vessel, --map
+    stream.py    the hot loop (cleaning, dedupe, counts) and its reference path
     tracks.py    linking each (import, MMSI) to a vessel, creating vessels from static data
     store.py     the ais_positions table: the rows' digest and its `verify` check
 
