@@ -746,7 +746,7 @@ def test_a_refused_first_import_leaves_the_key_index(cli, tmp_path, case_path):
 def test_repeats_after_a_quiet_start_are_still_stored_once(cli, tmp_path, case_path, monkeypatch):
     """A file that repeats nothing at first goes on without the window of recent reports; when
     repeats come later, the key index turns them away and they are counted as duplicates."""
-    from osint.maritime.ais import importer, stream
+    from osint.maritime.ais import stream
 
     write(tmp_path / "first.csv", MC_HEADER, [mc_row(mmsi="273111000")])
     cli("ais", "import", tmp_path / "first.csv")  # the table is no longer empty
