@@ -90,6 +90,8 @@ CASE = Feature(
         "timeline": "osint.cli.case_cmds:timeline",
         "log": "osint.cli.case_cmds:log",
         "verify": "osint.cli.case_cmds:verify",
+        "key": "osint.cli.signing_cmds:key_app",
+        "signers": "osint.cli.signing_cmds:signers_app",
     },
 )
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 
 from osint import features
-from osint.case import kinds
+from osint.case import kinds, signatures
 from osint.case.store import audit, blobs
 from osint.features import Problem
 
@@ -139,14 +139,19 @@ def check_blobs(conn: sqlite3.Connection) -> Iterator[Problem]:
 CORE_CHECKS = (check_integrity, check_audit_chain, check_replay, check_blobs)
 
 
-def verify(conn: sqlite3.Connection) -> dict:
-    """Run every check; returns {"ok": bool, "problems": [{"id", "kind", "problem"}], "checked": {...}}."""
+def verify(conn: sqlite3.Connection, **options) -> dict:
+    """Run every check; returns {"ok": bool, "problems": [{"id", "kind", "problem"}], "checked": {...},
+    "reports": {...}}. Options: require_signatures, allowed_signers (see osint.case.signatures)."""
     problems: list[Problem] = []
+    reports: dict = {}
     with _reading(conn):
         for check in CORE_CHECKS:
             problems.extend(check(conn))
         for check in features.checks():
             problems.extend(check(conn))
+        name, data, found = signatures.signature_report(conn, options)
+        reports[name] = data
+        problems.extend(found)
         checked = {
             "audit_entries": audit.count(conn),
             "stored_files": conn.execute("SELECT count(*) FROM blobs").fetchone()[0],
@@ -156,7 +161,12 @@ def verify(conn: sqlite3.Connection) -> dict:
             ).fetchone()[0],
             "head": audit.head(conn),
         }
-    return {"ok": not problems, "problems": [asdict(p) for p in problems], "checked": checked}
+    return {
+        "ok": not problems,
+        "problems": [asdict(p) for p in problems],
+        "checked": checked,
+        "reports": reports,
+    }
 
 
 def _reading(conn):

@@ -475,6 +475,22 @@ def m0006_ais_sources(db) -> None:
     db.execute("ALTER TABLE ais_imports ADD COLUMN details TEXT")
 
 
+def m_signatures(db) -> None:
+    """Signed provenance: each audit entry may carry an SSH signature (SSHSIG, namespace
+    "osint") over its hash, kept beside the log so that the entry's hash, and so the chain, does
+    not change; and the case's allowed signers, as records (name and OpenSSH public key)."""
+    db.execute(
+        "CREATE TABLE audit_signatures ("
+        "entry_hash TEXT PRIMARY KEY, signature TEXT NOT NULL, key_fingerprint TEXT NOT NULL)"
+    )
+    record_table(
+        db,
+        "signers",
+        {"name": str, "public_key": str, "fingerprint": str, "note": str},
+        indexes=["fingerprint"],
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -482,6 +498,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0004_maritime", m0004_maritime),
     ("0005_screening", m0005_screening),
     ("0006_ais_sources", m0006_ais_sources),
+    ("signatures", m_signatures),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
