@@ -8,6 +8,7 @@ never crash. JSON keeps the exact values.
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -309,3 +310,66 @@ def test_interrupt_says_what_happened(cli, monkeypatch):
     result = cli("retract", finding["id"], "--reason", "x", expect=130)
     assert "interrupted" in result.stderr and "unchanged" in result.stderr
     assert cli.json("list", "findings")[0]["id"] == finding["id"]
+
+
+def _ais_file(path: Path) -> Path:
+    path.write_text(
+        "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,"
+        "Length,Width,Draft,Cargo,TransceiverClass\n"
+        "445990002,2024-05-01T09:00:00,42.73,133.06,0.1,0,511,SONGRIM,IMO1146629,CS,80,5,100,20,"
+        "5,80,A\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_long_work_shows_progress_on_a_terminal_only(cli, case_path, tmp_path):
+    data = _ais_file(tmp_path / "day.csv")
+    code, output = run_pty(["--case", "case.db", "ais", "import", str(data)], cwd=tmp_path)
+    assert code == 0 and "AIS day.csv" in output and "bytes" in output  # the bar, by bytes
+    assert "Imported day.csv" in output
+    code, output = run_pty(["--case", "case.db", "verify"], cwd=tmp_path)
+    assert code == 0 and "Verifying" in output and "OK: the case is intact" in output
+    piped = cli("verify")
+    assert "Verifying" not in piped.stderr + piped.stdout
+    piped = cli("ais", "import", str(_ais_file(tmp_path / "again.csv")))
+    assert "AIS again.csv" not in piped.stderr and "\x1b" not in piped.stderr
+
+
+def test_interrupted_import_says_nothing_was_imported(cli, tmp_path, monkeypatch):
+    from osint.maritime.ais import importer
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importer, "_stream", interrupted)
+    result = cli("ais", "import", str(_ais_file(tmp_path / "day.csv")), expect=130)
+    assert "interrupted: nothing was imported, the case is unchanged" in result.stderr
+    assert cli.json("info")["counts"].get("ais-imports", 0) == 0
+    assert not cli.json("list", "vessels")
+
+
+def test_image_add_names_problems_and_summarises(cli, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for n in range(3):
+        Image.new("RGB", (8 + n, 8), (n, 0, 0)).save(folder / f"ok{n}.png")
+    for n in range(12):
+        (folder / f"notes{n}.txt").write_text("not a picture")
+    result = cli("image", "add", str(folder))
+    assert "added  " not in result.stdout  # no line per added file
+    summary = result.stderr.strip().splitlines()[-1]
+    assert summary.startswith("Images: 3 added") and "12 non-image files skipped" in summary
+    listed = Path(summary.rsplit("all named in ", 1)[1].rstrip(")"))
+    assert sorted(line.split("\t")[0] for line in listed.read_text().splitlines()) == sorted(
+        str(folder / f"notes{n}.txt") for n in range(12)
+    )
+    listed.unlink()
+    report = tmp_path / "report.jsonl"
+    result = cli("image", "add", str(folder), "--verbose", "--report", str(report))
+    assert result.stdout.count("present ") == 3
+    entries = [json.loads(line) for line in report.read_text().splitlines()]
+    assert len(entries) == 15 and {e["result"] for e in entries} == {"present", "skipped"}
+    assert f"all named in {report}" in result.stderr

@@ -443,9 +443,11 @@ def log(
 def verify(ctx: typer.Context) -> None:
     """Re-hash every stored file, check the audit chain and every verified quote (exit 1 on problems)."""
     from osint.case.verify import verify as run_verify
+    from osint.cli.progress import working
 
     env = get_env(ctx)
-    with env.case() as case:
+    env.interrupt_note = "interrupted: verification stopped before the end; nothing was changed"
+    with env.case() as case, working(env, "Verifying"):
         result = run_verify(case.conn)
     if env.json:
         env.emit_json(result)

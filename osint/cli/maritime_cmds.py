@@ -314,7 +314,12 @@ def ais_import(
         keep_file=keep_file,
         note=note,
     )
-    with env.case() as case:
+    from osint.cli.progress import file_progress
+
+    env.interrupt_note = "interrupted: nothing was imported, the case is unchanged"
+    total = path.stat().st_size if path.is_file() else 0
+    with file_progress(env, f"AIS {path.name}", total) as watch, env.case() as case:
+        options.watch = watch
         summary = importer.import_file(case, path, options)
     row = summary["import"]
     extra = {

@@ -76,14 +76,19 @@ def metadata(case) -> dict:
     }
 
 
-def serve(case, *, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False) -> int:
-    """Run Datasette on the case until interrupted; returns its exit status."""
-    try:
-        import datasette  # noqa: F401
-    except ImportError:
+def check_installed() -> None:
+    """Refuse early, with the command that fixes it, when Datasette is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("datasette") is None:
         raise OsintError(
             "Datasette is not installed: pip install 'osint[serve]' (or pip install datasette)"
-        ) from None
+        )
+
+
+def serve(case, *, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False) -> int:
+    """Run Datasette on the case until interrupted; returns its exit status."""
+    check_installed()
     with tempfile.TemporaryDirectory() as folder:
         meta = Path(folder) / "metadata.json"
         meta.write_text(json.dumps(metadata(case), indent=2))
