@@ -275,13 +275,17 @@ class OsintGroup(TyperGroup):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         from typer._click import exceptions as click_exceptions
+        from typer.exceptions import Abort
 
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_exceptions.NoArgsIsHelpError as error:
+            error.show()  # `osint` alone: the help, as typed by osint itself
+            sys.exit(error.exit_code)
         except click_exceptions.ClickException as error:
             show_usage_error(error)
             sys.exit(error.exit_code)
-        except click_exceptions.Abort:
+        except Abort:
             print("Aborted.", file=sys.stderr)
             sys.exit(ExitStatus.ERROR)
         sys.exit(code if isinstance(code, int) else 0)
@@ -355,7 +359,7 @@ app = typer.Typer(
     "in one SQLite file.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )

@@ -263,13 +263,14 @@ def image_annotate(
         ),
     ] = None,
     caption: Annotated[
-        str | None, typer.Option("--caption", help="Caption of the annotated copy.")
+        str | None, typer.Option("--caption", metavar="TEXT", help="Caption of the annotated copy.")
     ] = None,
     colour: Annotated[
         str,
         typer.Option(
             "--colour",
             "--color",
+            metavar="COLOUR",
             help="red, yellow, green, blue, orange, magenta, cyan, white, black.",
         ),
     ] = "red",
@@ -331,7 +332,9 @@ def image_similar(
             "--max-distance", metavar="BITS", help="Most differing hash bits (of 64) to list."
         ),
     ] = 10,
-    limit: Annotated[int | None, typer.Option("--limit", help="Show at most N images.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", metavar="N", help="Show at most N images.")
+    ] = None,
 ) -> None:
     """Visually similar images in the case (resized, recompressed or annotated copies)."""
     from osint.imagery.similar import similar
