@@ -24,9 +24,9 @@ def test_every_option_is_described_with_a_named_metavar():
     for name in COMMANDS:
         for path, command in _leaves(load_command(name), [name]):
             for param in command.params:
-                if param.param_type_name == "option" and "--help" not in param.opts:
-                    if not (param.help or "").strip():
-                        problems.append(f"{' '.join(path)} {param.opts[0]}: no description")
+                option = param.param_type_name == "option" and "--help" not in param.opts
+                if option and not (param.help or "").strip():
+                    problems.append(f"{' '.join(path)} {param.opts[0]}: no description")
             text = runner.invoke(app, [*path, "--help"]).stdout
             # typer's own type names (<str>, <int range>) instead of a word a person reads
             problems += [f"{' '.join(path)}: {m}" for m in re.findall(r"<[a-z ]+>", text)]
