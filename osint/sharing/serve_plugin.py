@@ -65,10 +65,10 @@ def extra_css_urls():
 
 @hookimpl
 def render_cell(value, column, table):
-    if table == "images" and column == "thumbnail_sha256" and isinstance(value, str):
-        if _SHA.match(value):
-            return Markup(
-                f'<img class="osint-thumb" loading="lazy" alt="thumbnail" '
-                f'src="/-/osint/thumbnail/{escape(value)}">'
-            )
+    thumbnail = table == "images" and column == "thumbnail_sha256"
+    if thumbnail and isinstance(value, str) and _SHA.match(value):
+        return Markup(
+            f'<img class="osint-thumb" loading="lazy" alt="thumbnail" '
+            f'src="/-/osint/thumbnail/{escape(value)}">'
+        )
     return None
