@@ -150,6 +150,8 @@ def hostile_case(tmp_path, case_path):
         "--note", hostile("note"))  # fmt: skip
     cli("link", finding["id"], vessel["id"], "--as", "mentions", "--note", hostile("why"))
     cli("edit", finding["id"], "--set", f"text={hostile('corrected')}")
+    case_id = cli.json("info")["id"]
+    cli("edit", case_id, "--set", f"title={hostile('case')}", "--set", f"summary={hostile('s')}")
     extra = cli.json("finding", "add", hostile("withdrawn"))
     cli("retract", extra["id"], "--reason", hostile("reason"))
     return {"cli": cli, "source": source, "finding": finding, "vessel": vessel}
@@ -185,6 +187,8 @@ def test_listing_commands_show_hostile_values_literally_on_a_terminal(hostile_ca
         if args[0] in ("list", "show", "search", "log") and args != ["list", "places"]:
             assert "[name withheld]" in output or "[name" in output, (args, output[-800:])
     # The values are there, shown as typed: markup as text, controls escaped.
+    _, info = run_pty(["--case", "case.db", "info"], cwd=tmp_path)
+    assert "case [name withheld] [sic] [/]" in info and "\\x1b[2J" in info
     _, findings = run_pty(["--case", "case.db", "list", "findings"], cwd=tmp_path)
     assert "[name withheld] [sic] [/] [bold]b[/bold]" in findings
     assert ":warning:" in findings

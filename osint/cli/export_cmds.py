@@ -61,12 +61,10 @@ def export_brief(
     """
     from osint.briefs import Limits
     from osint.briefs import export_brief as run_export
-    from osint.cli.progress import working
 
     env = get_env(ctx)
-    env.interrupt_note = f"interrupted: {output} was not written, the case is unchanged"
     limits = Limits(rows=max_rows, images=max_images)
-    with env.case() as case, working(env, f"Writing {output.name}"):
+    with env.case() as case:
         path = run_export(
             case, output, template=template, template_dirs=template_dir or [], limits=limits
         )

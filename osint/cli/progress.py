@@ -39,8 +39,10 @@ def working(env, label: str) -> Iterator[None]:
         TimeElapsedColumn(),
         console=_console(env),
         transient=True,
-        redirect_stdout=False,
-        redirect_stderr=False,
+        # What the command prints meanwhile goes above the spinner; stdout only when it is the
+        # same terminal (piped data never passes through the display).
+        redirect_stdout=env.interactive,
+        redirect_stderr=True,
     )
     progress.add_task(label, total=None)
     with progress:

@@ -73,12 +73,10 @@ def export_case(
     ] = None,
 ) -> None:
     """A compact single-file copy of the case to send, optionally with protected records left out."""
-    from osint.cli.progress import working
     from osint.sharing.copy import export_copy
 
     env = get_env(ctx)
-    env.interrupt_note = f"interrupted: {output} was not written, the case is unchanged"
-    with env.case() as case, working(env, f"Writing {output.name}"):
+    with env.case() as case:
         summary = export_copy(case, output, redact=redact or [], reason=reason)
     if env.json:
         env.emit_json(summary)
