@@ -233,6 +233,7 @@ def test_errors_and_warnings_naming_hostile_values_are_escaped(case_path, tmp_pa
     assert code == 1
     assert_literal(output)
     assert "\\u202egnp.exe" in output
+    assert "\x1b[1;31mRefused:\x1b[0m" in output and "\\x1b[1;31m" not in output
     code, output = run_pty(["--case", "case.db", f"li{typed}st"], cwd=tmp_path)
     assert code == 2
     assert_literal(output)
@@ -333,7 +334,11 @@ def test_long_work_shows_progress_on_a_terminal_only(cli, case_path, tmp_path):
     assert code == 0 and "AIS day.csv" in output and "bytes" in output  # the bar, by bytes
     assert "Imported day.csv" in output
     code, output = run_pty(["--case", "case.db", "verify"], cwd=tmp_path)
-    assert code == 0 and "Verifying" in output and "OK: the case is intact" in output
+    assert code == 0 and "Verifying" in output and "\x1b[32mOK:\x1b[0m the case is intact" in output
+    code, output = run_pty(
+        ["--case", "case.db", "verify"], cwd=tmp_path, env_extra={"NO_COLOR": "1"}
+    )
+    assert "OK: the case is intact" in output and "\x1b[32m" not in output
     piped = cli("verify")
     assert "Verifying" not in piped.stderr + piped.stdout
     piped = cli("ais", "import", str(_ais_file(tmp_path / "again.csv")))

@@ -453,15 +453,21 @@ def verify(ctx: typer.Context) -> None:
         env.emit_json(result)
     else:
         for problem in result["problems"]:
-            env.print(f"PROBLEM {problem['kind']} {problem['id']}: {problem['problem']}")
+            env.print_labelled(
+                "PROBLEM", "problem", f"{problem['kind']} {problem['id']}: {problem['problem']}"
+            )
         checked = result["checked"]
         summary = (
             f"{checked['audit_entries']} audit entries, {checked['stored_files']} stored files "
             f"({checked['stored_bytes']:,} bytes), {checked['verified_quotes']} verified quotes"
         )
         if result["ok"]:
-            env.print(f"OK: the case is intact ({summary}); log head {checked['head']}")
+            env.print_labelled(
+                "OK:", "ok", f"the case is intact ({summary}); log head {checked['head']}"
+            )
         else:
-            env.print(f"FAILED: {len(result['problems'])} problems ({summary})")
+            env.print_labelled(
+                "FAILED:", "error", f"{len(result['problems'])} problems ({summary})"
+            )
     if not result["ok"]:
         raise typer.Exit(1)

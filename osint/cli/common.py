@@ -113,6 +113,11 @@ class Env:
     def print(self, text: str = "") -> None:
         print(render.safe_lines(text), file=self.stdout)
 
+    def print_labelled(self, label: str, style: str, text: str, *, err: bool = False) -> None:
+        """`LABEL text`: the label in colour where the stream takes it, the text made safe."""
+        stream = self.stderr if err else self.stdout
+        print(f"{render.styled(label, style, stream)} {render.safe_lines(text)}", file=stream)
+
     def note(self, text: str) -> None:
         """A message for people (stderr, so stdout stays clean for data)."""
         print(render.safe_lines(text), file=self.stderr)

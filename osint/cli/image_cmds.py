@@ -112,15 +112,16 @@ def image_add(
     progress = None
     task = None
 
-    def say(text: str, error: bool = False) -> None:
+    def say(text: str, error: bool = False, label: str = "", style: str = "") -> None:
         # Above the progress bar when both go to the terminal; otherwise to their own stream.
-        text = render.safe_lines(text)
+        # `text` is made safe here; only the label may be coloured.
+        stream = env.stderr if error else env.stdout
+        head = f"{render.styled(label, style, stream)} " if label else ""
+        line = head + render.safe_lines(text)
         if progress is not None and (error or env.interactive):
-            progress.console.print(text, markup=False, highlight=False, soft_wrap=True, emoji=False)
-        elif error:
-            env.note(text)
+            progress.console.print(line, markup=False, highlight=False, soft_wrap=True, emoji=False)
         else:
-            env.print(text)
+            print(line, file=stream)
 
     per_file = verbose or single
     skipped: list[tuple[str, str]] = []
@@ -143,10 +144,9 @@ def image_add(
                 say(f"{what} {row['id']}  {row['sha256'][:12]}  {path}{retracted}")
             if outcome.warnings:
                 warnings = render.safe_text("; ".join(outcome.warnings))
-                say(f"{render.styled('Warning:', 'warning', env.stderr)} {path}: {warnings}", True)
+                say(f"{path}: {warnings}", True, "Warning:", "warning")
         elif outcome.result == "refused":
-            reason = render.safe_text(outcome.reason)
-            say(f"{render.styled('Refused:', 'error', env.stderr)} {path}: {reason}", True)
+            say(f"{path}: {render.safe_text(outcome.reason)}", True, "Refused:", "error")
         else:
             skipped.append((str(outcome.path), outcome.reason or ""))
 
