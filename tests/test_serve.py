@@ -130,4 +130,4 @@ def test_serve_without_datasette_says_so_before_serving(cli, monkeypatch):
         lambda name, *a: None if name == "datasette" else real(name, *a),
     )
     result = cli("serve", expect=1)
-    assert "Datasette is not installed" in result.stderr and "Serving" not in result.stderr
+    assert "pip install 'osint[serve]'" in result.stderr and "Serving" not in result.stderr
