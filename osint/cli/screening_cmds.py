@@ -56,7 +56,7 @@ def lists_import(
     from osint.screening import lists
 
     env = get_env(ctx)
-    results = []
+    results: list[dict] = []
     failed = []
     with env.case() as case:
         for path in files:
