@@ -210,7 +210,9 @@ def source_diff(
     to_ref: Annotated[
         str | None, typer.Option("--to", metavar="SNAPSHOT", help="Compare to this capture.")
     ] = None,
-    context: Annotated[int, typer.Option("--context", help="Lines of context.", min=0)] = 2,
+    context: Annotated[
+        int, typer.Option("--context", metavar="N", help="Lines of context.", min=0)
+    ] = 2,
 ) -> None:
     """What changed in a source's text between its captures."""
     from osint.capture.diff import diff_source

@@ -217,22 +217,36 @@ def list_records(
         page = records.iter_records(
             case.conn, spec, include_retracted=include_retracted, limit=limit or None
         )
+        retracted = set()
         for row in page:
-            item = spec.to_json(row, case.conn)
+            shown.append(spec.to_json(row, case.conn))
             if row.get("retracted_at"):
-                item["id"] = f"{row['id']} (retracted)"
-            shown.append(item)
-        _name_references(case.conn, shown, spec.columns)
+                retracted.add(row["id"])
+        short = _name_references(env, case.conn, shown, spec.columns)
+        for item in shown:
+            full = item["id"]
+            item["id"] = short.get(full, full) + (" (retracted)" if full in retracted else "")
     env.table(shown, spec.columns, empty=f"no {spec.plural}")
     if total > len(shown):
         env.note(f"({total - len(shown)} more; raise --limit, or use --json for all of them)")
 
 
-def _name_references(conn, rows: list[dict], columns: list[str]) -> None:
-    """For people: a column holding another record's id shows that record's label too."""
+def _name_references(env, conn, rows: list[dict], columns: list[str]) -> dict[str, str]:
+    """For people: a column holding another record's id shows that record's label too.
+
+    Returns the short form of every id shown (the unique prefix, or the whole id with --full-ids).
+    """
     from osint import ids
     from osint.case import records
+    from osint.case.shortids import unique_prefixes
 
+    wanted = [
+        row.get(column)
+        for row in rows
+        for column in columns
+        if isinstance(row.get(column), str) and ids.looks_like_id_prefix(row.get(column))
+    ]
+    short = {} if env.full_ids else unique_prefixes(conn, wanted)
     cache: dict[str, str | None] = {}
     for row in rows:
         for column in columns:
@@ -241,9 +255,10 @@ def _name_references(conn, rows: list[dict], columns: list[str]) -> None:
                 continue
             if value not in cache:
                 spec, other = records.find_any(conn, value)
-                cache[value] = f"{spec.label(other)} ({value[:8]})" if other else None
+                cache[value] = f"{spec.label(other)} ({short.get(value, value)})" if other else None
             if cache[value]:
                 row[column] = cache[value]
+    return short
 
 
 def show(
@@ -302,18 +317,29 @@ def _print_description(env, described: dict) -> None:
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str, typer.Argument(metavar="QUERY", help="Words to find (FTS5 syntax accepted).")
+        str,
+        typer.Argument(
+            metavar="QUERY", help="Words to find, each as typed (all must occur, in any order)."
+        ),
     ],
     limit: Annotated[
         int, typer.Option("--limit", metavar="N", help="Show at most N results (people only).")
     ] = 50,
+    fts: Annotated[
+        bool,
+        typer.Option(
+            "--fts",
+            help='Read QUERY as SQLite FTS5 syntax: "a phrase", AND/OR/NOT, NEAR(...), prefix*.',
+        ),
+    ] = False,
 ) -> None:
     """Full-text search over every kind of record, best matches first."""
     from osint.case.search import search as run_search
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
-        results = list(run_search(case.conn, query, None if env.json else limit + 1))
+        results = list(run_search(case.conn, query, None if env.json else limit + 1, fts=fts))
+        env.shorten_ids(case.conn, results)
     if env.json:
         env.emit_json([{k: r[k] for k in ("id", "kind", "snippet")} for r in results])
         return
@@ -353,7 +379,8 @@ def timeline(
         for item in items:
             total += 1
             if not limit or len(rows) < limit:
-                rows.append(item)
+                rows.append(dict(item))
+        env.shorten_ids(case.conn, rows)
     env.table(rows, ["when", "kind", "id", "summary"], empty="no dated records")
     if total > len(rows):
         env.note(
@@ -390,7 +417,8 @@ def log(
         for entry in audit.entries(case.conn, record_id):
             total += 1
             newest.append(entry.as_dict())
-    entries = list(newest)
+        entries = list(newest)
+        env.shorten_ids(case.conn, entries, ["record_id"])
     if total > len(entries):
         env.note(f"(the newest {len(entries)} of {total} entries; raise --limit or use --json)")
     rows = [
@@ -399,7 +427,7 @@ def log(
             "at": e["at"],
             "actor": e["actor"],
             "action": e["action"],
-            "record": f"{e['kind'] or ''} {(e['record_id'] or '')[:8]}".strip(),
+            "record": f"{e['kind'] or ''} {e['record_id'] or ''}".strip(),
             "command": e["command"],
             "hash": e["hash"][:12],
         }
@@ -415,23 +443,31 @@ def log(
 def verify(ctx: typer.Context) -> None:
     """Re-hash every stored file, check the audit chain and every verified quote (exit 1 on problems)."""
     from osint.case.verify import verify as run_verify
+    from osint.cli.progress import working
 
     env = get_env(ctx)
-    with env.case() as case:
+    env.interrupt_note = "interrupted: verification stopped before the end; nothing was changed"
+    with env.case() as case, working(env, "Verifying"):
         result = run_verify(case.conn)
     if env.json:
         env.emit_json(result)
     else:
         for problem in result["problems"]:
-            env.print(f"PROBLEM {problem['kind']} {problem['id']}: {problem['problem']}")
+            env.print_labelled(
+                "PROBLEM", "problem", f"{problem['kind']} {problem['id']}: {problem['problem']}"
+            )
         checked = result["checked"]
         summary = (
             f"{checked['audit_entries']} audit entries, {checked['stored_files']} stored files "
             f"({checked['stored_bytes']:,} bytes), {checked['verified_quotes']} verified quotes"
         )
         if result["ok"]:
-            env.print(f"OK: the case is intact ({summary}); log head {checked['head']}")
+            env.print_labelled(
+                "OK:", "ok", f"the case is intact ({summary}); log head {checked['head']}"
+            )
         else:
-            env.print(f"FAILED: {len(result['problems'])} problems ({summary})")
+            env.print_labelled(
+                "FAILED:", "error", f"{len(result['problems'])} problems ({summary})"
+            )
     if not result["ok"]:
         raise typer.Exit(1)

@@ -51,29 +51,37 @@ def lists_import(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Import a sanctions list file: stored as a source with its hash and publication date."""
+    from osint.cli.progress import working
     from osint.errors import OsintError
     from osint.screening import lists
 
     env = get_env(ctx)
-    results = []
+    results: list[dict] = []
     failed = []
     with env.case() as case:
         for path in files:
+            env.interrupt_note = (
+                f"interrupted: {path.name} was not imported; the {len(results)} files imported "
+                "before it are kept (imported files are recognised when you run it again)"
+                if results
+                else "interrupted: nothing was imported, the case is unchanged"
+            )
             try:
-                result = lists.import_list(
-                    case,
-                    path,
-                    name=name,
-                    published=published,
-                    locator=locator,
-                    grade=grade,
-                    note=note,
-                )
+                with working(env, f"Importing {path.name}"):
+                    result = lists.import_list(
+                        case,
+                        path,
+                        name=name,
+                        published=published,
+                        locator=locator,
+                        grade=grade,
+                        note=note,
+                    )
             except OsintError as error:
                 if len(files) == 1:
                     raise
                 failed.append(path)
-                env.note(f"Error: {' '.join(str(error).split())}")
+                env.error(str(error))
                 continue
             results.append(result)
     for result in results:

@@ -137,6 +137,10 @@ class Opened:
             return self.hashing.result()
         return self.known_sha256 or "", self.known_size or 0
 
+    def position(self) -> int:
+        """How many bytes of the file (as stored: compressed) have been read so far."""
+        return os.lseek(self._closers[0].fileno(), 0, os.SEEK_CUR)
+
     def close(self) -> None:
         for closer in reversed(self._closers):
             with contextlib.suppress(Exception):
