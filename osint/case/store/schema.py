@@ -475,6 +475,19 @@ def m0006_ais_sources(db) -> None:
     db.execute("ALTER TABLE ais_imports ADD COLUMN details TEXT")
 
 
+def m0007_realfiles_times(db) -> None:
+    """Pictures keep which tag gave their time (`taken_tag`), the save time a program wrote
+    (`saved_time`, `saved_tag`: never a capture time) and how far the camera clock is from the
+    file's GPS time when that is no time-zone offset (`clock_error_s`, camera minus GPS)."""
+    for column, kind in (
+        ("taken_tag", "TEXT"),
+        ("saved_time", "TEXT"),
+        ("saved_tag", "TEXT"),
+        ("clock_error_s", "INTEGER"),
+    ):
+        db.execute(f"ALTER TABLE images ADD COLUMN {column} {kind}")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -482,6 +495,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0004_maritime", m0004_maritime),
     ("0005_screening", m0005_screening),
     ("0006_ais_sources", m0006_ais_sources),
+    ("0007_realfiles_times", m0007_realfiles_times),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
