@@ -104,12 +104,12 @@ def main() -> int:
                 reasons.append(f"no capture time, exiftool has {have[0]}={other[have[0]]}")
             if mine.get("saved_time"):
                 counts["save-time only"] += 1
-        if mine.get("saved_tag"):
-            if wall(other.get(ORACLE[mine["saved_tag"]])) != wall(mine["saved_time"][:19]):
-                reasons.append(f"{mine['saved_tag']} {mine['saved_time']}")
-        if mine.get("gps_time"):
-            if wall(other.get("Composite:GPSDateTime")) != wall(mine["gps_time"][:19]):
-                reasons.append(f"gps {mine['gps_time']} vs {other.get('Composite:GPSDateTime')}")
+        saved_tag = mine.get("saved_tag")
+        if saved_tag and wall(other.get(ORACLE[saved_tag])) != wall(mine["saved_time"][:19]):
+            reasons.append(f"{mine['saved_tag']} {mine['saved_time']}")
+        gps = mine.get("gps_time")
+        if gps and wall(other.get("Composite:GPSDateTime")) != wall(gps[:19]):
+            reasons.append(f"gps {gps} vs {other.get('Composite:GPSDateTime')}")
         if mine.get("clock_error_s") is not None:
             counts["clock errors"] += 1
         if reasons:

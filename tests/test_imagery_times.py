@@ -79,7 +79,9 @@ def read(path) -> dict:
 
 
 def test_save_time_is_never_a_capture_time(tmp_path):
-    fields = read(save(tmp_path / "edited.jpg", "JPEG", info=camera_exif(saved="2019:03:04 08:11:12")))
+    fields = read(
+        save(tmp_path / "edited.jpg", "JPEG", info=camera_exif(saved="2019:03:04 08:11:12"))
+    )
     assert fields.get("taken") is None and fields.get("taken_local") is None
     assert fields["saved_time"] == "2019-03-04T08:11:12"
     assert "save time" in fields["saved_tag"]
@@ -148,9 +150,7 @@ def test_hostile_xmp_is_refused_without_expanding_entities(tmp_path):
 
 def test_gps_time_gives_the_zone_when_the_difference_is_one(tmp_path):
     # Camera at 14:30:10 local, GPS 12:29:40 UTC: +02:00, with 30 s of clock drift.
-    info = camera_exif(
-        original="2023:07:14 14:30:10", gps_date="2023:07:14", gps_time=(12, 29, 40)
-    )
+    info = camera_exif(original="2023:07:14 14:30:10", gps_date="2023:07:14", gps_time=(12, 29, 40))
     fields = read(save(tmp_path / "zoned.jpg", "JPEG", info=info))
     assert fields["taken_offset"] == "+02:00"
     assert fields["taken_basis"] == "exif-local+gps-offset"
@@ -165,9 +165,7 @@ def test_gps_time_gives_the_zone_when_the_difference_is_one(tmp_path):
 
 def test_camera_clock_error_is_flagged_and_shown(cli, tmp_path):
     # As in exif-py's DSCN0010.jpg: camera 2008-10-22 16:28:39, GPS 2008-10-23 14:27:07Z.
-    info = camera_exif(
-        original="2008:10:22 16:28:39", gps_date="2008:10:23", gps_time=(14, 27, 7)
-    )
+    info = camera_exif(original="2008:10:22 16:28:39", gps_date="2008:10:23", gps_time=(14, 27, 7))
     path = save(tmp_path / "DSCN0010.jpg", "JPEG", info=info)
     row = cli.json("image", "add", path)
     shown = cli.json("show", row["id"])
@@ -248,9 +246,7 @@ def test_exiftool_reads_the_same_times(tmp_path, fmt, suffix):
 
 @pytest.mark.skipif(EXIFTOOL is None, reason="exiftool is not installed")
 def test_exiftool_agrees_on_gps_time(tmp_path):
-    info = camera_exif(
-        original="2008:10:22 16:28:39", gps_date="2008:10:23", gps_time=(14, 27, 7)
-    )
+    info = camera_exif(original="2008:10:22 16:28:39", gps_date="2008:10:23", gps_time=(14, 27, 7))
     path = save(tmp_path / "gps.jpg", "JPEG", info=info)
     theirs = exiftool_times(path)
     assert theirs["Composite:GPSDateTime"].startswith("2008:10:23 14:27:07")
@@ -261,4 +257,6 @@ def test_in_memory_packet_scan_finds_xmp_in_any_container():
     data = b"\x00" * 50 + xmp_packet(create="2020-05-05T05:05:05Z") + b"\xff" * 10
     packet = exif.find_xmp_packet(data)
     assert packet and packet.startswith(b"<x:xmpmeta")
-    assert exif.xmp_dates(io.BytesIO(packet).read()) == {"XMP xmp:CreateDate": "2020-05-05T05:05:05Z"}
+    assert exif.xmp_dates(io.BytesIO(packet).read()) == {
+        "XMP xmp:CreateDate": "2020-05-05T05:05:05Z"
+    }

@@ -468,7 +468,11 @@ _XMP_DATES = {
     ("http://ns.adobe.com/xap/1.0/", "ModifyDate"): "XMP xmp:ModifyDate",
 }
 _XMP_START = re.compile(rb"<x:xmpmeta|<x:xapmeta|<rdf:RDF")
-_XMP_END = {b"<x:xmpmeta": b"</x:xmpmeta>", b"<x:xapmeta": b"</x:xapmeta>", b"<rdf:RDF": b"</rdf:RDF>"}
+_XMP_END = {
+    b"<x:xmpmeta": b"</x:xmpmeta>",
+    b"<x:xapmeta": b"</x:xapmeta>",
+    b"<rdf:RDF": b"</rdf:RDF>",
+}
 
 
 def find_xmp_packet(data: bytes) -> bytes | None:
