@@ -478,7 +478,8 @@ def m0006_ais_sources(db) -> None:
 def m0007_realfiles_times(db) -> None:
     """Pictures keep which tag gave their time (`taken_tag`), the save time a program wrote
     (`saved_time`, `saved_tag`: never a capture time) and how far the camera clock is from the
-    file's GPS time when that is no time-zone offset (`clock_error_s`, camera minus GPS)."""
+    file's GPS time when that is no time-zone offset (`clock_error_s`, camera minus GPS); places
+    keep their other names (`aliases`)."""
     for column, kind in (
         ("taken_tag", "TEXT"),
         ("saved_time", "TEXT"),
@@ -486,6 +487,8 @@ def m0007_realfiles_times(db) -> None:
         ("clock_error_s", "INTEGER"),
     ):
         db.execute(f"ALTER TABLE images ADD COLUMN {column} {kind}")
+    # Places are found by their other names too (`; `-separated).
+    db.execute("ALTER TABLE places ADD COLUMN aliases TEXT")
 
 
 MIGRATIONS: list[tuple[str, Callable]] = [
