@@ -118,7 +118,7 @@ def fold(text: str | None) -> str:
 
 def place_names(row) -> list[str]:
     """A place's name and its aliases (`aliases`: separated by `;`)."""
-    aliases = row["aliases"] if "aliases" in row.keys() else None
+    aliases = row.get("aliases")
     return [row["name"], *[a.strip() for a in (aliases or "").split(";") if a.strip()]]
 
 
