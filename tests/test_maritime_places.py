@@ -40,7 +40,9 @@ def test_a_word_prefix_alias_or_accented_name_finds_the_place(case, terminals):
 def test_ambiguous_and_unknown_names_list_the_candidates(case, terminals):
     with pytest.raises(AmbiguousId) as caught:
         places.find_place(case.conn, "oil terminal")
-    assert "Vostochny oil terminal" in str(caught.value) and "Rajin oil terminal" in str(caught.value)
+    assert "Vostochny oil terminal" in str(caught.value) and "Rajin oil terminal" in str(
+        caught.value
+    )
     with pytest.raises(AmbiguousId):
         places.find_place(case.conn, "na")  # Nakhodka, Nampo
     with pytest.raises(RecordNotFound) as missing:
