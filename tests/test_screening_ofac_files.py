@@ -175,3 +175,115 @@ def test_hull_numbers_on_one_side_are_scored_down():
     assert score("SEA STAR", "SEA STAR III").score <= 0.8
     assert score("SAM JONG 1", "SAM JONG 2").score <= 0.5
     assert score("ANSHUN II", "ANSHUN 2").score == 1.0
+
+
+# SDN_ADVANCED.XML as OFAC publishes it (namespaced, value sets first, then parties), shortened.
+ADVANCED = """<?xml version="1.0" encoding="utf-8"?>
+<Sanctions xmlns="https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML">
+  <DateOfIssue><Year>2024</Year><Month>3</Month><Day>5</Day></DateOfIssue>
+  <ReferenceValueSets>
+    <AliasTypeValues><AliasType ID="1400">A.K.A.</AliasType><AliasType ID="1401">F.K.A.</AliasType>
+      <AliasType ID="1403">Name</AliasType></AliasTypeValues>
+    <CountryValues><Country ID="11057" ISO2="KP">Korea, North</Country>
+      <Country ID="11140" ISO2="SL">Sierra Leone</Country></CountryValues>
+    <FeatureTypeValues><FeatureType ID="3">Vessel Flag</FeatureType>
+      <FeatureType ID="4">Vessel Call Sign</FeatureType><FeatureType ID="5">Other Vessel Flag</FeatureType>
+      <FeatureType ID="6">VESSEL TYPE</FeatureType></FeatureTypeValues>
+    <IDRegDocTypeValues><IDRegDocType ID="1626">Vessel Registration Identification</IDRegDocType>
+      <IDRegDocType ID="91761">MMSI</IDRegDocType></IDRegDocTypeValues>
+    <PartySubTypeValues><PartySubType ID="1" PartyTypeID="3">Vessel</PartySubType>
+      <PartySubType ID="3" PartyTypeID="2">Unknown</PartySubType></PartySubTypeValues>
+    <RelationTypeValues><RelationType ID="15003">Owned or Controlled By</RelationType></RelationTypeValues>
+  </ReferenceValueSets>
+  <Locations>
+    <Location ID="501"><LocationCountry CountryID="11057"/></Location>
+    <Location ID="502"><LocationCountry CountryID="11140"/></Location>
+  </Locations>
+  <IDRegDocuments>
+    <IDRegDocument ID="1" IDRegDocTypeID="1626" IdentityID="9001"><IDRegistrationNo>IMO 8691702</IDRegistrationNo></IDRegDocument>
+    <IDRegDocument ID="2" IDRegDocTypeID="91761" IdentityID="9001"><IDRegistrationNo>445112000</IDRegistrationNo></IDRegDocument>
+  </IDRegDocuments>
+  <DistinctParties>
+    <DistinctParty FixedRef="15037">
+      <Profile ID="15037" PartySubTypeID="1">
+        <Identity ID="9001" FixedRef="15037" Primary="true" False="false">
+          <Alias FixedRef="15037" AliasTypeID="1403" Primary="true" LowQuality="false">
+            <DocumentedName ID="1" FixedRef="15037" DocNameStatusID="1">
+              <DocumentedNamePart><NamePartValue NamePartGroupID="1" ScriptID="215">YU SON</NamePartValue></DocumentedNamePart>
+            </DocumentedName>
+          </Alias>
+          <Alias FixedRef="15037" AliasTypeID="1401" Primary="false" LowQuality="false">
+            <DocumentedName ID="2" FixedRef="15037" DocNameStatusID="2">
+              <DocumentedNamePart><NamePartValue NamePartGroupID="1" ScriptID="215">JIN HAE</NamePartValue></DocumentedNamePart>
+            </DocumentedName>
+          </Alias>
+        </Identity>
+        <Feature ID="10" FeatureTypeID="3"><FeatureVersion ID="10" ReliabilityID="1"><VersionDetail DetailTypeID="1433"/><VersionLocation LocationID="501"/></FeatureVersion></Feature>
+        <Feature ID="11" FeatureTypeID="5"><FeatureVersion ID="11" ReliabilityID="1"><VersionLocation LocationID="502"/></FeatureVersion></Feature>
+        <Feature ID="12" FeatureTypeID="4"><FeatureVersion ID="12" ReliabilityID="1"><VersionDetail DetailTypeID="1432">HMYS</VersionDetail></FeatureVersion></Feature>
+        <Feature ID="13" FeatureTypeID="6"><FeatureVersion ID="13" ReliabilityID="1"><VersionDetail DetailTypeID="1432">Oil Products Tanker</VersionDetail></FeatureVersion></Feature>
+      </Profile>
+    </DistinctParty>
+    <DistinctParty FixedRef="15040">
+      <Profile ID="15040" PartySubTypeID="3">
+        <Identity ID="9002" FixedRef="15040" Primary="true" False="false">
+          <Alias FixedRef="15040" AliasTypeID="1403" Primary="true" LowQuality="false">
+            <DocumentedName ID="3" FixedRef="15040" DocNameStatusID="1">
+              <DocumentedNamePart><NamePartValue NamePartGroupID="2" ScriptID="215">KOREA ACHIM SHIPPING CO</NamePartValue></DocumentedNamePart>
+            </DocumentedName>
+          </Alias>
+        </Identity>
+      </Profile>
+    </DistinctParty>
+  </DistinctParties>
+  <ProfileRelationships>
+    <ProfileRelationship ID="1" From-ProfileID="15037" To-ProfileID="15040" RelationTypeID="15003" RelationQualityID="1" Former="false"/>
+  </ProfileRelationships>
+  <SanctionsEntries>
+    <SanctionsEntry ID="1" ProfileID="15037" ListID="1550">
+      <EntryEvent ID="1" EntryEventTypeID="1" LegalBasisID="1"><Date><Year>2018</Year><Month>2</Month><Day>23</Day></Date></EntryEvent>
+      <SanctionsMeasure ID="1" SanctionsTypeID="1"><Comment>DPRK2</Comment></SanctionsMeasure>
+    </SanctionsEntry>
+  </SanctionsEntries>
+</Sanctions>
+"""
+
+
+def test_sdn_advanced_xml_gives_vessels_identifiers_former_names_and_owners(cli, tmp_path):
+    path = tmp_path / "SDN_ADVANCED.XML"
+    path.write_text(ADVANCED, encoding="utf-8")
+    packed = tmp_path / "SDN_ADVANCED.XML.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    data = cli.json("lists", "import", packed)
+    assert data["format"] == "OFAC SDN_ADVANCED.XML (gzip)"
+    assert (data["published"], data["vessels"], data["parties"]) == ("2024-03-05", 1, 1)
+    cli("vessel", "add", "JIN HAE")
+    cli("vessel", "add", "SOMETHING", "--imo", "8691702")
+    rows = {r["name"]: r for r in cli.json("screen") if r["found"]}
+    assert rows["JIN HAE"]["grade"] == "strong name match"
+    assert "listed former name JIN HAE" in rows["JIN HAE"]["reason"]
+    exact = rows["SOMETHING"]
+    assert exact["grade"] == "identifier match" and exact["listed_mmsi"] == "445112000"
+    assert exact["programs"] == ["DPRK2"] and exact["listed_on"] == "2018-02-23"
+    assert exact["parties"] == ["owner: KOREA ACHIM SHIPPING CO"]
+    assert cli.json("verify")["ok"]
+
+
+def test_truncated_sdn_advanced_xml_is_refused(cli, tmp_path):
+    path = tmp_path / "SDN_ADVANCED.XML"
+    path.write_text(ADVANCED[: len(ADVANCED) // 2], encoding="utf-8")
+    result = cli("lists", "import", path, expect=1)
+    assert "nothing was imported" in result.stderr
+
+
+def test_sdn_advanced_features_are_read(tmp_path):
+    from osint.screening import readers
+
+    path = tmp_path / "SDN_ADVANCED.XML"
+    path.write_text(ADVANCED, encoding="utf-8")
+    vessel = readers.read(path).vessels["ofac-15037"]
+    assert (vessel.imo, vessel.mmsi, vessel.flag, vessel.past_flags) == (
+        "8691702", "445112000", "KP", ["SL"],
+    )  # fmt: skip
+    assert (vessel.call_sign, vessel.vessel_type) == ("HMYS", "Oil Products Tanker")
+    assert ("JIN HAE", "former") in vessel.names

@@ -45,12 +45,14 @@ MEDIA_TYPES = {
     "ftm": "application/x-ndjson",
     "simple-csv": "text/csv",
     "ofac-xml": "application/xml",
+    "ofac-advanced-xml": "application/xml",
     "ofac-csv": "text/csv",
 }
 FORMAT_NAMES = {
     "ftm": "FollowTheMoney JSON lines",
     "simple-csv": "OpenSanctions targets.simple.csv",
     "ofac-xml": "OFAC SDN.XML",
+    "ofac-advanced-xml": "OFAC SDN_ADVANCED.XML",
     "ofac-csv": "OFAC sdn.csv",
 }
 
