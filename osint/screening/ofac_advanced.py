@@ -17,6 +17,7 @@ Only vessels and the parties related to them are kept, as with the other OFAC fo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from osint.screening import readers
 
@@ -72,11 +73,12 @@ def read(path: Path) -> readers.ListData:
     raw, handle = readers.open_hashed(path)
     seen_root = False
     try:
-        parser = ET.XMLPullParser(events=("end",))
+        parser: Any = ET.XMLPullParser(events=("end",))
         while chunk := handle.read(readers.READ_CHUNK):
             try:
                 parser.feed(chunk)
-                for _event, element in parser.read_events():
+                for found in parser.read_events():
+                    element: Any = found[1]
                     tag = _local(element.tag)
                     if tag in _SETS and element.get("ID"):
                         values[tag][element.get("ID")] = (element.text or "").strip()
