@@ -287,3 +287,11 @@ def test_sdn_advanced_features_are_read(tmp_path):
     )  # fmt: skip
     assert (vessel.call_sign, vessel.vessel_type) == ("HMYS", "Oil Products Tanker")
     assert ("JIN HAE", "former") in vessel.names
+
+
+def test_a_folder_without_lists_is_a_clear_error(cli, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("nothing here\n")
+    result = cli("lists", "import", empty, expect=1)
+    assert "no list file" in result.stderr and "Traceback" not in result.stderr
