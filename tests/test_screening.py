@@ -323,7 +323,7 @@ def test_record_makes_findings_with_provenance_once(listed_case, tmp_path):
     cli("export", "brief", "-o", brief)
     text = brief.read_text(encoding="utf-8")
     assert (
-        "Sanctions screening: SOME OTHER NAME" in text
+        "Sanctions screening (identifier match): SOME OTHER NAME" in text
         and "OFAC SDN as published 2024-03-05" in text
     )
     assert cli.json("verify")["ok"]

@@ -177,13 +177,19 @@ def place_add(
         str | None, typer.Option("--type", metavar="T", help="terminal, anchorage, ...")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+    alias: Annotated[
+        list[str] | None,
+        typer.Option("--alias", metavar="NAME", help="Another name it is found by (repeatable)."),
+    ] = None,
 ) -> None:
     """Add a named place: a point and a radius."""
     from osint.maritime import places
 
     env = get_env(ctx)
     with env.case() as case:
-        row = places.add_place(case, name, at, radius_m=radius_m, place_type=place_type, note=note)
+        row = places.add_place(
+            case, name, at, radius_m=radius_m, place_type=place_type, note=note, aliases=alias
+        )
     env.record("place", row)
 
 

@@ -475,6 +475,25 @@ def m0006_ais_sources(db) -> None:
     db.execute("ALTER TABLE ais_imports ADD COLUMN details TEXT")
 
 
+def m0007_realfiles_times(db) -> None:
+    """Pictures keep which tag gave their time (`taken_tag`), the save time a program wrote
+    (`saved_time`, `saved_tag`: never a capture time) and how far the camera clock is from the
+    file's GPS time when that is no time-zone offset (`clock_error_s`, camera minus GPS); places
+    keep their other names (`aliases`); a list import names each file it was read from (`files`)."""
+    for column, kind in (
+        ("taken_tag", "TEXT"),
+        ("saved_time", "TEXT"),
+        ("saved_tag", "TEXT"),
+        ("clock_error_s", "INTEGER"),
+    ):
+        db.execute(f"ALTER TABLE images ADD COLUMN {column} {kind}")
+    # Places are found by their other names too (`; `-separated).
+    db.execute("ALTER TABLE places ADD COLUMN aliases TEXT")
+    # A list imported from several files (OFAC's sdn.csv + alt.csv + add.csv) or compressed:
+    # each file as given (JSON: file, part, sha256, size, compressed).
+    db.execute("ALTER TABLE list_imports ADD COLUMN files TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -482,6 +501,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0004_maritime", m0004_maritime),
     ("0005_screening", m0005_screening),
     ("0006_ais_sources", m0006_ais_sources),
+    ("0007_realfiles_times", m0007_realfiles_times),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -347,8 +347,9 @@ class CsvReader:
         }
 
 
-# An NMEA 0183 AIS sentence (!AIVDM, !AIVDO, !BSVDM, ...), perhaps after a tag block.
-_SENTENCE = re.compile(r"[!$][A-Z]{2}VD[MO],")
+# An NMEA 0183 AIS sentence (!AIVDM, !AIVDO, !BSVDM, ...), perhaps after a tag block, or a
+# Gatehouse time sentence ($PGHP) before one.
+_SENTENCE = re.compile(r"[!$][A-Z]{2}VD[MO],|\$PGHP,")
 
 
 def looks_like_nmea(line: str) -> bool:
@@ -359,11 +360,7 @@ def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | No
     """(Opened, reader) for an AIS file; closes the file if its layout is not recognised."""
     opened = open_file(path)
     try:
-        first = opened.text.readline()
-        skipped = 0
-        while first and not first.strip():
-            first = opened.text.readline()
-            skipped += 1
+        first, skipped = layouts.first_line(opened.text)  # past blank lines and # comments
         if not first.strip():
             raise InvalidInput(f"{opened.path}: the file is empty")
         wanted = layouts.by_name(forced) if forced else None
