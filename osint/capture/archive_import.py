@@ -263,6 +263,7 @@ def _pages_from_warc(
                 final.charset,
                 name=final.uri or name,
             )
+            warnings.extend(extracted.warnings)
             request = next((r for r in companions(final) if r.type == "request"), None)
             payload_sha = hashlib.sha256(final.content or b"").hexdigest()
             hop_rows = [

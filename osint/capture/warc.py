@@ -357,7 +357,9 @@ def read_records(fileobj, name: str, *, keep_content=PAGE_TYPES, max_content: in
             if record.rec_type == "resource":
                 item.http_headers = [("Content-Type", headers.get_header("Content-Type") or "")]
                 item.status = 200
-            if record.rec_type in ("response", "resource") and item.media_type in keep_content:
+            if record.rec_type in ("response", "resource") and (
+                keep_content is None or item.media_type in keep_content
+            ):
                 item.content, item.content_truncated, item.content_problem = _payload(
                     record, max_content
                 )

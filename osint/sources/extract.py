@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import mimetypes
 import re
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from osint.errors import InvalidInput
@@ -355,29 +356,91 @@ def html_title(markup: str) -> str | None:
     return " ".join(unescape(match.group(1)).split()) or None
 
 
-def pdf_to_text(data: bytes, name: str = "PDF") -> str:
+class PdfEncrypted(InvalidInput):
+    """A PDF whose text cannot be read without its password (or with the one given)."""
+
+
+def pdf_to_text(data: bytes, name: str = "PDF", password: str | None = None) -> str:
+    """The text of a PDF, page by page. An encrypted PDF is opened with `password` (or with the
+    empty password most encrypted PDFs have); PdfEncrypted when that is not enough."""
     import io
 
     try:
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            opened = False
+            for candidate in ([password] if password is not None else []) + [""]:
+                try:
+                    opened = bool(reader.decrypt(candidate))
+                except Exception:  # unsupported algorithm or a missing crypto library
+                    opened = False
+                if opened:
+                    break
+            if not opened:
+                raise PdfEncrypted(
+                    f"{name}: the PDF is encrypted and its text could not be read "
+                    + ("with the password given" if password is not None else "(give --password)")
+                )
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except PdfEncrypted:
+        raise
     except Exception as exc:  # pypdf raises many types on damaged files
+        if "decrypt" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise PdfEncrypted(
+                f"{name}: the PDF is encrypted and its text could not be read ({exc})"
+            ) from None
         raise InvalidInput(
             f"{name}: the PDF cannot be read ({exc.__class__.__name__}: {exc})"
         ) from None
     return "\n\n".join(p for p in pages if p)
 
 
+@dataclass
+class ExtractedText:
+    """A document's text and how it was obtained."""
+
+    text: str | None
+    encoding: str | None = None  # "codec (how chosen)", for texts decoded from bytes
+    extractor: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _version(module: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{module} {version(module)}"
+    except PackageNotFoundError:
+        return module
+
+
+def extract_text_detailed(
+    data: bytes,
+    media_type: str,
+    name: str = "snapshot",
+    charset: str | None = None,
+    password: str | None = None,
+) -> ExtractedText:
+    """The text of a snapshot with the encoding used (and how it was chosen) and the extractor.
+    An encrypted PDF whose password is not given yields no text and a warning."""
+    if media_type in ("text/html", "application/xhtml+xml"):
+        markup, codec, how = decode_detailed(data, charset, html=True)
+        return ExtractedText(html_to_text(markup), f"{codec} ({how})", "osint html-to-text")
+    if media_type == "application/pdf":
+        try:
+            return ExtractedText(pdf_to_text(data, name, password), None, _version("pypdf"))
+        except PdfEncrypted as exc:
+            return ExtractedText(None, None, None, [f"{exc}; stored byte-identical without text"])
+    if media_type.startswith("text/") or media_type in ("application/json", "application/xml"):
+        text, codec, how = decode_detailed(data, charset)
+        return ExtractedText(text.replace("\r\n", "\n"), f"{codec} ({how})", "as is")
+    return ExtractedText(None)
+
+
 def extract_text(
     data: bytes, media_type: str, name: str = "snapshot", charset: str | None = None
 ) -> str | None:
     """The text of a snapshot, or None for media without text (images, binaries)."""
-    if media_type == "text/html" or media_type == "application/xhtml+xml":
-        return html_to_text(decode(data, charset, html=True))
-    if media_type == "application/pdf":
-        return pdf_to_text(data, name)
-    if media_type.startswith("text/") or media_type in ("application/json", "application/xml"):
-        return decode(data, charset).replace("\r\n", "\n")
-    return None
+    return extract_text_detailed(data, media_type, name, charset).text
