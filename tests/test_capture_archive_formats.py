@@ -281,6 +281,8 @@ def test_arc_files_import_and_export_as_valid_warc(cli, tmp_path, name, gz):
     checked = warcio_check(tmp_path / "x.warc.gz")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert cli.json("verify")["ok"] is True
+    again = cli.json("source", "import", tmp_path / name)
+    assert [p["result"] for p in again["pages"]] == ["already in case"]
 
 
 def test_wget_metadata_records_are_kept_with_the_capture_not_made_sources(cli, tmp_path):

@@ -105,7 +105,7 @@ def _slices(handle, wanted) -> bytes:
         piece = handle.read(record.length)
         if len(piece) != record.length:
             raise InvalidInput(f"record at offset {record.offset} is cut short")
-        out += _arc_to_warc(piece) if _is_arc_record(piece) else piece
+        out += _arc_to_warc(piece, record.record_id) if _is_arc_record(piece) else piece
     return bytes(out)
 
 
@@ -119,7 +119,7 @@ def _is_arc_record(piece: bytes) -> bool:
     return not head.lstrip(b"\r\n").startswith(b"WARC/")
 
 
-def _arc_to_warc(piece: bytes) -> bytes:
+def _arc_to_warc(piece: bytes, record_id: str | None = None) -> bytes:
     """One ARC record as a WARC record (warcio's conversion; the ARC file itself is kept too)."""
     import io
 
@@ -129,6 +129,8 @@ def _arc_to_warc(piece: bytes) -> bytes:
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=gzipped, warc_version="1.0")
     for record in warcmod.archive_iterator(io.BytesIO(piece), arc2warc=True):
+        if record_id:
+            record.rec_headers.replace_header("WARC-Record-ID", record_id)
         writer.write_record(record)
     return buffer.getvalue()
 
@@ -147,6 +149,15 @@ def _pages_from_warc(
 
     with open(path, "rb") as handle:
         found = warcmod.read_records(handle, name, max_content=MAX_PAGE_BYTES)
+    if _sniff(path) == "arc":
+        # ARC records have no ids (warcio makes random ones): ids from the archive and the
+        # record's place in it, so importing the same ARC again finds its pages already there.
+        import uuid
+
+        for record in found:
+            record.record_id = (
+                f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'arc:{archive_sha}:{record.offset}')}>"
+            )
     for record in found:
         for problem in record.digest_problems:
             warnings.append(f"{name}: {record.label}: {problem}")
