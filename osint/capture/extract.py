@@ -195,6 +195,11 @@ def extract(
             result.text = textextract.pdf_to_text(body, name)
             result.extractor = _version("pypdf")
             result.__dict__.update(_pdf_metadata(body))
+        except textextract.PdfEncrypted:
+            result.warnings.append(
+                f"{name}: the PDF is encrypted and its text could not be read; it is stored "
+                "byte-identical (export it with osint source export ID --payload)"
+            )
         except InvalidInput as exc:
             result.warnings.append(str(exc))
     elif media_type.startswith("text/") or media_type in ("application/json", "application/xml"):

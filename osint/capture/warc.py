@@ -323,9 +323,38 @@ def read_records(fileobj, name: str, *, keep_content=PAGE_TYPES, max_content: in
     A record's span (offset, length) covers every byte it occupies in the file, the blank lines
     that end an uncompressed record included, so the spans tile the file. Damaged files raise
     InvalidInput; a record cut short raises InvalidInput naming it and what is missing."""
-    from warcio.exceptions import ArchiveLoadFailed
+    import contextlib
 
     found: list[Record] = []
+    # warcio prints notes on odd input to stderr (spaces in a target URI...): the user hears about
+    # damage from us, in one line naming the file.
+    with contextlib.redirect_stderr(io.StringIO()):
+        _read_all(fileobj, name, keep_content, max_content, found)
+    if not found:
+        raise InvalidInput(f"{name}: not a WARC file (no WARC records found)")
+    fileobj.seek(0, 2)
+    size = fileobj.tell()
+    _close_spans(fileobj, found, size)
+    for item in found:
+        if item.missing:
+            raise InvalidInput(
+                f"{name}: damaged WARC file (the {item.label} is cut short: "
+                f"{item.missing} bytes of its Content-Length are missing)"
+            )
+    end = found[-1].offset + found[-1].length
+    if end < size:
+        fileobj.seek(end)
+        if fileobj.read(64).strip(b"\r\n\x00 "):
+            raise InvalidInput(
+                f"{name}: damaged WARC file (unreadable after byte {end} of {size}: "
+                "cut short or corrupted)"
+            )
+    return found
+
+
+def _read_all(fileobj, name: str, keep_content, max_content: int, found: list[Record]) -> None:
+    from warcio.exceptions import ArchiveLoadFailed
+
     try:
         iterator = archive_iterator(fileobj, check_digests=True, arc2warc=True)
         for record in iterator:
@@ -378,26 +407,6 @@ def read_records(fileobj, name: str, *, keep_content=PAGE_TYPES, max_content: in
         raise InvalidInput(
             f"{name}: damaged WARC file ({exc.__class__.__name__}: {_first_line(exc)})"
         ) from None
-    if not found:
-        raise InvalidInput(f"{name}: not a WARC file (no WARC records found)")
-    fileobj.seek(0, 2)
-    size = fileobj.tell()
-    _close_spans(fileobj, found, size)
-    for item in found:
-        if item.missing:
-            raise InvalidInput(
-                f"{name}: damaged WARC file (the {item.label} is cut short: "
-                f"{item.missing} bytes of its Content-Length are missing)"
-            )
-    end = found[-1].offset + found[-1].length
-    if end < size:
-        fileobj.seek(end)
-        if fileobj.read(64).strip(b"\r\n\x00 "):
-            raise InvalidInput(
-                f"{name}: damaged WARC file (unreadable after byte {end} of {size}: "
-                "cut short or corrupted)"
-            )
-    return found
 
 
 def _close_spans(fileobj, found: list[Record], size: int) -> None:
