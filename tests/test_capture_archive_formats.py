@@ -150,6 +150,16 @@ def test_round_trip_import_export_import_keeps_the_same_records(cli, bare_cli, t
     # And back to plain: the same bytes as the crawler wrote.
     bare_cli("--case", other, "export", "warc", "-o", tmp_path / "back.warc")
     assert (tmp_path / "back.warc").read_bytes() == source.read_bytes()
+    # Through a WACZ too.
+    cli("export", "wacz", "-o", tmp_path / "out.wacz")
+    third = tmp_path / "third.db"
+    init_case(third, title="Third").close()
+    report = bare_cli.json("--case", third, "source", "import", tmp_path / "out.wacz")
+    assert sorted(p["url"] for p in report["pages"]) == [
+        "https://news.example/log",
+        "https://news.example/two",
+    ]
+    assert sorted(warc_records(d) for d in stored_warcs(third)) == sorted(first)
 
 
 def test_digest_failures_are_reported_per_record(cli, tmp_path):
