@@ -348,9 +348,11 @@ def index(conn: sqlite3.Connection, spec: Kind, row: Mapping) -> None:
         extra = hook(conn, row)
         if extra:
             parts.append(extra)
+    from osint.case.search import fold
+
     cursor = conn.execute(
         "INSERT INTO search_index (record_id, kind, title, body) VALUES (?, ?, ?, ?)",
-        (row["id"], spec.name, title, "\n".join(parts)),
+        (row["id"], spec.name, fold(title), fold("\n".join(parts))),
     )
     conn.execute(
         "INSERT INTO search_rows (record_id, fts_rowid) VALUES (?, ?)",

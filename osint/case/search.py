@@ -8,9 +8,18 @@ from collections.abc import Iterator
 from osint.errors import InvalidInput
 
 
+def fold(text: str) -> str:
+    """Text as the index holds it: NFKC, so that the ligature "ﬁ" is "fi" and full-width
+    "ｍｉｓｆｉｔｓ" is "misfits" (case and accents are folded by the tokenizer: unicode61 with
+    remove_diacritics 2), in the index and in queries alike."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
+
+
 def plain_query(query: str) -> str:
     """The user's words as an FTS5 query: each word must occur (in any order), taken literally."""
-    words = query.split()
+    words = fold(query).split()
     if not words:
         raise InvalidInput("search: give some words to look for")
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
@@ -18,7 +27,7 @@ def plain_query(query: str) -> str:
 
 def fts_query(query: str) -> str:
     """The query in FTS5's own syntax (quotes, AND/OR/NOT, NEAR, prefix*), as given."""
-    query = query.strip()
+    query = fold(query).strip()
     if not query:
         raise InvalidInput("search: give some words to look for")
     return query

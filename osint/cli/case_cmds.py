@@ -264,11 +264,36 @@ def _name_references(env, conn, rows: list[dict], columns: list[str]) -> dict[st
 def show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID", help="Id, prefix or name.")],
+    text: Annotated[
+        bool,
+        typer.Option(
+            "--text",
+            help="A source's (or snapshot's) extracted text, with its encoding and extractor.",
+        ),
+    ] = False,
 ) -> None:
     """One record with its links, its history and its provenance."""
     from osint.case.overview import describe
 
     env = get_env(ctx)
+    if text:
+        from osint.sources import snapshot_text_report
+
+        with env.case() as case, case.reading():
+            report = snapshot_text_report(case.conn, ref)
+        if env.json:
+            env.emit_json(report)
+            return
+        env.note(
+            f"snapshot {report['snapshot']} ({report['content_type'] or report['media_type']}); "
+            f"encoding: {report['text_encoding'] or 'none (not decoded from bytes)'}; "
+            f"extractor: {report['text_extractor'] or 'none'}"
+        )
+        if report["text"] is None:
+            env.warn("this snapshot has no extracted text")
+        else:
+            env.print(report["text"])
+        return
     with env.case() as case, case.reading():
         described = describe(case.conn, ref)
     if env.json:

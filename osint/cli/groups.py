@@ -49,7 +49,7 @@ def group(help_text: str, order: list[str], *, busy: str | None = None) -> typer
 
 source_app = group(
     "Sources: web pages, documents, any reference, with archived snapshots.",
-    ["add", "import", "diff"],
+    ["add", "import", "export", "diff"],
 )
 quote_app = group(
     "Verbatim quotes, verified against their source's text snapshot.", ["add", "extract"]

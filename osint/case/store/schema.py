@@ -494,6 +494,21 @@ def m0007_realfiles_times(db) -> None:
     db.execute("ALTER TABLE list_imports ADD COLUMN files TEXT")
 
 
+def m0008_archives_search_fold(db) -> None:
+    """Search folds what a reader sees as the same (issue 16): the index holds the NFKC form of
+    every title and text (ligatures such as U+FB01, full-width letters), as queries do."""
+    from osint.case.search import fold
+
+    rows = db.execute("SELECT rowid, title, body FROM search_index").fetchall()
+    for rowid, title, body in rows:
+        new_title, new_body = fold(title or ""), fold(body or "")
+        if new_title != (title or "") or new_body != (body or ""):
+            db.execute(
+                "UPDATE search_index SET title = ?, body = ? WHERE rowid = ?",
+                [new_title, new_body, rowid],
+            )
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -502,6 +517,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0005_screening", m0005_screening),
     ("0006_ais_sources", m0006_ais_sources),
     ("0007_realfiles_times", m0007_realfiles_times),
+    ("0008_archives_search_fold", m0008_archives_search_fold),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
