@@ -33,8 +33,12 @@ def check_integrity(conn: sqlite3.Connection) -> Iterator[Problem]:
 
 
 def check_audit_chain(conn: sqlite3.Connection) -> Iterator[Problem]:
+    from osint.case import integrity
+
     for entry_id, message in audit.check_chain(conn):
         yield Problem(entry_id, "audit", message)
+    yield from integrity.check_withheld(conn)
+    yield from integrity.check_schema(conn)
 
 
 def _same(a, b) -> bool:
@@ -105,12 +109,15 @@ def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
             data = json.loads(row["data"] or "{}")
         except ValueError:
             continue  # reported by the chain check (the entry no longer hashes)
-        if row["action"] == "create" and "fields" in data:
-            state = dict(data["fields"])
-        elif "changes" in data and state is not None:
-            for column, change in data["changes"].items():
+        if not isinstance(data, dict):
+            continue  # reported by the chain check (not an entry osint writes)
+        fields, changes = data.get("fields"), data.get("changes")
+        if row["action"] == "create" and isinstance(fields, dict):
+            state = dict(fields)
+        elif isinstance(changes, dict) and state is not None:
+            for column, change in changes.items():
                 state[column] = change.get("new") if isinstance(change, dict) else change
-        elif "changes" in data:
+        elif changes is not None:
             state = None
     yield from settle()
     for spec in kinds.KINDS.values():
@@ -141,6 +148,8 @@ CORE_CHECKS = (check_integrity, check_audit_chain, check_replay, check_blobs)
 
 def verify(conn: sqlite3.Connection) -> dict:
     """Run every check; returns {"ok": bool, "problems": [{"id", "kind", "problem"}], "checked": {...}}."""
+    from osint.case.integrity import withheld_summary
+
     problems: list[Problem] = []
     with _reading(conn):
         for check in CORE_CHECKS:
@@ -155,6 +164,7 @@ def verify(conn: sqlite3.Connection) -> dict:
                 "SELECT count(*) FROM quotes WHERE verified = 1"
             ).fetchone()[0],
             "head": audit.head(conn),
+            "withheld": withheld_summary(conn),
         }
     return {"ok": not problems, "problems": [asdict(p) for p in problems], "checked": checked}
 

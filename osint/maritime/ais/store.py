@@ -154,7 +154,8 @@ def expected_rows(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
         for row in conn.execute("SELECT id, rows_kept, rows_digest FROM ais_imports")
     }
     for (data,) in conn.execute(
-        "SELECT data FROM audit_log WHERE action IN ('merge', 'redact') ORDER BY seq"
+        "SELECT data FROM audit_log WHERE action IN ('merge', 'redact') AND redacted = 0 "
+        "ORDER BY seq"
     ):
         try:
             added = (json.loads(data or "{}").get("bulk") or {}).get("ais_batches") or {}

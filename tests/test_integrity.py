@@ -1,0 +1,170 @@
+"""Evidence integrity against a hostile colleague or file: each test replays one attack.
+
+The hostile files are built here, from an honest case, with sqlite3 as an attacker would.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from conftest import Cli
+from test_maritime_ais import track, write
+
+from osint.case.store import audit
+
+
+def _source(cli, article, locator="https://example.org/protected"):
+    return cli.json(
+        "source", "add", locator, "--title", "Protected informant notes", "--snapshot", str(article)
+    )
+
+
+def _hack(path, *statements, writable_schema=False):
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        if writable_schema:
+            conn.execute("PRAGMA writable_schema=ON")
+        for sql, *params in statements:
+            conn.execute(sql, *params)
+        if writable_schema:
+            conn.execute("PRAGMA writable_schema=OFF")
+    finally:
+        conn.close()
+
+
+def _problems(cli, path=None) -> list[str]:
+    args = ["--case", str(path)] if path else []
+    result = json.loads(cli(*args, "--json", "verify", expect=None).stdout)
+    return [p["problem"] for p in result["problems"]]
+
+
+def _redacted_copy(cli, article, tmp_path, name="copy.db"):
+    protected = _source(cli, article)
+    cli.json("quote", "add", "obtain troops and weapons in exchange for oil", "--speaker", "Lammy",
+             "--role", "Foreign Secretary", "--source", protected["id"])  # fmt: skip
+    cli.json("finding", "add", "kept")
+    out = tmp_path / name
+    cli.json("export", "case", "-o", str(out), "--redact", protected["id"], "--reason", "sp")
+    return protected, out
+
+
+# ---- verify cannot be fooled by the redaction mechanism --------------------------------------
+
+
+def test_deleting_a_record_and_marking_its_entries_withheld_is_caught(cli, tmp_path, case_path):
+    finding = cli.json("finding", "add", "The tanker loaded at Vostochny")
+    head_before = cli.json("verify")["checked"]["head"]
+    _hack(
+        case_path,
+        ("DELETE FROM findings WHERE id = ?", (finding["id"],)),
+        (
+            "UPDATE audit_log SET data = NULL, command = NULL, salt = NULL, redacted = 1 "
+            "WHERE record_id = ?",
+            (finding["id"],),
+        ),  # fmt: skip
+    )
+    problems = _problems(cli)
+    assert any("no later redact entry names it" in p for p in problems)
+    assert cli.json("verify", expect=1)["checked"]["head"] == head_before
+
+
+def test_marking_a_redact_entry_withheld_and_rewriting_it_is_caught(cli, article, tmp_path):
+    _, copy = _redacted_copy(cli, article, tmp_path)
+    assert _problems(cli, copy) == []
+    fake = json.dumps({"records": 0, "bulk": {"ais_batches": {}}})
+    _hack(copy, ("UPDATE audit_log SET redacted = 1, data = ? WHERE action = 'redact'", (fake,)))
+    problems = _problems(cli, copy)
+    assert any("marked withheld, but no later redact entry" in p for p in problems)
+
+
+def test_withheld_content_cannot_be_confirmed_by_guessing(cli, article, tmp_path, case_path):
+    protected, copy = _redacted_copy(cli, article, tmp_path)
+    with sqlite3.connect(case_path) as conn:
+        conn.row_factory = sqlite3.Row
+        original = {
+            r["hash"]: audit.Entry.from_row(r)
+            for r in conn.execute("SELECT * FROM audit_log WHERE kind = 'quote'")
+        }
+    with sqlite3.connect(copy) as conn:
+        conn.row_factory = sqlite3.Row
+        withheld = [
+            audit.Entry.from_row(r)
+            for r in conn.execute("SELECT * FROM audit_log WHERE kind = 'quote'")
+        ]
+    assert withheld and all(e.redacted and e.salt is None for e in withheld)
+    for entry in withheld:
+        true = original[entry.hash]
+        # Even the exact words do not confirm: without the salt no guess hashes to the commitment.
+        assert audit.content_hash(true.command, true.data) != entry.content_sha256
+        assert audit.content_hash(true.command, true.data, true.salt) == entry.content_sha256
+    raw = copy.read_bytes()
+    for entry in original.values():
+        assert entry.salt.encode() not in raw
+
+
+def test_verify_and_info_say_how_much_a_copy_withholds_and_who_withheld_it(cli, article, tmp_path):
+    _, copy = _redacted_copy(cli, article, tmp_path)
+    other = Cli(copy)
+    withheld = other.json("verify")["checked"]["withheld"]
+    assert withheld["records"] == 3  # the source, its snapshot, its quote
+    assert withheld["by"][0]["by"] == "Test Investigator" and withheld["by"][0]["reason"] == "sp"
+    assert other.json("info")["withheld"]["records"] == 3
+    assert "Withheld  3 records" in other("info").stdout
+    assert cli.json("verify")["checked"]["withheld"]["entries"] == 0
+
+
+def test_a_malformed_entry_is_reported_not_a_crash(cli, case_path):
+    finding = cli.json("finding", "add", "Oil for arms")
+    _hack(case_path, ("UPDATE audit_log SET data = '5' WHERE record_id = ?", (finding["id"],)))
+    result = cli("--json", "verify", expect=1)
+    problems = [p["problem"] for p in json.loads(result.stdout)["problems"]]
+    assert any("not readable" in p and "JSON int" in p for p in problems)
+    assert "Traceback" not in result.stderr
+    _hack(case_path, ("UPDATE audit_log SET parents = '7' WHERE record_id = ?", (finding["id"],)))
+    assert any("not readable" in p for p in _problems(cli))
+
+
+def test_a_trigger_spelt_in_capitals_is_reported(cli, case_path):
+    cli.json("finding", "add", "before")
+    sql = (
+        "CREATE TRIGGER rewrite AFTER INSERT ON findings BEGIN "
+        "UPDATE findings SET text = 'rewritten' WHERE id = new.id; END"
+    )
+    _hack(
+        case_path,
+        (
+            "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) "
+            "VALUES ('Trigger', 'rewrite', 'findings', 0, ?)",
+            (sql,),
+        ),  # fmt: skip
+        writable_schema=True,
+    )
+    assert any("Trigger 'rewrite'" in p for p in _problems(cli))
+
+
+def test_redacting_a_vessel_withholds_the_finding_osint_wrote_about_it(cli, tmp_path):
+    cli("place", "add", "Vostochny", "--at", "42.73,133.06")
+    write(tmp_path / "a.csv", track(4) + track(3, mmsi="273111000", name="OTHER", imo="",
+                                            start_minute=20))  # fmt: skip
+    cli("ais", "import", tmp_path / "a.csv")
+    cli("sighting", "add", "CHON MA SAN", "--when", "2024-03-05T12:00:00Z", "--place", "vostochny")
+    cli("visits", "--record", "--finding", "CHON MA SAN called at Vostochny")
+    assert len(cli.json("list", "findings")) == 1
+    copy = tmp_path / "copy.db"
+    cli("export", "case", "-o", copy, "--redact", "CHON MA SAN")
+    other = Cli(copy)
+    assert other.json("list", "findings") == []
+    assert b"CHON MA SAN" not in copy.read_bytes()
+    assert other.json("verify")["ok"] is True
+
+
+def test_redacting_a_vessel_refuses_while_a_kept_ais_file_contains_it(cli, tmp_path):
+    write(tmp_path / "a.csv", track(4) + track(3, mmsi="273111000", name="OTHER", imo=""))
+    imported = cli.json("ais", "import", tmp_path / "a.csv", "--keep-file")
+    copy = tmp_path / "copy.db"
+    result = cli("export", "case", "-o", copy, "--redact", "CHON MA SAN", expect=1)
+    assert "a.csv" in result.stderr and imported["id"][:8] in result.stderr
+    assert not copy.exists()
+    cli("export", "case", "-o", copy, "--redact", "CHON MA SAN", "--redact", imported["id"])
+    assert Cli(copy).json("verify")["ok"] is True
