@@ -168,3 +168,183 @@ def test_redacting_a_vessel_refuses_while_a_kept_ais_file_contains_it(cli, tmp_p
     assert not copy.exists()
     cli("export", "case", "-o", copy, "--redact", "CHON MA SAN", "--redact", imported["id"])
     assert Cli(copy).json("verify")["ok"] is True
+
+
+# ---- merge accepts only what osint itself could have written ---------------------------------
+
+
+def _pair(tmp_path, case_path, article):
+    import shutil
+
+    ana = Cli(case_path)
+    source = _source(ana, article, "https://example.org/oil")
+    ben_path = tmp_path / "ben.db"
+    shutil.copy(case_path, ben_path)
+    return ana, Cli(ben_path), source
+
+
+def _state(cli):
+    return cli.json("verify")["checked"]["head"], cli.case_path.read_bytes()
+
+
+def _forge(path, work):
+    """Write with osint's own library, as a colleague with a modified osint would."""
+    from osint.case.handle import open_case
+
+    with open_case(path, actor="Mallory") as case, case.writing():
+        work(case)
+
+
+def test_a_merged_edit_cannot_swap_the_archived_copy(tmp_path, case_path, article):
+    ana, ben, source = _pair(tmp_path, case_path, article)
+    from osint.case import kinds, records
+    from osint.case.store import blobs
+
+    def swap(case):
+        forged, _ = blobs.put_bytes(case.conn, b"<html>a different page</html>", "text/html")
+        snapshot = records.get(case.conn, "snapshot", source["snapshot"])
+        records.update_fields(case, kinds.get("snapshot"), snapshot, {"sha256": forged}, "edit")
+
+    _forge(ben.case_path, swap)
+    assert ben.json("verify")["ok"] is True  # the forged file is self-consistent
+    before = _state(ana)
+    result = ana("merge", str(ben.case_path), expect=1)
+    assert "changes the snapshot field sha256" in result.stderr
+    assert _state(ana) == before
+
+
+def test_a_merged_edit_of_provenance_is_refused(tmp_path, case_path, article):
+    ana, ben, source = _pair(tmp_path, case_path, article)
+    from osint.case import kinds, records
+
+    def reattribute(case):
+        row = records.get(case.conn, "source", source["id"])
+        records.update_fields(case, kinds.get("source"), row, {"added_by": "Ana"}, "edit")
+
+    _forge(ben.case_path, reattribute)
+    assert "field added_by" in ana("merge", str(ben.case_path), expect=1).stderr
+
+
+def test_a_quote_marked_verified_that_is_not_in_its_snapshot_is_refused(
+    tmp_path, case_path, article
+):
+    ana, ben, source = _pair(tmp_path, case_path, article)
+    quote = ben.json("quote", "add", "obtain troops and weapons in exchange for oil",
+                     "--speaker", "Lammy", "--source", source["id"])  # fmt: skip
+    from osint.case import kinds, records
+
+    def reword(case):
+        row = records.get(case.conn, "quote", quote["id"])
+        records.update_fields(
+            case, kinds.get("quote"), row, {"text": "we never sold oil", "verified": 1}, "edit"
+        )
+
+    _forge(ben.case_path, reword)
+    before = _state(ana)
+    assert "does not verify" in ana("merge", str(ben.case_path), expect=1).stderr
+    assert _state(ana) == before
+
+
+def test_a_source_created_with_our_findings_id_is_refused(tmp_path, case_path, article):
+    ana, ben, _ = _pair(tmp_path, case_path, article)
+    finding = ana.json("finding", "add", "Ana's finding")
+    from osint.case import records
+
+    _forge(
+        ben.case_path,
+        lambda case: records.create(
+            case, "source", {"title": "shadow", "locator": "x"}, record_id=finding["id"]
+        ),
+    )
+    before = _state(ana)
+    result = ana("merge", str(ben.case_path), expect=1)
+    assert "id collision" in result.stderr and "our finding" in result.stderr
+    assert _state(ana) == before
+
+
+def test_a_record_id_that_is_not_an_osint_id_is_refused(tmp_path, case_path, article):
+    ana, ben, _ = _pair(tmp_path, case_path, article)
+    from osint.case import records
+
+    _forge(
+        ben.case_path,
+        lambda case: records.create(case, "vessel", {"name": "DECOY"}, record_id="songrim ho"),
+    )
+    assert "uses the id 'songrim ho'" in ana("merge", str(ben.case_path), expect=1).stderr
+    assert ana.json("list", "vessels") == []
+
+
+def test_a_trigger_spelt_in_capitals_in_the_other_case_is_refused(tmp_path, case_path, article):
+    ana, ben, _ = _pair(tmp_path, case_path, article)
+    sql = "CREATE TRIGGER t AFTER INSERT ON findings BEGIN UPDATE findings SET text = 'x'; END"
+    _hack(
+        ben.case_path,
+        (
+            "INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql) "
+            "VALUES ('Trigger', 't', 'findings', 0, ?)",
+            (sql,),
+        ),  # fmt: skip
+        writable_schema=True,
+    )
+    assert "never creates" in ana("merge", str(ben.case_path), expect=1).stderr
+
+
+def test_a_merged_case_that_would_not_verify_is_rolled_back(
+    tmp_path, case_path, article, monkeypatch
+):
+    ana, ben, _ = _pair(tmp_path, case_path, article)
+    ana.json("finding", "add", "left half")
+    ben.json("finding", "add", "right half")
+    from osint import features
+    from osint.features import Problem
+
+    def only_apart(conn):
+        texts = {r[0] for r in conn.execute("SELECT text FROM findings")}
+        if {"left half", "right half"} <= texts:
+            yield Problem("", "finding", "the halves must never meet")
+
+    real = features.checks
+    monkeypatch.setattr(features, "checks", lambda: [*real(), only_apart])
+    before = _state(ana)
+    result = ana("merge", str(ben.case_path), expect=1)
+    assert "the merged case would not verify" in result.stderr and "never meet" in result.stderr
+    assert "rolled back" in result.stderr
+    assert _state(ana) == before
+
+
+# ---- round trips through a redacted copy -----------------------------------------------------
+
+
+def _ais_case(cli, tmp_path):
+    write(tmp_path / "a.csv", track(4) + track(3, mmsi="273111000", name="OTHER", imo="",
+                                            start_minute=20))  # fmt: skip
+    cli("ais", "import", tmp_path / "a.csv")
+    return {t["mmsi"]: t for t in cli.json("list", "ais-tracks")}
+
+
+def test_redact_a_track_edit_the_copy_and_merge_it_back(cli, tmp_path, case_path):
+    tracks = _ais_case(cli, tmp_path)
+    protected = tracks["445123000"]
+    copy = tmp_path / "copy.db"
+    cli("export", "case", "-o", copy, "--redact", protected["id"], "--reason", "protected")
+    colleague = Cli(copy)
+    other = tracks["273111000"]
+    colleague("edit", other["id"], "--set", "note=checked against the port log")
+    colleague.json("finding", "add", "OTHER waited two days")
+    report = cli.json("merge", str(copy))
+    assert report["new_records"] == 1 and report["updated_records"] == 1
+    assert cli.json("verify")["ok"] is True
+    assert cli.json("show", protected["id"])["id"] == protected["id"]
+
+
+def test_merging_the_full_case_into_a_copy_where_a_withheld_record_changed(cli, tmp_path):
+    tracks = _ais_case(cli, tmp_path)
+    protected = tracks["445123000"]
+    copy = tmp_path / "copy.db"
+    cli("export", "case", "-o", copy, "--redact", protected["id"])
+    cli("edit", protected["id"], "--set", "note=seen at Vostochny")
+    colleague = Cli(copy)
+    report = colleague.json("merge", str(cli.case_path))
+    assert report["withheld_here"] == 1
+    assert colleague.json("verify")["ok"] is True
+    assert all(t["id"] != protected["id"] for t in colleague.json("list", "ais-tracks"))

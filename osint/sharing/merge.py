@@ -27,6 +27,7 @@ from osint.case import kinds, records
 from osint.case.store import audit, blobs, schema
 from osint.case.store.db import APPLICATION_ID
 from osint.errors import InvalidInput, NotACase, SchemaTooNew
+from osint.sharing import accept
 
 
 @dataclass
@@ -40,6 +41,7 @@ class MergeReport:
     bulk: dict = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
     up_to_date: bool = False
+    withheld_here: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -52,6 +54,7 @@ class MergeReport:
             "files": self.files,
             "bulk": self.bulk,
             "conflicts": self.conflicts,
+            "withheld_here": self.withheld_here,
         }
 
 
@@ -85,11 +88,11 @@ def open_untrusted(path) -> sqlite3.Connection:
                 f"{path}: an older case (schema version {version}): open it once with this osint "
                 "(e.g. `osint --case OTHER info`) to upgrade it, then merge"
             )
-        active = conn.execute(
-            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
-        ).fetchall()
+        from osint.case.integrity import unknown_objects
+
+        active = unknown_objects(conn)
         if active:
-            names = ", ".join(f"{r['type']} {r['name']}" for r in active[:5])
+            names = ", ".join(f"{kind} {name}" for kind, name in active[:5])
             raise NotACase(f"{path}: holds {names}, which osint never creates: refused as unsafe")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         expected = {spec.table for spec in kinds.KINDS.values()} | {
@@ -110,14 +113,29 @@ def open_untrusted(path) -> sqlite3.Connection:
 
 
 def _check_other_verifies(conn: sqlite3.Connection, path) -> None:
-    from osint.case.verify import check_audit_chain, check_replay
+    """The other case must pass every check `osint verify` makes, feature checks included."""
+    from osint.case.verify import verify
 
-    for check in (check_audit_chain, check_replay):
-        for problem in check(conn):
-            raise InvalidInput(
-                f"{path}: its own audit log does not verify ({problem.kind} {problem.id[:12]}: "
-                f"{problem.problem}); ask its owner to run osint verify"
-            )
+    result = verify(conn)
+    if not result["ok"]:
+        problem = result["problems"][0]
+        raise InvalidInput(
+            f"{path}: it does not verify ({problem['kind']} {problem['id'][:12]}: "
+            f"{problem['problem']}); ask its owner to run osint verify"
+        )
+
+
+def _check_merged_verifies(conn: sqlite3.Connection) -> None:
+    """The merged case, before COMMIT: a problem rolls the whole merge back."""
+    from osint.case.verify import verify
+
+    result = verify(conn)
+    if not result["ok"]:
+        problem = result["problems"][0]
+        raise InvalidInput(
+            f"the merged case would not verify ({problem['kind']} {problem['id'][:12]}: "
+            f"{problem['problem']}): rolled back, nothing was merged"
+        )
 
 
 def _modifiers(entries: list[audit.Entry]) -> dict[str, str]:
@@ -163,6 +181,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
         if not missing:
             report.up_to_date = True
             return report
+        accept.check_entries(conn, other, missing, other_path)
         touched: dict[str, str] = {}
         created: set[str] = set()
         for entry in missing:
@@ -206,6 +225,9 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                 report.new_records += 1
                 continue
             ours = records.get(conn, spec, rid)
+            if ours is None:
+                report.withheld_here += 1  # withheld from this (redacted) copy: stays withheld
+                continue
             our_last = _modifiers(ours_before[rid])
             their_history = [
                 audit.Entry.from_row(r)
@@ -261,6 +283,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                 "files": report.files,
                 "bulk": report.bulk,
                 "conflicts": report.conflicts,
+                **({"withheld_here": report.withheld_here} if report.withheld_here else {}),
             },
             parents=merge_parents,
         )
@@ -280,6 +303,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                     "settled_by": "osint edit" if conflicting else None,
                 },
             )
+        _check_merged_verifies(conn)
     return report
 
 

@@ -325,3 +325,18 @@ def check_redactions(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
                 f"audit entry {seq} ({action}) is marked withheld, but no later redact entry "
                 "names it: its content was removed outside osint",
             )
+
+
+def withheld_here(conn: sqlite3.Connection, redact_data: dict) -> bool:
+    """Whether a `redact` entry's withholding holds in this log (the copy that made it, or a copy
+    of that copy) rather than in a case that merged the copy back and still has the content.
+
+    Statements such a entry makes about the copy (the rows it kept) are true only there.
+    """
+    withheld = redact_data.get("withheld") if isinstance(redact_data, dict) else None
+    if not isinstance(withheld, list) or not withheld:
+        return False
+    row = conn.execute(
+        "SELECT redacted FROM audit_log WHERE hash = ?", (str(withheld[0]),)
+    ).fetchone()
+    return bool(row and row[0])
