@@ -348,3 +348,39 @@ def test_merging_the_full_case_into_a_copy_where_a_withheld_record_changed(cli, 
     assert report["withheld_here"] == 1
     assert colleague.json("verify")["ok"] is True
     assert all(t["id"] != protected["id"] for t in colleague.json("list", "ais-tracks"))
+
+
+# ---- trust anchors come from the system or the user, never from the case ----------------------
+
+
+def test_a_timestamp_is_trusted_only_through_a_root_pinned_outside_the_case(
+    cli, tmp_path, monkeypatch
+):
+    import shutil
+
+    import pytest
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    from cryptography import x509
+    from tsa_server import serve_tsa
+
+    from osint.capture.timestamp import fingerprint, pinned_roots_path
+
+    with serve_tsa() as (url, ca):
+        row = cli.json("timestamp", "--tsa", url, "--ca", ca)
+        shown = cli("timestamp", "--tsa", url).stderr  # pinned now: no --ca needed
+        root = x509.load_pem_x509_certificates(open(ca, "rb").read())[0]
+    assert row["root_sha256"] == fingerprint(root) and row["root"] == "CN=Throw-away Test Root"
+    assert row["trusted_by"].startswith("pinned by you")
+    assert fingerprint(root) in shown and "pinned by you" in shown
+    assert pinned_roots_path().is_relative_to(tmp_path / ".osint-config")
+    assert cli.json("verify")["ok"] is True
+    # Someone else (or this user without the pin) reading the same case: the root the case
+    # carries is not trusted, and verify says so, naming it.
+    monkeypatch.setenv("OSINT_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    problems = cli.json("verify", expect=1)["problems"]
+    assert problems and all(p["kind"] == "timestamp" for p in problems)
+    assert all(
+        "not trusted" in p["problem"] and fingerprint(root) in p["problem"] for p in problems
+    )

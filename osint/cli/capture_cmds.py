@@ -269,6 +269,10 @@ def timestamp(
         env.note(
             f"audit head {row['head']} stamped at {row['gen_time']} by {row['signer'] or row['tsa']}"
         )
+        env.note(
+            f"TSA {row.get('tsa_name') or row['tsa']}; root {row.get('root')} "
+            f"sha256 {row.get('root_sha256')} ({row.get('trusted_by') or 'not trusted'})"
+        )
     env.record("timestamp", row)
 
 
