@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 from conftest import Cli
 from test_maritime_ais import track, write
@@ -370,7 +371,7 @@ def test_a_timestamp_is_trusted_only_through_a_root_pinned_outside_the_case(
     with serve_tsa() as (url, ca):
         row = cli.json("timestamp", "--tsa", url, "--ca", ca)
         shown = cli("timestamp", "--tsa", url).stderr  # pinned now: no --ca needed
-        root = x509.load_pem_x509_certificates(open(ca, "rb").read())[0]
+        root = x509.load_pem_x509_certificates(Path(ca).read_bytes())[0]
     assert row["root_sha256"] == fingerprint(root) and row["root"] == "CN=Throw-away Test Root"
     assert row["trusted_by"].startswith("pinned by you")
     assert fingerprint(root) in shown and "pinned by you" in shown
