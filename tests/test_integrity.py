@@ -385,3 +385,94 @@ def test_a_timestamp_is_trusted_only_through_a_root_pinned_outside_the_case(
     assert all(
         "not trusted" in p["problem"] and fingerprint(root) in p["problem"] for p in problems
     )
+
+
+def _domain_chain(domain="archive.example.org"):
+    """A root, an intermediate and a leaf for `domain`, like a CA's staging hierarchy."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def make(subject, issuer, key, issuer_key, ca, san=None):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=not ca,
+                    key_cert_sign=ca,
+                    crl_sign=ca,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),  # fmt: skip
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+            )
+        )
+        if san:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(san)]), critical=False
+            ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
+    root = make("(STAGING) Pretend Pear X1", "(STAGING) Pretend Pear X1", keys[0], keys[0], True)
+    inter = make("(STAGING) Ersatz Edamame E1", root.subject.rfc4514_string()[3:], keys[1],
+                 keys[0], True)  # fmt: skip
+    leaf = make(domain, "(STAGING) Ersatz Edamame E1", keys[2], keys[1], False, san=domain)
+    return root, inter, leaf, keys[2]
+
+
+def test_a_wacz_signed_under_an_untrusted_root_is_not_called_valid(tmp_path, monkeypatch):
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from osint.capture.archive_import import _check_signature
+
+    root, inter, leaf, key = _domain_chain()
+    package_hash = "sha256:" + "ab" * 32
+    signed = {
+        "hash": package_hash,
+        "signature": base64.b64encode(
+            key.sign(package_hash.encode(), ec.ECDSA(hashes.SHA256()))
+        ).decode(),
+        "domain": "archive.example.org",
+        "domainCert": (leaf.public_bytes(Encoding.PEM) + inter.public_bytes(Encoding.PEM)).decode(),
+        "created": "2024-03-05T10:00:00Z",
+    }
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))
+    result = _check_signature(signed, package_hash)
+    assert result["valid"] is None and result["trusted"] is False
+    assert result["reason"].startswith("signature not trusted")
+    # With its root in the system's trust store, the same package is valid at its signing time...
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(root.public_bytes(Encoding.PEM))
+    monkeypatch.setenv("SSL_CERT_FILE", str(roots))
+    assert _check_signature(signed, package_hash)["valid"] is True
+    # ...but not when it claims a time its certificate did not cover, nor for another domain.
+    assert (
+        _check_signature({**signed, "created": "2030-01-01T00:00:00Z"}, package_hash)["valid"]
+        is None
+    )
+    assert _check_signature({**signed, "domain": "evil.example"}, package_hash)["valid"] is None

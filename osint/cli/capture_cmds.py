@@ -172,6 +172,8 @@ def source_import(
         if parsed.signature:
             sig = parsed.signature
             state = {True: "valid", False: "INVALID", None: "not checked"}[sig.get("valid")]
+            if sig.get("trusted") is False and sig.get("valid") is None:
+                state = "not trusted"
             env.note(
                 f"signature: {state}, signed by {sig.get('signer') or 'unknown'}"
                 + (
