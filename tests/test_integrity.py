@@ -476,3 +476,20 @@ def test_a_wacz_signed_under_an_untrusted_root_is_not_called_valid(tmp_path, mon
         is None
     )
     assert _check_signature({**signed, "domain": "evil.example"}, package_hash)["valid"] is None
+
+
+# ---- serving beyond this machine ---------------------------------------------------------------
+
+
+def test_serving_on_a_non_loopback_address_warns_that_the_whole_case_is_readable(cli, monkeypatch):
+    from osint.sharing import serve
+
+    calls = []
+    monkeypatch.setattr(serve, "serve", lambda case, **kw: calls.append(kw["host"]) or 0)
+    monkeypatch.setattr(serve, "check_installed", lambda: None)
+    for host in ("0.0.0.0", "192.168.1.20", "::", "case.example.org"):
+        result = cli("serve", "--host", host)
+        assert "is not a loopback address" in result.stderr and "blobs" in result.stderr
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        assert "Warning" not in cli("serve", "--host", host).stderr
+    assert calls[0] == "0.0.0.0" and len(calls) == 8
