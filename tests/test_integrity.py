@@ -493,3 +493,16 @@ def test_serving_on_a_non_loopback_address_warns_that_the_whole_case_is_readable
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
         assert "Warning" not in cli("serve", "--host", host).stderr
     assert calls[0] == "0.0.0.0" and len(calls) == 8
+
+
+def test_the_expected_schema_is_cached_outside_the_case_and_rebuilt_when_unreadable(case_path):
+    from osint.case import integrity
+
+    integrity.expected_objects.cache_clear()
+    built = integrity.expected_objects()
+    path = integrity._cache_file()
+    assert path.is_file() and ("table", "audit_log", "audit_log") in built
+    path.write_text("not json")
+    integrity.expected_objects.cache_clear()
+    assert integrity.expected_objects() == built
+    assert integrity._build_expected() == built

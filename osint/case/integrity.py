@@ -23,9 +23,52 @@ from osint.features import Problem
 _SQLITE_INTERNAL = ("sqlite_autoindex_", "sqlite_stat", "sqlite_sequence")
 
 
+def _cache_file():
+    """Where the expected objects are kept between runs, keyed by the migrations' source."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    from osint.case.store import schema
+
+    folder = os.environ.get("OSINT_CACHE_DIR", "").strip()
+    if not folder:
+        base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+        folder = str(Path(base) / "osint")
+    key = hashlib.sha256(Path(schema.__file__).read_bytes())
+    key.update(sqlite3.sqlite_version.encode())
+    return Path(folder) / f"schema-objects-{key.hexdigest()[:20]}.json"
+
+
 @functools.lru_cache(maxsize=1)
 def expected_objects() -> frozenset[tuple[str, str, str]]:
-    """(type, name, table) of every schema object osint's migrations create, from a scratch case."""
+    """(type, name, table) of every schema object osint's migrations create.
+
+    Made by applying the migrations to a scratch database; kept in the user's cache folder
+    (keyed by the migrations' source and the SQLite version), since building it costs more than
+    verifying a small case.
+    """
+    import json
+    import os
+
+    path = _cache_file()
+    try:
+        cached = json.loads(path.read_text())
+        return frozenset(tuple(item) for item in cached)
+    except (OSError, ValueError, TypeError):
+        pass
+    objects = _build_expected()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.write_text(json.dumps(sorted(objects)))
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only home: build it each time
+    return objects
+
+
+def _build_expected() -> frozenset[tuple[str, str, str]]:
     from osint.case.store import schema
     from osint.case.store.db import APPLICATION_ID
 

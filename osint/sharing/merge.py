@@ -125,16 +125,16 @@ def _check_other_verifies(conn: sqlite3.Connection, path) -> None:
         )
 
 
-def _check_merged_verifies(conn: sqlite3.Connection) -> None:
+def _check_merged_verifies(conn: sqlite3.Connection, since_seq: int, record_ids) -> None:
     """The merged case, before COMMIT: a problem rolls the whole merge back."""
-    from osint.case.verify import verify
+    from osint.case.verify import verify_merged
 
-    result = verify(conn)
-    if not result["ok"]:
-        problem = result["problems"][0]
+    problems = verify_merged(conn, since_seq=since_seq, record_ids=record_ids)
+    if problems:
+        problem = problems[0]
         raise InvalidInput(
-            f"the merged case would not verify ({problem['kind']} {problem['id'][:12]}: "
-            f"{problem['problem']}): rolled back, nothing was merged"
+            f"the merged case would not verify ({problem.kind} {problem.id[:12]}: "
+            f"{problem.problem}): rolled back, nothing was merged"
         )
 
 
@@ -173,6 +173,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
     with case.writing():
         our_hashes = {row[0] for row in conn.execute("SELECT hash FROM audit_log")}
         our_head = audit.head(conn)
+        since_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
         missing = [
             audit.Entry.from_row(row)
             for row in other.execute("SELECT * FROM audit_log ORDER BY seq")
@@ -303,7 +304,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                     "settled_by": "osint edit" if conflicting else None,
                 },
             )
-        _check_merged_verifies(conn)
+        _check_merged_verifies(conn, since_seq, touched)
     return report
 
 

@@ -222,17 +222,28 @@ def latest(conn: sqlite3.Connection) -> Entry | None:
     return Entry.from_row(row) if row else None
 
 
-def check_chain(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
+def check_chain(conn: sqlite3.Connection, since_seq: int = 0) -> Iterator[tuple[str, str]]:
     """Walk every entry; yield (entry hash or seq, problem) for each break in the graph.
 
     Checks that each entry's hash matches its content, that each parent exists and came before
     it, and that the graph has exactly one head (the newest entry), so that no entry was
-    removed, reordered or forged.
+    removed, reordered or forged. With `since_seq`, entries up to it are taken as already
+    checked (their hashes still count as parents and for the single head).
     """
     seen: dict[str, int] = {}
     referenced: set[str] = set()
     last_hash = None
-    for row in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
+    if since_seq:
+        for seq, digest, parents in conn.execute(
+            "SELECT seq, hash, parents FROM audit_log WHERE seq <= ? ORDER BY seq", (since_seq,)
+        ):
+            seen[digest] = seq
+            try:
+                referenced.update(json.loads(parents))
+            except (ValueError, TypeError):
+                pass
+            last_hash = digest
+    for row in conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq", (since_seq,)):
         try:
             entry = Entry.from_row(row)
         except (ValueError, TypeError) as exc:
