@@ -15,6 +15,7 @@ when a later `redact` entry of the same log names it by hash (`check_redactions`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -238,10 +239,8 @@ def check_chain(conn: sqlite3.Connection, since_seq: int = 0) -> Iterator[tuple[
             "SELECT seq, hash, parents FROM audit_log WHERE seq <= ? ORDER BY seq", (since_seq,)
         ):
             seen[digest] = seq
-            try:
+            with contextlib.suppress(ValueError, TypeError):
                 referenced.update(json.loads(parents))
-            except (ValueError, TypeError):
-                pass
             last_hash = digest
     for row in conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq", (since_seq,)):
         try:
