@@ -190,10 +190,11 @@ def verify(conn: sqlite3.Connection) -> dict:
 def verify_merged(conn: sqlite3.Connection, *, since_seq: int, record_ids) -> list[Problem]:
     """Inside a merge, before COMMIT: what the merge could have broken.
 
-    The other case was verified completely before anything was copied, and stored files were
-    re-hashed on the way in; so this checks the entries added since `since_seq`, the single
-    head, withheld entries, the schema, the records the merge touched (replay), that every
-    file a record names is present, and every feature's checks.
+    The other case was verified completely before anything was copied (its entries are copied
+    as they are), and stored files were re-hashed on the way in; so this checks the entries
+    written since `since_seq` (the merge's own), parents and the single head of the whole graph,
+    withheld entries, the schema, the records the merge touched (replay), that every file a
+    record names is present, and every feature's checks.
     """
     from osint.case import integrity
 

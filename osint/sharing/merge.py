@@ -175,7 +175,6 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
     with case.writing():
         our_hashes = {row[0] for row in conn.execute("SELECT hash FROM audit_log")}
         our_head = audit.head(conn)
-        since_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
         missing = [
             audit.Entry.from_row(row)
             for row in other.execute("SELECT * FROM audit_log ORDER BY seq")
@@ -210,6 +209,9 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
             }
             audit.store(conn, entry.hash, stored)
         report.entries = len(missing)
+        # Entries copied as they are were checked with the other case's log: from here on the
+        # merged log's own entries.
+        copied_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
         # Files first: records (a source's snapshot text) are indexed from them.
         report.files = _copy_blobs(conn, other, other_path)
         fast_forward = our_head is None or our_head in their_hashes
@@ -306,7 +308,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                     "settled_by": "osint edit" if conflicting else None,
                 },
             )
-        _check_merged_verifies(conn, since_seq, touched)
+        _check_merged_verifies(conn, copied_seq, touched)
     return report
 
 
