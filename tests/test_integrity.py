@@ -271,8 +271,25 @@ def test_a_record_id_that_is_not_an_osint_id_is_refused(tmp_path, case_path, art
         ben.case_path,
         lambda case: records.create(case, "vessel", {"name": "DECOY"}, record_id="songrim ho"),
     )
-    assert "uses the id 'songrim ho'" in ana("merge", str(ben.case_path), expect=1).stderr
+    assert (
+        "'songrim ho' is not one osint makes" in ana("merge", str(ben.case_path), expect=1).stderr
+    )
     assert ana.json("list", "vessels") == []
+    # Even an entry whose record is withheld there (so no row shows it) is refused.
+    from osint.case.handle import open_case
+    from osint.sharing import accept
+
+    withheld = audit.Entry(seq=9, hash="h", parents=[], case_id=None, at="", actor="M",
+                           command=None, osint_version=None, action="create", kind="vessel",
+                           record_id="songrim ho", content_sha256="c", data={},
+                           redacted=True)  # fmt: skip
+    with open_case(ana.case_path) as case:
+        try:
+            accept.check_entries(case.conn, None, [withheld], "ben.db")
+        except Exception as exc:  # noqa: BLE001
+            assert "uses the id 'songrim ho'" in str(exc)
+        else:
+            raise AssertionError("an entry with a non-osint id was accepted")
 
 
 def test_a_trigger_spelt_in_capitals_in_the_other_case_is_refused(tmp_path, case_path, article):
@@ -506,3 +523,45 @@ def test_the_expected_schema_is_cached_outside_the_case_and_rebuilt_when_unreada
     integrity.expected_objects.cache_clear()
     assert integrity.expected_objects() == built
     assert integrity._build_expected() == built
+
+
+def test_a_row_with_a_name_for_an_id_neither_verifies_nor_captures_lookups(cli, case_path):
+    cli.json("vessel", "add", "SONGRIM HO")
+    from osint.case import records
+
+    _forge(
+        case_path,
+        lambda case: records.create(case, "vessel", {"name": "DECOY"}, record_id="songrim ho"),
+    )
+    assert any("'songrim ho' is not one osint makes" in p for p in _problems(cli))
+    assert cli.json("show", "songrim ho")["name"] == "SONGRIM HO"
+
+
+def test_rewriting_a_merge_entry_as_withheld_cannot_hide_edited_ais_positions(
+    cli, tmp_path, case_path
+):
+    ben = Cli(tmp_path / "ben.db")
+    ben("init", str(tmp_path / "ben.db"))
+    write(tmp_path / "a.csv", track(4))
+    ben("ais", "import", tmp_path / "a.csv")
+    cli.json("merge", str(ben.case_path))
+    assert cli.json("verify")["ok"] is True
+    from osint.maritime.ais import store
+
+    conn = sqlite3.connect(case_path, isolation_level=None)
+    conn.execute("UPDATE ais_positions SET lat = lat + 1")
+    batch, first, last, import_id = conn.execute(
+        "SELECT batch, first_row, last_row, import_id FROM ais_batches"
+    ).fetchone()
+    digest, rows = store.batch_digest(conn, batch, first, last)
+    data = json.loads(
+        conn.execute("SELECT data FROM audit_log WHERE action = 'merge'").fetchone()[0]
+    )
+    data["bulk"]["ais_batches"][import_id] = {"rows": rows, "digest": digest}
+    conn.execute(
+        "UPDATE audit_log SET redacted = 1, data = ? WHERE action = 'merge'", (json.dumps(data),)
+    )
+    conn.close()
+    problems = _problems(cli)
+    assert any("no later redact entry names it" in p for p in problems)
+    assert any("no longer match the import's digest" in p for p in problems)

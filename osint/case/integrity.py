@@ -108,6 +108,21 @@ def check_schema(conn: sqlite3.Connection) -> Iterator[Problem]:
         )
 
 
+def check_ids(conn: sqlite3.Connection) -> Iterator[Problem]:
+    """Every record id is one osint makes: a row named `songrim ho` would capture lookups by name."""
+    from osint import ids
+    from osint.case import kinds
+
+    for spec in kinds.KINDS.values():
+        for (rid,) in conn.execute(f"SELECT id FROM [{spec.table}]"):
+            if not ids.is_record_id(rid):
+                yield Problem(
+                    str(rid),
+                    spec.name,
+                    f"record id {rid!r} is not one osint makes (added outside osint)",
+                )
+
+
 def check_withheld(conn: sqlite3.Connection) -> Iterator[Problem]:
     for entry_id, message in audit.check_redactions(conn):
         yield Problem(entry_id, "audit", message)

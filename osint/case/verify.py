@@ -39,6 +39,7 @@ def check_audit_chain(conn: sqlite3.Connection) -> Iterator[Problem]:
         yield Problem(entry_id, "audit", message)
     yield from integrity.check_withheld(conn)
     yield from integrity.check_schema(conn)
+    yield from integrity.check_ids(conn)
 
 
 def _same(a, b) -> bool:
