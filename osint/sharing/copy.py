@@ -4,8 +4,13 @@
 every record that refers to them (a source's snapshots and quotes, links), are removed from the
 copy together with the files only they used and their words in the search index; their audit
 entries keep their hashes but lose their data, so the copy still verifies for what it holds.
-The copy's log records the redaction: when, by whom, how many records, why. Freed pages are
-vacuumed away, so nothing of the withheld records stays in the file.
+The copy's log records the redaction: when, by whom, how many records, why, and the hash of
+every withheld entry (verify accepts a withheld entry only under such a redact entry; the
+withheld entries' salts go with their content, so no guess can be confirmed against a hash).
+Records osint generated from a withheld record (a `visits --record` finding, an annotated
+image) go with it; a kept original AIS file holding a withheld vessel's reports is refused,
+named, rather than sent. Freed pages are vacuumed away, so nothing of the withheld records stays
+in the file; not even the command line names them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """`osint merge OTHER`: bring a colleague's case into this one.
 
 The other file is untrusted. It is opened read-only with `trusted_schema` off, refused if it is
-not a sound osint case of a schema we know, if it holds triggers or views (osint never makes
-any), or if its own audit log does not verify. Then, in one transaction:
+not a sound osint case of a schema we know, if it holds any schema object osint never creates
+(a trigger or view, whatever the case of its type), or if it does not pass every check of
+`osint verify`. Each entry it brings must be one osint itself could have written
+(`osint.sharing.accept`). Then, in one transaction:
 
 1. its audit entries that this case lacks are copied as they are (their hashes, authors, times);
 2. records it created are copied; records both sides have take, field by field, the side that
@@ -10,7 +12,8 @@ any), or if its own audit log does not verify. Then, in one transaction:
    change is a conflict: this case keeps its value, both values go into the record's history
    (a `conflict` entry) and the conflict is reported until `osint edit` settles it;
 3. stored files it has and we lack are copied, re-hashed on the way in;
-4. a `merge` entry with both heads as parents joins the two histories.
+4. a `merge` entry with both heads as parents joins the two histories;
+5. the merged case is verified (what the merge touched) before COMMIT; a problem rolls it back.
 
 Merging the same case again changes nothing; A into B and B into A end with the same records.
 """
