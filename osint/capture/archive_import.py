@@ -375,6 +375,47 @@ def _hash_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, algorithm: str)
     return digest.hexdigest(), size
 
 
+def _untrusted_chain(certs: list, domain, created) -> str | None:
+    """Why a WACZ domain certificate does not chain to the system roots at signing time, or None.
+
+    Checked offline: the certificates the package carries, the system trust store (never a root
+    the package brings), the signing time the package states and the domain it names.
+    """
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+    from osint.capture.timestamp import _self_signed, _trust_store_roots
+
+    try:
+        when = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except ValueError:
+        return f"the signing time {created!r} is not a date"
+    roots = _trust_store_roots()
+    if not roots:
+        return "no system trust store to check the certificate chain against"
+    leaf, rest = certs[0], [c for c in certs[1:] if not _self_signed(c)]
+    if not domain:
+        return "the signature names no domain"
+    try:
+        verifier = (
+            PolicyBuilder()
+            .store(Store(roots))
+            .time(when)
+            .build_server_verifier(x509.DNSName(str(domain)))
+        )
+        verifier.verify(leaf, rest)
+    except (VerificationError, ValueError, TypeError) as exc:
+        return (
+            f"the certificate of {leaf.subject.rfc4514_string()} (issued by "
+            f"{leaf.issuer.rfc4514_string()}) does not chain to a trusted root on "
+            f"{when:%Y-%m-%d} ({exc})"
+        )
+    return None
+
+
 def _check_signature(signed: dict, package_hash: str) -> dict:
     """What a WACZ signature says and whether it holds (checked offline)."""
     from cryptography import x509
@@ -394,10 +435,15 @@ def _check_signature(signed: dict, package_hash: str) -> dict:
             key = serialization.load_der_public_key(der)
             out["signer"] = "public key sha256:" + hashlib.sha256(der).hexdigest()[:16]
         elif signed.get("domainCert"):
-            cert = x509.load_pem_x509_certificates(signed["domainCert"].encode())[0]
+            certs = x509.load_pem_x509_certificates(signed["domainCert"].encode())
+            cert = certs[0]
             key = cert.public_key()
             out["signer"] = f"domain {signed.get('domain') or cert.subject.rfc4514_string()}"
-            out["note"] = "domain certificate chain and time signature not checked offline"
+            out["note"] = "the time signature is not checked offline"
+            problem = _untrusted_chain(certs, signed.get("domain"), signed.get("created"))
+            out["trusted"] = problem is None
+            if problem:
+                out["untrusted"] = problem
         signature = base64.b64decode(signed.get("signature") or "")
     except (ValueError, TypeError) as exc:
         out.update(valid=False, reason=f"unreadable signature data ({exc})")
@@ -421,7 +467,11 @@ def _check_signature(signed: dict, package_hash: str) -> dict:
         for candidate in candidates:
             try:
                 key.verify(candidate, message, ec.ECDSA(algorithm))
-                out["valid"] = True
+                if out.get("trusted") is False:
+                    # Sound arithmetic under a key nobody vouches for proves nothing.
+                    out.update(valid=None, reason=f"signature not trusted: {out.pop('untrusted')}")
+                else:
+                    out["valid"] = True
                 return out
             except (InvalidSignature, ValueError):
                 continue

@@ -110,8 +110,8 @@ def resolve(
     wanted = [kinds.get(k) for k in kind_names] if kind_names else list(kinds.KINDS.values())
     what = " or ".join(k.name for k in wanted) if kind_names else "record"
     lowered = ref.lower()
-    # An exact id wins outright.
-    for spec in wanted:
+    # An exact id wins outright (only an id osint makes: never a name).
+    for spec in wanted if ids.is_record_id(lowered) else ():
         row = get(conn, spec, lowered)
         if row:
             return spec, row

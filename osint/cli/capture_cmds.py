@@ -172,6 +172,8 @@ def source_import(
         if parsed.signature:
             sig = parsed.signature
             state = {True: "valid", False: "INVALID", None: "not checked"}[sig.get("valid")]
+            if sig.get("trusted") is False and sig.get("valid") is None:
+                state = "not trusted"
             env.note(
                 f"signature: {state}, signed by {sig.get('signer') or 'unknown'}"
                 + (
@@ -268,6 +270,10 @@ def timestamp(
     if not env.json:
         env.note(
             f"audit head {row['head']} stamped at {row['gen_time']} by {row['signer'] or row['tsa']}"
+        )
+        env.note(
+            f"TSA {row.get('tsa_name') or row['tsa']}; root {row.get('root')} "
+            f"sha256 {row.get('root_sha256')} ({row.get('trusted_by') or 'not trusted'})"
         )
     env.record("timestamp", row)
 

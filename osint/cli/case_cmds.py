@@ -62,6 +62,22 @@ def info(ctx: typer.Context) -> None:
             f"{latest.get('kind') or ''} {(latest.get('record_id') or '')[:8]}  ({latest['command']})"
         )
         env.print(f"Log head  {overview['audit_head']} ({overview['audit_entries']} entries)")
+    _print_withheld(env, overview["withheld"])
+
+
+def _print_withheld(env, withheld: dict) -> None:
+    """A redacted copy says how much it withholds and who withheld it."""
+    if not withheld["entries"]:
+        return
+    who = "; ".join(
+        f"{item['records']} by {item['by']} on {item['at']}"
+        + (f" ({item['reason']})" if item.get("reason") else "")
+        for item in withheld["by"]
+    )
+    env.print(
+        f"Withheld  {withheld['records']} records ({withheld['entries']} audit entries)"
+        + (f": {who}" if who else "")
+    )
 
 
 @finding_app.command("add")
@@ -494,5 +510,6 @@ def verify(ctx: typer.Context) -> None:
             env.print_labelled(
                 "FAILED:", "error", f"{len(result['problems'])} problems ({summary})"
             )
+        _print_withheld(env, checked["withheld"])
     if not result["ok"]:
         raise typer.Exit(1)

@@ -98,11 +98,14 @@ def serve(
     open_browser: Annotated[bool, typer.Option("--open", help="Open it in a browser.")] = False,
 ) -> None:
     """Browse the case read-only in Datasette (needs the optional extra: osint[serve])."""
-    from osint.sharing.serve import check_installed
+    from osint.sharing.serve import check_installed, exposure_warning
     from osint.sharing.serve import serve as run_serve
 
     env = get_env(ctx)
     check_installed()  # before saying "Serving"
+    warning = exposure_warning(host)
+    if warning:
+        env.warn(warning)
     with env.case() as case:
         env.note(f"Serving {case.path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
         status = run_serve(case, host=host, port=port, open_browser=open_browser)

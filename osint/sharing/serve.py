@@ -111,6 +111,26 @@ def check_installed() -> None:
         )
 
 
+def exposure_warning(host: str) -> str | None:
+    """A warning when `host` is not a loopback address: then anyone who can reach this machine
+    reads the whole case, stored files included (Datasette serves every table, blob_chunks too)."""
+    import ipaddress
+
+    name = (host or "").strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(name).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"--host {host} is not a loopback address: anyone who can reach this machine on that "
+        "network can read the whole case, every stored file (blobs) included, and download the "
+        "case file itself; there is no password. Use the default 127.0.0.1 unless you mean that."
+    )
+
+
 def serve(case, *, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False) -> int:
     """Run Datasette on the case until interrupted; returns its exit status."""
     check_installed()

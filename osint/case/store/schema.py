@@ -509,6 +509,12 @@ def m0008_archives_search_fold(db) -> None:
             )
 
 
+def m_integrity_salts(db) -> None:
+    """Each audit entry's content hash commits to a random salt kept beside its content (and
+    withheld with it in a redacted copy), so withheld words cannot be confirmed by guessing."""
+    db.execute("ALTER TABLE audit_log ADD COLUMN salt TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -518,6 +524,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0006_ais_sources", m0006_ais_sources),
     ("0007_realfiles_times", m0007_realfiles_times),
     ("0008_archives_search_fold", m0008_archives_search_fold),
+    ("integrity_salts", m_integrity_salts),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
