@@ -21,6 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 
 demo: $(VENV)/.installed
 	$(BIN)/osint demo demo
+	@echo "osint is in $(BIN): run $(BIN)/osint, or first 'source $(BIN)/activate' (or add $(CURDIR)/$(BIN) to PATH) and then run osint"
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check osint tests bench

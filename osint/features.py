@@ -131,7 +131,7 @@ CAPTURE = Feature(
     "capture",
     "web capture to WARC, screenshots, web archives in and out, RFC 3161 timestamps",
     kinds=("osint.capture.record_kinds",),
-    checks=("osint.capture.timestamp:check_timestamps",),
+    checks=("osint.capture.timestamp:check_timestamps", "osint.capture.warc:check_stored_warcs"),
     blob_columns={"timestamps": ("reply_sha256", "chain_sha256")},
     commands={
         "capture": "osint.cli.capture_cmds:capture_urls",

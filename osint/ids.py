@@ -32,3 +32,11 @@ def looks_like_id_prefix(text: str) -> bool:
 def prefix_upper_bound(prefix: str) -> str:
     """The smallest string greater than every string starting with `prefix` (for range scans)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+_RECORD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def is_record_id(text) -> bool:
+    """True when `text` is an id osint makes (a canonical lowercase UUID version 4)."""
+    return isinstance(text, str) and bool(_RECORD_ID.match(text))

@@ -21,6 +21,9 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("OSINT_USER", "Test Investigator")
     monkeypatch.delenv("OSINT_CASE", raising=False)
     monkeypatch.delenv("OSINT_DEBUG", raising=False)
+    # Trust pinned with `--ca` lives outside the case, in the user's config: a test's own.
+    monkeypatch.setenv("OSINT_CONFIG_DIR", str(tmp_path / ".osint-config"))
+    monkeypatch.setenv("OSINT_CACHE_DIR", str(tmp_path.parent / ".osint-cache"))
 
 
 @pytest.fixture

@@ -80,7 +80,9 @@ def test_capture_time_with_offset_garbage_and_unset_clock():
     fields, warnings = exif.interpret(
         {"DateTimeOriginal": "garbage", "DateTime": "2019:03:04 08:11:12"}
     )
-    assert fields["taken_local"] == "2019-03-04T08:11:12" and warnings
+    # IFD0 DateTime is when a program saved the file: kept, never a capture time.
+    assert "taken_local" not in fields and warnings
+    assert fields["saved_time"] == "2019-03-04T08:11:12"
     fields, _ = exif.interpret({"DateTimeOriginal": "0000:00:00 00:00:00"})
     assert "taken_local" not in fields
     fields, warnings = exif.interpret({"DateTimeOriginal": "2023:02:30 10:00:00"})
@@ -95,6 +97,7 @@ def test_capture_time_with_offset_garbage_and_unset_clock():
     )
     done = exif.finish_time(fields)
     assert (done["taken"], done["gps_time"]) == ("2008-10-22T16:28:39Z", "2008-10-23T14:27:07Z")
+    assert done["clock_error_s"] == -(21 * 3600 + 58 * 60 + 28)  # no zone is 22 h off
 
 
 def test_readers_are_merged_and_disagreements_reported():

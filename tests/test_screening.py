@@ -323,7 +323,7 @@ def test_record_makes_findings_with_provenance_once(listed_case, tmp_path):
     cli("export", "brief", "-o", brief)
     text = brief.read_text(encoding="utf-8")
     assert (
-        "Sanctions screening: SOME OTHER NAME" in text
+        "Sanctions screening (identifier match): SOME OTHER NAME" in text
         and "OFAC SDN as published 2024-03-05" in text
     )
     assert cli.json("verify")["ok"]
@@ -395,7 +395,7 @@ def test_merge_refuses_tampered_list_rows(cli, tmp_path):
     with sqlite3.connect(other_path) as conn:
         conn.execute("UPDATE listed_entities SET name = 'FORGED' WHERE entity_id = 'ves-yuson'")
     result = cli("merge", other_path, expect=1)
-    assert "do not match their audited digest" in result.stderr
+    assert "does not verify" in result.stderr and "digest" in result.stderr
     with sqlite3.connect(tmp_path / "case.db") as conn:
         assert conn.execute("SELECT count(*) FROM listed_entities").fetchone()[0] == 0
 

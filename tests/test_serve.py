@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -66,3 +67,67 @@ def test_serve_shows_tables_as_json_with_generated_metadata(cli, case_path, arti
         process.terminate()
         process.wait(timeout=10)
     assert json.loads(cli("--json", "verify").stdout)["ok"] is True
+
+
+def _get(url: str) -> tuple[bytes, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read(), response.headers.get("content-type", "")
+
+
+def test_serve_home_links_what_people_read_first_and_images_show_as_thumbnails(
+    cli, case_path, tmp_path
+):
+    from PIL import Image
+
+    picture = tmp_path / "tanker.png"
+    Image.new("RGB", (400, 300), (20, 60, 120)).save(picture)
+    image = cli.json("image", "add", str(picture))
+    cli("finding", "add", "Tanker <b>[name withheld]</b> at berth 2")
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "osint", "--case", str(case_path), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                home, _ = _get(f"{base}/")
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise AssertionError(process.stderr.read().decode()) from None
+                time.sleep(0.2)
+        home_text = home.decode()
+        first = [home_text.find(f'/case/{t}"') for t in ("findings", "sources", "quotes")]
+        assert all(i > 0 for i in first) and first == sorted(first)
+        page, _ = _get(f"{base}/case/images")
+        assert "/-/osint/osint.css" in page.decode()
+        thumb = re.search(r'src="(/-/osint/thumbnail/[0-9a-f]{64})"', page.decode())
+        assert thumb, page.decode()[:2000]
+        body, kind = _get(base + thumb.group(1))
+        assert kind.startswith("image/") and len(body) > 100
+        # Only thumbnails are served, never an original by its hash.
+        with pytest.raises(urllib.error.HTTPError):
+            _get(f"{base}/-/osint/thumbnail/{image['sha256']}")
+        css, _ = _get(f"{base}/-/osint/osint.css")
+        assert b"white-space: nowrap" in css
+        findings, _ = _get(f"{base}/case/findings")
+        assert "&lt;b&gt;[name withheld]&lt;/b&gt;" in findings.decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_without_datasette_says_so_before_serving(cli, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "datasette" else real(name, *a),
+    )
+    result = cli("serve", expect=1)
+    assert "pip install 'osint[serve]'" in result.stderr and "Serving" not in result.stderr

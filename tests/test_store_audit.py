@@ -30,7 +30,8 @@ def _conn():
     conn.execute(
         "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, hash TEXT UNIQUE, parents TEXT, "
         "case_id TEXT, at TEXT, actor TEXT, command TEXT, osint_version TEXT, action TEXT, "
-        "kind TEXT, record_id TEXT, content_sha256 TEXT, data TEXT, redacted INTEGER DEFAULT 0)"
+        "kind TEXT, record_id TEXT, content_sha256 TEXT, data TEXT, redacted INTEGER DEFAULT 0, "
+        "salt TEXT)"
     )
     return conn
 

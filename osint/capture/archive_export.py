@@ -10,7 +10,6 @@ ReplayWeb.page opens it.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -40,31 +39,30 @@ def capture_snapshots(conn) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def _records_of(data: bytes) -> list[tuple[int, int]]:
-    from osint.capture.warc import archive_iterator
+def _write_records(handle, data: bytes, compressed: bool, seen: set[str]) -> None:
+    """Copy a stored WARC's records to `handle`, gzip per record or plain, each record whole and
+    once (the warcinfo a crawl's pages share is written once: `seen` holds the records written).
 
-    spans = []
-    iterator = archive_iterator(io.BytesIO(data))
-    for record in iterator:
-        iterator.read_to_end(record)
-        spans.append((iterator.get_record_offset(), iterator.get_record_length()))
-    return spans
+    Records are copied unchanged; an uncompressed record stored without the blank lines that end
+    it (earlier imports took warcio's record lengths literally) gets them back."""
+    import io
 
-
-def _write_records(handle, data: bytes, compressed: bool) -> None:
-    """Copy a stored WARC's records to `handle`, gzip per record or plain."""
-    is_gzip = data[:2] == b"\x1f\x8b"
-    if is_gzip == compressed:
-        handle.write(data)
-        return
-    for offset, length in _records_of(data):
-        piece = data[offset : offset + length]
-        if is_gzip and not compressed:
-            handle.write(zlib.decompress(piece, zlib.MAX_WBITS | 16))
-        elif not is_gzip and compressed:
-            handle.write(warcmod.gzip_member(piece))
-        else:
-            handle.write(piece)
+    for record in warcmod.read_records(
+        io.BytesIO(data), "stored WARC", keep_content=(), max_content=0
+    ):
+        if record.record_id:
+            if record.record_id in seen:
+                continue
+            seen.add(record.record_id)
+        piece = data[record.offset : record.offset + record.length]
+        if piece[:2] == b"\x1f\x8b":
+            if compressed:
+                handle.write(piece)
+                continue
+            piece = zlib.decompress(piece, zlib.MAX_WBITS | 16)
+        if not piece.endswith(b"\r\n\r\n"):
+            piece += b"\r\n\r\n"
+        handle.write(warcmod.gzip_member(piece) if compressed else piece)
 
 
 def export_warc(conn, destination: str | os.PathLike) -> dict:
@@ -74,13 +72,14 @@ def export_warc(conn, destination: str | os.PathLike) -> dict:
     if not snapshots:
         raise InvalidInput("the case has no captures to export (osint capture URL)")
     compressed = destination.name.lower().endswith(".gz")
-    written = set()
+    written: set[str] = set()
+    seen: set[str] = set()
     with atomic_output(destination, binary=True) as handle:
         for snapshot in snapshots:
             if snapshot["sha256"] in written:
                 continue
             written.add(snapshot["sha256"])
-            _write_records(handle, blobs.read_bytes(conn, snapshot["sha256"]), compressed)
+            _write_records(handle, blobs.read_bytes(conn, snapshot["sha256"]), compressed, seen)
     return {"path": str(destination), "captures": len(written), "bytes": destination.stat().st_size}
 
 
@@ -162,12 +161,13 @@ def export_wacz(conn, destination: str | os.PathLike, *, title: str | None = Non
     created = now_iso()
     with tempfile.TemporaryDirectory(prefix="osint-wacz-") as workdir:
         warc_path = Path(workdir) / "data.warc.gz"
-        written = set()
+        written: set[str] = set()
+        seen: set[str] = set()
         with open(warc_path, "wb") as handle:
             for snapshot in snapshots:
                 if snapshot["sha256"] not in written:
                     written.add(snapshot["sha256"])
-                    _write_records(handle, blobs.read_bytes(conn, snapshot["sha256"]), True)
+                    _write_records(handle, blobs.read_bytes(conn, snapshot["sha256"]), True, seen)
         index = ("\n".join(_cdx_lines(warc_path, "data.warc.gz")) + "\n").encode()
         pages = [{"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}]
         for snapshot in snapshots:

@@ -29,6 +29,15 @@ from osint.case.store import blobs
 from osint.errors import InvalidInput
 
 MAX_PAGE_BYTES = 200 * 1024 * 1024
+MAX_METADATA_BYTES = 4 * 1024 * 1024
+
+
+def _is_metadata_uri(uri: str | None) -> bool:
+    """Records about the crawl, not captured pages: wget's metadata://, dns:, crawler notes."""
+    scheme = (uri or "").partition(":")[0].lower()
+    return scheme not in ("http", "https", "file", "ftp")
+
+
 WACZ_VERSION = "1.1.1"
 
 
@@ -47,7 +56,7 @@ class ImportedPage:
 @dataclass
 class ParsedArchive:
     path: Path
-    kind: str  # "warc" or "wacz"
+    kind: str  # "warc", "arc" or "wacz"
     sha256: str
     size: int
     pages: list[ImportedPage] = field(default_factory=list)
@@ -72,23 +81,58 @@ def _iso_seconds(warc_date: str | None) -> str | None:
 
 def _sniff(path: Path) -> str:
     with open(path, "rb") as handle:
-        head = handle.read(8)
+        head = handle.read(4096)
     if head.startswith(b"PK\x03\x04"):
         return "wacz"
-    if head.startswith((b"\x1f\x8b", b"WARC/")):
+    gzipped = head.startswith(b"\x1f\x8b")
+    if gzipped:
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 64)
+        except zlib.error:
+            return "warc"  # damaged: read_records says how
+    if head.lstrip(b"\r\n").startswith(b"filedesc://"):
+        return "arc"
+    if gzipped or head.lstrip(b"\r\n").startswith(b"WARC/"):
         return "warc"
-    raise InvalidInput(f"{path}: not a WARC or WACZ file")
+    raise InvalidInput(f"{path}: not a WARC, ARC or WACZ file")
 
 
 def _slices(handle, wanted) -> bytes:
+    """The wanted records' bytes exactly as in the archive (ARC records converted to WARC)."""
     out = bytearray()
     for record in wanted:
         handle.seek(record.offset)
         piece = handle.read(record.length)
         if len(piece) != record.length:
             raise InvalidInput(f"record at offset {record.offset} is cut short")
-        out += piece
+        out += _arc_to_warc(piece, record.record_id) if _is_arc_record(piece) else piece
     return bytes(out)
+
+
+def _is_arc_record(piece: bytes) -> bool:
+    head = piece[:64]
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(piece[:4096], 64)
+        except zlib.error:
+            return False
+    return not head.lstrip(b"\r\n").startswith(b"WARC/")
+
+
+def _arc_to_warc(piece: bytes, record_id: str | None = None) -> bytes:
+    """One ARC record as a WARC record (warcio's conversion; the ARC file itself is kept too)."""
+    import io
+
+    from warcio.warcwriter import WARCWriter
+
+    gzipped = piece[:2] == b"\x1f\x8b"
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=gzipped, warc_version="1.0")
+    for record in warcmod.archive_iterator(io.BytesIO(piece), arc2warc=True):
+        if record_id:
+            record.rec_headers.replace_header("WARC-Record-ID", record_id)
+        writer.write_record(record)
+    return buffer.getvalue()
 
 
 def _pages_from_warc(
@@ -98,13 +142,34 @@ def _pages_from_warc(
     display: str,
     page_list: list[dict] | None,
     warnings: list[str],
+    checks: list[str],
 ) -> list[ImportedPage]:
     """The pages in one WARC file (all HTML/PDF/text responses, or those `page_list` names)."""
     from osint.capture import extract
 
     with open(path, "rb") as handle:
-        found = list(warcmod.read_records(handle, name, max_content=MAX_PAGE_BYTES))
-    {r.record_id: r for r in found if r.record_id}
+        found = warcmod.read_records(handle, name, max_content=MAX_PAGE_BYTES)
+    if _sniff(path) == "arc":
+        # ARC records have no ids (warcio makes random ones): ids from the archive and the
+        # record's place in it, so importing the same ARC again finds its pages already there.
+        import uuid
+
+        for record in found:
+            record.record_id = (
+                f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'arc:{archive_sha}:{record.offset}')}>"
+            )
+    for record in found:
+        for problem in record.digest_problems:
+            warnings.append(f"{name}: {record.label}: {problem}")
+    checked = sum(r.digests_checked for r in found)
+    failed = sum(1 for r in found if r.digest_problems)
+    checks.append(
+        f"{len(found)} records read to their end, none cut short; "
+        f"{checked} WARC digests checked" + (f", {failed} records FAILED" if failed else "")
+    )
+    # Capture metadata (wget's metadata:// log, manifest and arguments, crawler notes): kept with
+    # the pages of their crawl, never made into pages themselves.
+    capture_metadata = [r for r in found if r.type == "resource" and _is_metadata_uri(r.uri)]
     by_id = {r.record_id: r for r in found if r.record_id}
     warcinfos = [r for r in found if r.type == "warcinfo"]
 
@@ -116,7 +181,11 @@ def _pages_from_warc(
         before = [w for w in warcinfos if w.offset < record.offset]
         return before[-1] if before else None
 
-    responses = [r for r in found if r.type in ("response", "resource")]
+    responses = [
+        r
+        for r in found
+        if r.type == "response" or r.type == "resource" and not _is_metadata_uri(r.uri)
+    ]
     by_url: dict[str, list] = {}
     for record in responses:
         by_url.setdefault(record.uri or "", []).append(record)
@@ -182,6 +251,11 @@ def _pages_from_warc(
                 continue  # the page's final response is not a document (an image, a script)
             warcinfo = warcinfo_of(final)
             wanted = [warcinfo] if warcinfo else []
+            wanted += [
+                m
+                for m in capture_metadata
+                if warcinfo_of(m) is warcinfo and m.length <= MAX_METADATA_BYTES
+            ]
             for hop in hops:
                 wanted.extend(companions(hop))
                 wanted.append(hop)
@@ -192,9 +266,15 @@ def _pages_from_warc(
                 raise InvalidInput(f"{name}: damaged WARC file ({exc})") from None
             if final.content_truncated:
                 warnings.append(f"{final.uri}: text taken from the first {MAX_PAGE_BYTES} bytes")
+            if final.content_problem:
+                warnings.append(f"{final.uri}: {final.content_problem}; no text extracted")
             extracted = extract.extract(
-                final.content or b"", final.media_type, final.charset, name=final.uri or name
+                b"" if final.content_problem else final.content or b"",
+                final.media_type,
+                final.charset,
+                name=final.uri or name,
             )
+            warnings.extend(extracted.warnings)
             request = next((r for r in companions(final) if r.type == "request"), None)
             payload_sha = hashlib.sha256(final.content or b"").hexdigest()
             hop_rows = [
@@ -295,6 +375,47 @@ def _hash_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, algorithm: str)
     return digest.hexdigest(), size
 
 
+def _untrusted_chain(certs: list, domain, created) -> str | None:
+    """Why a WACZ domain certificate does not chain to the system roots at signing time, or None.
+
+    Checked offline: the certificates the package carries, the system trust store (never a root
+    the package brings), the signing time the package states and the domain it names.
+    """
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+    from osint.capture.timestamp import _self_signed, _trust_store_roots
+
+    try:
+        when = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except ValueError:
+        return f"the signing time {created!r} is not a date"
+    roots = _trust_store_roots()
+    if not roots:
+        return "no system trust store to check the certificate chain against"
+    leaf, rest = certs[0], [c for c in certs[1:] if not _self_signed(c)]
+    if not domain:
+        return "the signature names no domain"
+    try:
+        verifier = (
+            PolicyBuilder()
+            .store(Store(roots))
+            .time(when)
+            .build_server_verifier(x509.DNSName(str(domain)))
+        )
+        verifier.verify(leaf, rest)
+    except (VerificationError, ValueError, TypeError) as exc:
+        return (
+            f"the certificate of {leaf.subject.rfc4514_string()} (issued by "
+            f"{leaf.issuer.rfc4514_string()}) does not chain to a trusted root on "
+            f"{when:%Y-%m-%d} ({exc})"
+        )
+    return None
+
+
 def _check_signature(signed: dict, package_hash: str) -> dict:
     """What a WACZ signature says and whether it holds (checked offline)."""
     from cryptography import x509
@@ -314,10 +435,15 @@ def _check_signature(signed: dict, package_hash: str) -> dict:
             key = serialization.load_der_public_key(der)
             out["signer"] = "public key sha256:" + hashlib.sha256(der).hexdigest()[:16]
         elif signed.get("domainCert"):
-            cert = x509.load_pem_x509_certificates(signed["domainCert"].encode())[0]
+            certs = x509.load_pem_x509_certificates(signed["domainCert"].encode())
+            cert = certs[0]
             key = cert.public_key()
             out["signer"] = f"domain {signed.get('domain') or cert.subject.rfc4514_string()}"
-            out["note"] = "domain certificate chain and time signature not checked offline"
+            out["note"] = "the time signature is not checked offline"
+            problem = _untrusted_chain(certs, signed.get("domain"), signed.get("created"))
+            out["trusted"] = problem is None
+            if problem:
+                out["untrusted"] = problem
         signature = base64.b64decode(signed.get("signature") or "")
     except (ValueError, TypeError) as exc:
         out.update(valid=False, reason=f"unreadable signature data ({exc})")
@@ -341,7 +467,11 @@ def _check_signature(signed: dict, package_hash: str) -> dict:
         for candidate in candidates:
             try:
                 key.verify(candidate, message, ec.ECDSA(algorithm))
-                out["valid"] = True
+                if out.get("trusted") is False:
+                    # Sound arithmetic under a key nobody vouches for proves nothing.
+                    out.update(valid=None, reason=f"signature not trusted: {out.pop('untrusted')}")
+                else:
+                    out["valid"] = True
                 return out
             except (InvalidSignature, ValueError):
                 continue
@@ -369,6 +499,12 @@ def _read_wacz(path: Path, sha: str, parsed: ParsedArchive, workdir: str) -> Non
         for resource in resources:
             rpath = resource.get("path") if isinstance(resource, dict) else None
             expected = str(resource.get("hash") or "") if rpath else ""
+            stats = resource.get("stats") if isinstance(resource.get("stats"), dict) else {}
+            if rpath and not expected and stats.get("hash"):
+                # The older frictionless form py-wacz wrote: {"stats": {"hash", "bytes"}, "hashing"}
+                expected = f"{resource.get('hashing') or 'sha256'}:{stats['hash']}"
+                if resource.get("bytes") is None and stats.get("bytes") is not None:
+                    resource = {**resource, "bytes": stats["bytes"]}
             if not rpath:
                 raise InvalidInput(f"{name}: datapackage.json lists a resource without a path")
             if rpath not in names:
@@ -453,6 +589,7 @@ def _read_wacz(path: Path, sha: str, parsed: ParsedArchive, workdir: str) -> Non
                     f"{path.name}/{inner}",
                     page_list,
                     parsed.warnings,
+                    parsed.checks,
                 )
             )
 
@@ -479,9 +616,10 @@ def read_archive(path: str | os.PathLike) -> ParsedArchive:
     kind = _sniff(path)
     sha, size = blobs.sha256_file(path)
     parsed = ParsedArchive(path=path, kind=kind, sha256=sha, size=size)
-    if kind == "warc":
-        parsed.pages = _pages_from_warc(path, str(path), sha, path.name, None, parsed.warnings)
-        parsed.checks.append("every WARC record read to its end")
+    if kind in ("warc", "arc"):
+        parsed.pages = _pages_from_warc(
+            path, str(path), sha, path.name, None, parsed.warnings, parsed.checks
+        )
     else:
         with tempfile.TemporaryDirectory(prefix="osint-wacz-") as workdir:
             _read_wacz(path, sha, parsed, workdir)

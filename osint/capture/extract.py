@@ -118,10 +118,20 @@ def _date(value: str) -> str | None:
     return None
 
 
-def main_text(markup: str) -> str | None:
-    """The main text of a page (article body), or None when the extractor finds none."""
-    import trafilatura
+class ExtractorBroken(Exception):
+    """The main-text extractor (or a library under it) cannot run: the fallback text is used."""
 
+
+def main_text(markup: str) -> str | None:
+    """The main text of a page (article body), or None when the extractor finds none.
+
+    Raises ExtractorBroken when the extractor cannot be imported or fails in its own setup (a
+    dependency pip resolved differently, such as lxml.html.clean), so the caller keeps the
+    capture with the fallback text and says why."""
+    try:
+        import trafilatura
+    except Exception as exc:  # ImportError, or a dependency failing at import time
+        raise ExtractorBroken(f"trafilatura cannot be loaded ({_first_line(exc)})") from None
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     try:
         text = trafilatura.extract(
@@ -135,9 +145,16 @@ def main_text(markup: str) -> str | None:
             with_metadata=False,
             output_format="txt",
         )
+    except ImportError as exc:  # justext's lxml.html.clean and the like, imported lazily
+        raise ExtractorBroken(f"trafilatura cannot run ({_first_line(exc)})") from None
     except Exception:  # the extractor failing on odd markup must not lose the capture
         return None
     return text.strip() if text and text.strip() else None
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {lines[0]}" if lines else exc.__class__.__name__
 
 
 def _version(module: str) -> str:
@@ -161,18 +178,28 @@ def extract(
         markup, codec, how = textextract.decode_detailed(body, charset, html=True)
         result.encoding, result.encoding_source = codec, how
         result.__dict__.update(_head_metadata(markup))
-        text = main_text(markup)
+        try:
+            text = main_text(markup)
+            why = "no main text found"
+        except ExtractorBroken as exc:
+            text, why = None, str(exc)
+            result.warnings.append(f"{name}: {exc}; the page's whole visible text is kept instead")
         if text:
             result.extractor = _version("trafilatura")
         else:
             text = textextract.html_to_text(markup)
-            result.extractor = "osint html-to-text (no main text found)"
+            result.extractor = f"osint html-to-text ({why})"
         result.text = text
     elif media_type == "application/pdf":
         try:
             result.text = textextract.pdf_to_text(body, name)
             result.extractor = _version("pypdf")
             result.__dict__.update(_pdf_metadata(body))
+        except textextract.PdfEncrypted:
+            result.warnings.append(
+                f"{name}: the PDF is encrypted and its text could not be read; it is stored "
+                "byte-identical (export it with osint source export ID --payload)"
+            )
         except InvalidInput as exc:
             result.warnings.append(str(exc))
     elif media_type.startswith("text/") or media_type in ("application/json", "application/xml"):

@@ -9,10 +9,16 @@ Anyone can then check a token with stock tools:
 The whole reply (status, token, the TSA's certificates) is stored as received, with the
 certificate chain that verified it when it arrived (roots from --ca or the trust store, never
 one the reply brought along), so `osint verify` re-checks every token offline.
+
+Trust never comes from the case: anyone who can write the file can store a root of their own
+making beside a token they signed. A token counts as trusted only when its root is in the system
+trust store or among the roots the user pinned (`--ca` records its roots in a file outside the
+case, `pinned_roots_path()`); a root that is only in the case is reported as not trusted.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -70,6 +76,63 @@ def _trust_store_roots() -> list:
             except ValueError:
                 continue
     return roots
+
+
+def pinned_roots_path():
+    """The user's pinned TSA roots: outside every case, so a case file cannot add to them."""
+    from pathlib import Path
+
+    folder = os.environ.get("OSINT_CONFIG_DIR", "").strip()
+    if not folder:
+        base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
+        folder = str(Path(base) / "osint")
+    return Path(folder) / "trusted-tsa-roots.pem"
+
+
+def _pinned_roots() -> list:
+    from cryptography import x509
+
+    path = pinned_roots_path()
+    try:
+        return x509.load_pem_x509_certificates(path.read_bytes())
+    except (OSError, ValueError):
+        return []
+
+
+def pin_roots(roots: list) -> list[str]:
+    """Add roots to the user's pinned roots (once each); returns the fingerprints pinned."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    known = {fingerprint(r) for r in _pinned_roots()}
+    new = [r for r in roots if fingerprint(r) not in known]
+    if new:
+        path = pinned_roots_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as handle:
+            for root in new:
+                handle.write(root.public_bytes(Encoding.PEM))
+    return [fingerprint(r) for r in roots]
+
+
+def fingerprint(cert) -> str:
+    from cryptography.hazmat.primitives import hashes
+
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def trust_of(root) -> str | None:
+    """Why a root is trusted here: "system trust store", "pinned by you", or None (not trusted)."""
+    fp = fingerprint(root)
+    if fp in {fingerprint(r) for r in _pinned_roots()}:
+        return "pinned by you"
+    if fp in _trust_store_fingerprints(os.environ.get("SSL_CERT_FILE", "")):
+        return "system trust store"
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _trust_store_fingerprints(_ssl_cert_file: str) -> frozenset[str]:
+    return frozenset(fingerprint(r) for r in _trust_store_roots())
 
 
 def _load_pem(path) -> list:
@@ -180,12 +243,18 @@ def request_timestamp(conn, *, tsa: str | None = None, ca_file=None, timeout: fl
     chain += [c for c in extra if c not in chain]
     if not any(_self_signed(c) for c in chain):
         issuers = {c.issuer for c in chain}
-        chain += [r for r in _trust_store_roots() if r.subject in issuers and r not in chain]
+        anchors = _pinned_roots() + _trust_store_roots()
+        chain += [r for r in anchors if r.subject in issuers and r not in chain]
     if not any(_self_signed(c) for c in chain):
         raise TimestampError(
             f"{tsa}: the authority's root certificate is not trusted here; give it with --ca FILE"
         )
     _verify(data, chain, head)
+    roots = [c for c in chain if _self_signed(c)]
+    given = [c for c in roots if c in extra]
+    if given:
+        pin_roots(given)  # the user vouched for them: kept outside the case
+    root = roots[0]
     chain_pem = b"".join(c.public_bytes(Encoding.PEM) for c in chain)
     return {
         "head": head,
@@ -199,6 +268,11 @@ def request_timestamp(conn, *, tsa: str | None = None, ca_file=None, timeout: fl
         "signer": _signer(response),
         "_reply": data,
         "_chain": chain_pem,
+        "_root": {
+            "root": root.subject.rfc4514_string(),
+            "root_sha256": fingerprint(root),
+            "trusted_by": "pinned by you (--ca)" if root in given else trust_of(root),
+        },
     }
 
 
@@ -218,12 +292,13 @@ def store_timestamp(case, stamped: dict) -> dict:
         chain_sha, _ = blobs.put_bytes(case.conn, stamped["_chain"], "application/x-pem-file")
         fields = {k: v for k, v in stamped.items() if not k.startswith("_")}
         fields.update(reply_sha256=reply_sha, chain_sha256=chain_sha)
-        return records.create(
+        row = records.create(
             case,
             "timestamp",
             fields,
             added_from=f"{stamped['tsa']} for audit head {stamped['head']}",
         )
+    return {**row, **stamped.get("_root", {})}
 
 
 def check_timestamps(conn) -> Iterator:
@@ -242,8 +317,21 @@ def check_timestamps(conn) -> Iterator:
         except (OsintError, ValueError, TypeError):
             yield Problem(row["id"], "timestamp", "its token or certificate chain cannot be read")
             continue
+        stored_roots = [c for c in chain if _self_signed(c)]
+        trusted = [c for c in stored_roots if trust_of(c)]
+        if stored_roots and not trusted:
+            root = stored_roots[0]
+            yield Problem(
+                row["id"],
+                "timestamp",
+                f"the token is not trusted: its root {root.subject.rfc4514_string()} "
+                f"(sha256 {fingerprint(root)}) is neither in the system trust store nor pinned by "
+                "you (osint timestamp --ca FILE); a root stored in the case proves nothing",
+            )
+            continue
+        intermediates = [c for c in chain if not _self_signed(c)]
         try:
-            response = _verify(reply, chain, row["head"])
+            response = _verify(reply, intermediates + trusted, row["head"])
         except TimestampError as exc:
             yield Problem(row["id"], "timestamp", str(exc))
             continue

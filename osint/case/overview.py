@@ -24,6 +24,8 @@ def case_overview(case: Case) -> dict:
         counts[spec.plural] = records.count(conn, spec)
         retracted += records.count(conn, spec, include_retracted=True) - counts[spec.plural]
     latest = audit.latest(conn)
+    from osint.case.integrity import withheld_summary
+
     return {
         "id": row.get("id"),
         "title": row.get("title"),
@@ -40,6 +42,7 @@ def case_overview(case: Case) -> dict:
         "latest_audit_entry": _entry_summary(latest) if latest else None,
         "created_by": row.get("added_by"),
         "created_at": row.get("added_at"),
+        "withheld": withheld_summary(conn),
     }
 
 

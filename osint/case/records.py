@@ -110,8 +110,8 @@ def resolve(
     wanted = [kinds.get(k) for k in kind_names] if kind_names else list(kinds.KINDS.values())
     what = " or ".join(k.name for k in wanted) if kind_names else "record"
     lowered = ref.lower()
-    # An exact id wins outright.
-    for spec in wanted:
+    # An exact id wins outright (only an id osint makes: never a name).
+    for spec in wanted if ids.is_record_id(lowered) else ():
         row = get(conn, spec, lowered)
         if row:
             return spec, row
@@ -348,9 +348,11 @@ def index(conn: sqlite3.Connection, spec: Kind, row: Mapping) -> None:
         extra = hook(conn, row)
         if extra:
             parts.append(extra)
+    from osint.case.search import fold
+
     cursor = conn.execute(
         "INSERT INTO search_index (record_id, kind, title, body) VALUES (?, ?, ?, ?)",
-        (row["id"], spec.name, title, "\n".join(parts)),
+        (row["id"], spec.name, fold(title), fold("\n".join(parts))),
     )
     conn.execute(
         "INSERT INTO search_rows (record_id, fts_rowid) VALUES (?, ?)",

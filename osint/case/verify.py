@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from typing import Any
 
 from osint import features
 from osint.case import kinds, signatures
@@ -33,8 +34,13 @@ def check_integrity(conn: sqlite3.Connection) -> Iterator[Problem]:
 
 
 def check_audit_chain(conn: sqlite3.Connection) -> Iterator[Problem]:
+    from osint.case import integrity
+
     for entry_id, message in audit.check_chain(conn):
         yield Problem(entry_id, "audit", message)
+    yield from integrity.check_withheld(conn)
+    yield from integrity.check_schema(conn)
+    yield from integrity.check_ids(conn)
 
 
 def _same(a, b) -> bool:
@@ -50,8 +56,10 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
-    """Fold each record's entries and compare with its row, one record at a time (flat memory)."""
+def check_replay(conn: sqlite3.Connection, record_ids=None) -> Iterator[Problem]:
+    """Fold each record's entries and compare with its row, one record at a time (flat memory).
+
+    With `record_ids`, only those records (a merge checks the records it touched)."""
     current_id: str | None = None
     current_kind: str | None = None
     state: dict | None = None
@@ -89,10 +97,14 @@ def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
                     f"{_short(state.get(column))}: changed outside osint",
                 )
 
-    cursor = conn.execute(
-        "SELECT record_id, kind, action, data, redacted FROM audit_log WHERE record_id IS NOT NULL "
-        "ORDER BY record_id, seq"
-    )
+    cursor: Iterable[Any]
+    if record_ids is None:
+        cursor = conn.execute(
+            "SELECT record_id, kind, action, data, redacted FROM audit_log "
+            "WHERE record_id IS NOT NULL ORDER BY record_id, seq"
+        )
+    else:
+        cursor = _entries_of(conn, sorted(record_ids))
     for row in cursor:
         if row["record_id"] != current_id:
             yield from settle()
@@ -105,14 +117,19 @@ def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
             data = json.loads(row["data"] or "{}")
         except ValueError:
             continue  # reported by the chain check (the entry no longer hashes)
-        if row["action"] == "create" and "fields" in data:
-            state = dict(data["fields"])
-        elif "changes" in data and state is not None:
-            for column, change in data["changes"].items():
+        if not isinstance(data, dict):
+            continue  # reported by the chain check (not an entry osint writes)
+        fields, changes = data.get("fields"), data.get("changes")
+        if row["action"] == "create" and isinstance(fields, dict):
+            state = dict(fields)
+        elif isinstance(changes, dict) and state is not None:
+            for column, change in changes.items():
                 state[column] = change.get("new") if isinstance(change, dict) else change
-        elif "changes" in data:
+        elif changes is not None:
             state = None
     yield from settle()
+    if record_ids is not None:
+        return
     for spec in kinds.KINDS.values():
         for (record_id,) in conn.execute(
             f"SELECT id FROM [{spec.table}] WHERE id NOT IN "
@@ -123,9 +140,20 @@ def check_replay(conn: sqlite3.Connection) -> Iterator[Problem]:
             )
 
 
-def check_blobs(conn: sqlite3.Connection) -> Iterator[Problem]:
-    for sha, message in blobs.check_all(conn):
-        yield Problem(sha, "file", message)
+def _entries_of(conn: sqlite3.Connection, record_ids: list[str]) -> Iterator:
+    for start in range(0, len(record_ids), 500):
+        part = record_ids[start : start + 500]
+        yield from conn.execute(
+            "SELECT record_id, kind, action, data, redacted FROM audit_log "
+            f"WHERE record_id IN ({', '.join('?' * len(part))}) ORDER BY record_id, seq",
+            part,
+        )
+
+
+def check_blobs(conn: sqlite3.Connection, rehash: bool = True) -> Iterator[Problem]:
+    if rehash:
+        for sha, message in blobs.check_all(conn):
+            yield Problem(sha, "file", message)
     for table, columns in features.blob_columns().items():
         spec = kinds.by_table(table)
         for column in columns:
@@ -142,6 +170,8 @@ CORE_CHECKS = (check_integrity, check_audit_chain, check_replay, check_blobs)
 def verify(conn: sqlite3.Connection, **options) -> dict:
     """Run every check; returns {"ok": bool, "problems": [{"id", "kind", "problem"}], "checked": {...},
     "reports": {...}}. Options: require_signatures, allowed_signers (see osint.case.signatures)."""
+    from osint.case.integrity import withheld_summary
+
     problems: list[Problem] = []
     reports: dict = {}
     with _reading(conn):
@@ -160,6 +190,7 @@ def verify(conn: sqlite3.Connection, **options) -> dict:
                 "SELECT count(*) FROM quotes WHERE verified = 1"
             ).fetchone()[0],
             "head": audit.head(conn),
+            "withheld": withheld_summary(conn),
         }
     return {
         "ok": not problems,
@@ -167,6 +198,29 @@ def verify(conn: sqlite3.Connection, **options) -> dict:
         "checked": checked,
         "reports": reports,
     }
+
+
+def verify_merged(conn: sqlite3.Connection, *, since_seq: int, record_ids) -> list[Problem]:
+    """Inside a merge, before COMMIT: what the merge could have broken.
+
+    The other case was verified completely before anything was copied (its entries are copied
+    as they are), and stored files were re-hashed on the way in; so this checks the entries
+    written since `since_seq` (the merge's own), parents and the single head of the whole graph,
+    withheld entries, the schema, the records the merge touched (replay), that every file a
+    record names is present, and every feature's checks.
+    """
+    from osint.case import integrity
+
+    problems: list[Problem] = []
+    for entry_id, message in audit.check_chain(conn, since_seq=since_seq):
+        problems.append(Problem(entry_id, "audit", message))
+    problems.extend(integrity.check_withheld(conn))
+    problems.extend(integrity.check_schema(conn))
+    problems.extend(check_replay(conn, record_ids))
+    problems.extend(check_blobs(conn, rehash=False))
+    for check in features.checks():
+        problems.extend(check(conn))
+    return problems
 
 
 def _reading(conn):

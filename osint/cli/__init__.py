@@ -18,7 +18,7 @@ from osint.cli.common import Env
 from osint.errors import ExitStatus, OsintError
 
 GLOBAL_VALUE_OPTIONS = ("--case", "-C", "--as")
-GLOBAL_FLAGS = ("--json",)
+GLOBAL_FLAGS = ("--json", "--full-ids")
 
 
 def _leaf(group, args: list[str]):
@@ -89,11 +89,47 @@ def hoist_global_options(group, args: list[str]) -> list[str]:
 
 
 def report(error: BaseException, env: Env | None = None) -> int:
-    """Print a user error on one line to stderr; returns the exit status."""
+    """Print a user error on one line to stderr; returns the exit status.
+
+    The message may quote values from the case or the command line: it is shown literally
+    (control characters escaped), whatever they hold.
+    """
+    from osint.cli import render
+
     stream = env.stderr if env else sys.stderr
-    message = " ".join(str(error).split()) or error.__class__.__name__
-    print(f"Error: {message}", file=stream)
+    message = render.safe_text(" ".join(str(error).split()) or error.__class__.__name__)
+    print(f"{render.styled('Error:', 'error', stream)} {message}", file=stream)
     return int(getattr(error, "exit_status", ExitStatus.ERROR))
+
+
+def suggest(word: str, choices) -> str:
+    """` Did you mean 'x'?` for the nearest of `choices`, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close and len(word) >= 2:
+        close = [c for c in choices if c.startswith(word)][:1]
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def resolve_or_suggest(group, ctx, args):
+    """click's resolve_command, with the nearest command named when a name is mistyped."""
+    name = str(args[0])
+    if group.get_command(ctx, name) is None and not name.startswith("-"):
+        ctx.fail(f"No such command {name!r}.{suggest(name, group.list_commands(ctx))}")
+    return None
+
+
+def show_usage_error(error) -> None:
+    """click's error display, with the message shown literally (values may be hostile)."""
+    from osint.cli import render
+
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        print(ctx.get_usage(), file=sys.stderr)
+        print(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.\n", file=sys.stderr)
+    message = render.safe_text(error.format_message())
+    print(f"{render.styled('Error:', 'error', sys.stderr)} {message}", file=sys.stderr)
 
 
 # Every top-level command, from the features' declarations (osint.features): name -> (the command
@@ -117,6 +153,29 @@ def missing_extra(name: str) -> str | None:
 
 def extra_hint(feature: features.Feature) -> str:
     return f"needs the {feature.extra} extra: pip install 'osint[{feature.extra}]'"
+
+
+# The sections of `osint --help`; a command in none of them is listed under "Other commands".
+HELP_PANELS: dict[str, tuple[str, ...]] = {
+    "Case": (
+        "init",
+        "info",
+        "list",
+        "show",
+        "search",
+        "timeline",
+        "log",
+        "edit",
+        "retract",
+        "link",
+        "verify",
+        "timestamp",
+    ),
+    "Evidence": ("source", "capture", "quote", "image", "finding"),
+    "Maritime": ("vessel", "place", "sighting", "ais", "visits", "lists", "screen"),
+    "Sharing": ("merge", "conflicts", "serve"),
+    "Output": ("export", "demo"),
+}
 
 
 def _target(name: str):
@@ -177,28 +236,59 @@ class OsintGroup(TyperGroup):
         return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
 
     def format_commands(self, ctx, formatter):
-        """The command list of `osint --help`, from docstrings: no command is built for it."""
+        """The command list of `osint --help`, grouped, from docstrings: no command is built for it."""
         import inspect
 
         from typer._click.utils import make_default_short_help
 
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = []
+        rows = {}
         for name in names:
             if name in self.commands or name not in COMMANDS:
                 command = self.get_command(ctx, name)
-                rows.append((name, command.get_short_help_str(limit)))
+                rows[name] = command.get_short_help_str(limit)
                 continue
             missing = missing_extra(name)
             if missing:
-                rows.append((name, f"(unavailable: {missing})"))
+                rows[name] = f"(unavailable: {missing})"
                 continue
             obj = _target(name)
             text = obj.info.help if hasattr(obj, "info") else obj.__doc__
-            rows.append((name, make_default_short_help(inspect.cleandoc(text or ""), limit)))
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
+            rows[name] = make_default_short_help(inspect.cleandoc(text or ""), limit)
+        placed = {name for members in HELP_PANELS.values() for name in members}
+        panels = {
+            panel: [n for n in members if n in rows] for panel, members in HELP_PANELS.items()
+        }
+        panels["Other commands"] = [n for n in names if n not in placed]
+        for panel, members in panels.items():
+            if members:
+                with formatter.section(panel):
+                    formatter.write_dl([(name, rows[name]) for name in members])
+
+    def resolve_command(self, ctx, args):
+        resolve_or_suggest(self, ctx, args)
+        return super().resolve_command(ctx, args)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's main, with usage errors shown literally and Ctrl-C explained."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from typer._click import exceptions as click_exceptions
+        from typer.exceptions import Abort
+
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_exceptions.NoArgsIsHelpError as error:
+            error.show()  # `osint` alone: the help, as typed by osint itself
+            sys.exit(error.exit_code)
+        except click_exceptions.ClickException as error:
+            show_usage_error(error)
+            sys.exit(error.exit_code)
+        except Abort:
+            print("Aborted.", file=sys.stderr)
+            sys.exit(ExitStatus.ERROR)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def get_command(self, ctx, name):
         if name not in self.commands:
@@ -223,7 +313,14 @@ class OsintGroup(TyperGroup):
             raise typer.Exit(
                 report(translate(error), ctx.obj if isinstance(ctx.obj, Env) else None)
             ) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt, EOFError):
+        except KeyboardInterrupt:
+            env = ctx.obj if isinstance(ctx.obj, Env) else None
+            note = (env and env.interrupt_note) or (
+                "interrupted: the unfinished command was rolled back, the case is unchanged"
+            )
+            print(note, file=env.stderr if env else sys.stderr)
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, EOFError):
             raise
         except BrokenPipeError:
             # The reader stopped early (`osint list images | head`): that is not a failure.
@@ -262,7 +359,7 @@ app = typer.Typer(
     "in one SQLite file.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
@@ -298,6 +395,12 @@ def root(
     json_output: Annotated[
         bool, typer.Option("--json", help="Machine-readable JSON on stdout.")
     ] = False,
+    full_ids: Annotated[
+        bool,
+        typer.Option(
+            "--full-ids", help="Show whole record ids in tables (default: the unique prefix)."
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -310,6 +413,7 @@ def root(
     env.case_option = case or env.case_option
     env.actor = actor or env.actor
     env.json = json_output or env.json
+    env.full_ids = full_ids or env.full_ids
     env.argv = ctx.meta.get("osint.argv", env.argv)
     ctx.obj = env
 

@@ -172,6 +172,8 @@ def source_import(
         if parsed.signature:
             sig = parsed.signature
             state = {True: "valid", False: "INVALID", None: "not checked"}[sig.get("valid")]
+            if sig.get("trusted") is False and sig.get("valid") is None:
+                state = "not trusted"
             env.note(
                 f"signature: {state}, signed by {sig.get('signer') or 'unknown'}"
                 + (
@@ -210,7 +212,9 @@ def source_diff(
     to_ref: Annotated[
         str | None, typer.Option("--to", metavar="SNAPSHOT", help="Compare to this capture.")
     ] = None,
-    context: Annotated[int, typer.Option("--context", help="Lines of context.", min=0)] = 2,
+    context: Annotated[
+        int, typer.Option("--context", metavar="N", help="Lines of context.", min=0)
+    ] = 2,
 ) -> None:
     """What changed in a source's text between its captures."""
     from osint.capture.diff import diff_source
@@ -266,6 +270,10 @@ def timestamp(
     if not env.json:
         env.note(
             f"audit head {row['head']} stamped at {row['gen_time']} by {row['signer'] or row['tsa']}"
+        )
+        env.note(
+            f"TSA {row.get('tsa_name') or row['tsa']}; root {row.get('root')} "
+            f"sha256 {row.get('root_sha256')} ({row.get('trusted_by') or 'not trusted'})"
         )
     env.record("timestamp", row)
 

@@ -67,6 +67,22 @@ def info(ctx: typer.Context) -> None:
             f"{latest.get('kind') or ''} {(latest.get('record_id') or '')[:8]}  ({latest['command']})"
         )
         env.print(f"Log head  {overview['audit_head']} ({overview['audit_entries']} entries)")
+    _print_withheld(env, overview["withheld"])
+
+
+def _print_withheld(env, withheld: dict) -> None:
+    """A redacted copy says how much it withholds and who withheld it."""
+    if not withheld["entries"]:
+        return
+    who = "; ".join(
+        f"{item['records']} by {item['by']} on {item['at']}"
+        + (f" ({item['reason']})" if item.get("reason") else "")
+        for item in withheld["by"]
+    )
+    env.print(
+        f"Withheld  {withheld['records']} records ({withheld['entries']} audit entries)"
+        + (f": {who}" if who else "")
+    )
 
 
 @finding_app.command("add")
@@ -222,22 +238,36 @@ def list_records(
         page = records.iter_records(
             case.conn, spec, include_retracted=include_retracted, limit=limit or None
         )
+        retracted = set()
         for row in page:
-            item = spec.to_json(row, case.conn)
+            shown.append(spec.to_json(row, case.conn))
             if row.get("retracted_at"):
-                item["id"] = f"{row['id']} (retracted)"
-            shown.append(item)
-        _name_references(case.conn, shown, spec.columns)
+                retracted.add(row["id"])
+        short = _name_references(env, case.conn, shown, spec.columns)
+        for item in shown:
+            full = item["id"]
+            item["id"] = short.get(full, full) + (" (retracted)" if full in retracted else "")
     env.table(shown, spec.columns, empty=f"no {spec.plural}")
     if total > len(shown):
         env.note(f"({total - len(shown)} more; raise --limit, or use --json for all of them)")
 
 
-def _name_references(conn, rows: list[dict], columns: list[str]) -> None:
-    """For people: a column holding another record's id shows that record's label too."""
+def _name_references(env, conn, rows: list[dict], columns: list[str]) -> dict[str, str]:
+    """For people: a column holding another record's id shows that record's label too.
+
+    Returns the short form of every id shown (the unique prefix, or the whole id with --full-ids).
+    """
     from osint import ids
     from osint.case import records
+    from osint.case.shortids import unique_prefixes
 
+    wanted = [
+        row.get(column)
+        for row in rows
+        for column in columns
+        if isinstance(row.get(column), str) and ids.looks_like_id_prefix(row.get(column))
+    ]
+    short = {} if env.full_ids else unique_prefixes(conn, wanted)
     cache: dict[str, str | None] = {}
     for row in rows:
         for column in columns:
@@ -246,19 +276,45 @@ def _name_references(conn, rows: list[dict], columns: list[str]) -> None:
                 continue
             if value not in cache:
                 spec, other = records.find_any(conn, value)
-                cache[value] = f"{spec.label(other)} ({value[:8]})" if other else None
+                cache[value] = f"{spec.label(other)} ({short.get(value, value)})" if other else None
             if cache[value]:
                 row[column] = cache[value]
+    return short
 
 
 def show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(metavar="ID", help="Id, prefix or name.")],
+    text: Annotated[
+        bool,
+        typer.Option(
+            "--text",
+            help="A source's (or snapshot's) extracted text, with its encoding and extractor.",
+        ),
+    ] = False,
 ) -> None:
     """One record with its links, its history and its provenance."""
     from osint.case.overview import describe
 
     env = get_env(ctx)
+    if text:
+        from osint.sources import snapshot_text_report
+
+        with env.case() as case, case.reading():
+            report = snapshot_text_report(case.conn, ref)
+        if env.json:
+            env.emit_json(report)
+            return
+        env.note(
+            f"snapshot {report['snapshot']} ({report['content_type'] or report['media_type']}); "
+            f"encoding: {report['text_encoding'] or 'none (not decoded from bytes)'}; "
+            f"extractor: {report['text_extractor'] or 'none'}"
+        )
+        if report["text"] is None:
+            env.warn("this snapshot has no extracted text")
+        else:
+            env.print(report["text"])
+        return
     with env.case() as case, case.reading():
         described = describe(case.conn, ref)
     if env.json:
@@ -307,18 +363,29 @@ def _print_description(env, described: dict) -> None:
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str, typer.Argument(metavar="QUERY", help="Words to find (FTS5 syntax accepted).")
+        str,
+        typer.Argument(
+            metavar="QUERY", help="Words to find, each as typed (all must occur, in any order)."
+        ),
     ],
     limit: Annotated[
         int, typer.Option("--limit", metavar="N", help="Show at most N results (people only).")
     ] = 50,
+    fts: Annotated[
+        bool,
+        typer.Option(
+            "--fts",
+            help='Read QUERY as SQLite FTS5 syntax: "a phrase", AND/OR/NOT, NEAR(...), prefix*.',
+        ),
+    ] = False,
 ) -> None:
     """Full-text search over every kind of record, best matches first."""
     from osint.case.search import search as run_search
 
     env = get_env(ctx)
     with env.case() as case, case.reading():
-        results = list(run_search(case.conn, query, None if env.json else limit + 1))
+        results = list(run_search(case.conn, query, None if env.json else limit + 1, fts=fts))
+        env.shorten_ids(case.conn, results)
     if env.json:
         env.emit_json([{k: r[k] for k in ("id", "kind", "snippet")} for r in results])
         return
@@ -358,7 +425,8 @@ def timeline(
         for item in items:
             total += 1
             if not limit or len(rows) < limit:
-                rows.append(item)
+                rows.append(dict(item))
+        env.shorten_ids(case.conn, rows)
     env.table(rows, ["when", "kind", "id", "summary"], empty="no dated records")
     if total > len(rows):
         env.note(
@@ -417,7 +485,8 @@ def log(
         for entry in audit.entries(case.conn, record_id):
             total += 1
             newest.append(entry.as_dict())
-    entries = list(newest)
+        entries = list(newest)
+        env.shorten_ids(case.conn, entries, ["record_id"])
     if total > len(entries):
         env.note(f"(the newest {len(entries)} of {total} entries; raise --limit or use --json)")
     rows = [
@@ -426,7 +495,7 @@ def log(
             "at": e["at"],
             "actor": e["actor"],
             "action": e["action"],
-            "record": f"{e['kind'] or ''} {(e['record_id'] or '')[:8]}".strip(),
+            "record": f"{e['kind'] or ''} {e['record_id'] or ''}".strip(),
             "command": e["command"],
             "hash": e["hash"][:12],
         }
@@ -461,6 +530,7 @@ def verify(
 ) -> None:
     """Re-hash every stored file, check the audit chain and every verified quote (exit 1 on problems)."""
     from osint.case.verify import verify as run_verify
+    from osint.cli.progress import working
 
     env = get_env(ctx)
     pinned = None
@@ -469,7 +539,8 @@ def verify(
             pinned = allowed_signers.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise typer.BadParameter(f"{allowed_signers}: cannot read it ({exc})") from None
-    with env.case() as case:
+    env.interrupt_note = "interrupted: verification stopped before the end; nothing was changed"
+    with env.case() as case, working(env, "Verifying"):
         result = run_verify(
             case.conn, require_signatures=require_signatures, allowed_signers=pinned
         )
@@ -477,7 +548,9 @@ def verify(
         env.emit_json(result)
     else:
         for problem in result["problems"]:
-            env.print(f"PROBLEM {problem['kind']} {problem['id']}: {problem['problem']}")
+            env.print_labelled(
+                "PROBLEM", "problem", f"{problem['kind']} {problem['id']}: {problem['problem']}"
+            )
         checked = result["checked"]
         summary = (
             f"{checked['audit_entries']} audit entries, {checked['stored_files']} stored files "
@@ -498,10 +571,15 @@ def verify(
             ]
             for count, what in others:
                 if count:
-                    env.print(f"{count} entries {what}")
+                    env.print(f"{count} {'entry' if count == 1 else 'entries'} {what}")
         if result["ok"]:
-            env.print(f"OK: the case is intact ({summary}); log head {checked['head']}")
+            env.print_labelled(
+                "OK:", "ok", f"the case is intact ({summary}); log head {checked['head']}"
+            )
         else:
-            env.print(f"FAILED: {len(result['problems'])} problems ({summary})")
+            env.print_labelled(
+                "FAILED:", "error", f"{len(result['problems'])} problems ({summary})"
+            )
+        _print_withheld(env, checked["withheld"])
     if not result["ok"]:
         raise typer.Exit(1)

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import typer
 
+from osint.cli import render
 from osint.errors import CaseNotFound
 
 
@@ -31,6 +32,8 @@ class Env:
     argv: list[str] | None = None
     stdout_stream: TextIO | None = None
     stderr_stream: TextIO | None = None
+    full_ids: bool = False
+    interrupt_note: str | None = None
     _console: Any = field(default=None, repr=False)
 
     @property
@@ -125,18 +128,56 @@ class Env:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(file=self.stdout, highlight=False, soft_wrap=False)
+            self._console = Console(
+                file=self.stdout,
+                highlight=False,
+                soft_wrap=False,
+                markup=False,
+                emoji=False,
+                no_color=bool(os.environ.get("NO_COLOR")) or None,
+            )
         return self._console
 
+    # Every line for people passes through `render.safe_lines`: control characters in a value
+    # (escape sequences, \r, bidi overrides) are shown escaped, never sent to the terminal.
+
     def print(self, text: str = "") -> None:
-        print(text, file=self.stdout)
+        print(render.safe_lines(text), file=self.stdout)
+
+    def print_labelled(self, label: str, style: str, text: str, *, err: bool = False) -> None:
+        """`LABEL text`: the label in colour where the stream takes it, the text made safe."""
+        stream = self.stderr if err else self.stdout
+        print(f"{render.styled(label, style, stream)} {render.safe_lines(text)}", file=stream)
 
     def note(self, text: str) -> None:
         """A message for people (stderr, so stdout stays clean for data)."""
-        print(text, file=self.stderr)
+        print(render.safe_lines(text), file=self.stderr)
 
     def warn(self, text: str) -> None:
-        print(f"Warning: {text}", file=self.stderr)
+        label = render.styled("Warning:", "warning", self.stderr)
+        print(f"{label} {render.safe_lines(text)}", file=self.stderr)
+
+    def error(self, text: str) -> None:
+        """One failure of many (a file in a batch): `Error: ...` on stderr, in red on a terminal."""
+        label = render.styled("Error:", "error", self.stderr)
+        print(f"{label} {render.safe_lines(' '.join(str(text).split()))}", file=self.stderr)
+
+    def shorten_ids(self, conn, rows: list[dict], columns: Sequence[str] = ("id",)) -> None:
+        """For people: record ids in `columns` shortened to the prefix that is unique in the case.
+
+        `--full-ids` keeps them whole. JSON output never comes here.
+        """
+        if self.full_ids or self.json or not rows:
+            return
+        from osint.case.shortids import unique_prefixes
+
+        wanted = {row.get(c) for row in rows for c in columns}
+        prefixes = unique_prefixes(conn, [v for v in wanted if isinstance(v, str)])
+        for row in rows:
+            for column in columns:
+                value = row.get(column)
+                if isinstance(value, str) and value in prefixes:
+                    row[column] = prefixes[value]
 
     def emit_json(self, value: Any) -> None:
         json.dump(value, self.stdout, ensure_ascii=False, indent=2, default=str)
@@ -162,7 +203,7 @@ class Env:
         if self.json:
             self.emit_json(data)
             return
-        self.print(f"{verb} {spec.name} {row['id']}  {spec.label(row)}")
+        self.print(f"{verb} {spec.name} {row['id']}  {render.safe_text(spec.label(row))}")
 
     def table(
         self,
@@ -181,47 +222,9 @@ class Env:
             self.note(empty)
             return
         if self.interactive:
-            from rich.table import Table
-
-            table = Table(title=title, title_justify="left", show_lines=False)
-            for column in columns:
-                table.add_column(column, overflow="fold")
-            for row in rows:
-                table.add_row(*(_cell(row.get(c)) for c in columns))
-            self.console().print(table)
+            render.rich_table(self.console(), rows, columns, title=title)
             return
-        plain_table(self.stdout, rows, columns, title=title)
-
-
-def _cell(value: Any, width: int | None = None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        text = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    elif isinstance(value, list | tuple):
-        text = ", ".join(str(v) for v in value)
-    else:
-        text = str(value)
-    text = " ".join(text.split())
-    if width and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
-
-
-def plain_table(out: TextIO, rows: Sequence[Mapping], columns: Sequence[str], title=None) -> None:
-    """Aligned columns without colour, for pipes and files."""
-    cells = [[_cell(row.get(c), 80) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    if title:
-        print(title, file=out)
-    print(
-        "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
-        file=out,
-    )
-    for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        render.plain_table(self.stdout, rows, columns, title=title)
 
 
 def get_env(ctx: typer.Context) -> Env:

@@ -27,4 +27,21 @@ def demo(
         env.print(f"Wrote {brief}")
     for part in outputs["left_out"]:
         env.note(f"Left out of the demo: {part}")
-    env.note(f"Try: osint --case {outputs['case']} info")
+    env.note(f"Try: {program()} --case {outputs['case']} info")
+
+
+def program() -> str:
+    """How to run osint again as it was run now: `osint` when that is on PATH, else the path."""
+    import shlex
+    import shutil
+    import sys
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "__main__.py":  # python -m osint
+        python = shutil.which("python3")
+        same = python and Path(python).resolve() == Path(sys.executable).resolve()
+        return f"{'python3' if same else shlex.quote(sys.executable)} -m osint"
+    found = shutil.which("osint")
+    if found and argv0.exists() and Path(found).resolve() == argv0.resolve():
+        return "osint"
+    return shlex.quote(str(argv0)) if argv0.exists() else "osint"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from osint.cli import render
 from osint.cli.common import get_env
 from osint.cli.groups import image_app
 
@@ -26,7 +27,7 @@ def image_add(
         str | None, typer.Option("--source", metavar="ID", help="The source the images come from.")
     ] = None,
     caption: Annotated[
-        str | None, typer.Option("--caption", help="A caption for each image.")
+        str | None, typer.Option("--caption", metavar="TEXT", help="A caption for each image.")
     ] = None,
     taken: Annotated[
         str | None,
@@ -50,10 +51,14 @@ def image_add(
             help="UTC offset of the camera clock, for images whose EXIF gives none.",
         ),
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note for each image.")] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="A note for each image.")
+    ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: the cores)."),
+        typer.Option(
+            "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: the cores)."
+        ),
     ] = None,
     time_limit: Annotated[
         float,
@@ -64,9 +69,27 @@ def image_add(
     batch_size: Annotated[
         int,
         typer.Option(
-            "--batch-size", min=1, help="Files stored per transaction (a kill loses one batch)."
+            "--batch-size",
+            min=1,
+            metavar="N",
+            help="Files stored per transaction (a kill loses one batch).",
         ),
     ] = 32,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="A line for every file added or already present, too."
+        ),
+    ] = False,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="Write what happened to every file (JSON lines: path, result, reason, "
+            "warnings, id) to FILE.",
+        ),
+    ] = None,
 ) -> None:
     """Add image files and folders: stored byte-identical with SHA-256, EXIF and a thumbnail."""
     from osint import imagery
@@ -89,28 +112,43 @@ def image_add(
     progress = None
     task = None
 
-    def say(text: str, error: bool = False) -> None:
+    def say(text: str, error: bool = False, label: str = "", style: str = "") -> None:
         # Above the progress bar when both go to the terminal; otherwise to their own stream.
+        # `text` is made safe here; only the label may be coloured.
+        stream = env.stderr if error else env.stdout
+        head = f"{render.styled(label, style, stream)} " if label else ""
+        line = head + render.safe_lines(text)
         if progress is not None and (error or env.interactive):
-            progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
-        elif error:
-            env.note(text)
+            progress.console.print(line, markup=False, highlight=False, soft_wrap=True, emoji=False)
         else:
-            env.print(text)
+            print(line, file=stream)
+
+    per_file = verbose or single
+    skipped: list[tuple[str, str]] = []
+    report_out = report_file.open("w", encoding="utf-8") if report_file else None
 
     def on_outcome(outcome) -> None:
+        if report_out is not None:
+            entry = {"path": str(outcome.path), "result": outcome.result, "reason": outcome.reason}
+            entry["warnings"] = outcome.warnings
+            entry["id"] = (outcome.record or {}).get("id")
+            report_out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        path = render.safe_text(outcome.path)
         if outcome.result in (ADDED, PRESENT):
             row = outcome.record
             if env.json:
                 emit(_json_row(row, result=outcome.result, path=str(outcome.path)))
-            else:
+            elif per_file:
                 what = "added  " if outcome.result == ADDED else "present"
                 retracted = " (retracted)" if row.get("retracted_at") else ""
-                say(f"{what} {row['id']}  {row['sha256'][:12]}  {outcome.path}{retracted}")
+                say(f"{what} {row['id']}  {row['sha256'][:12]}  {path}{retracted}")
             if outcome.warnings:
-                say(f"Warning: {outcome.path}: {'; '.join(outcome.warnings)}", error=True)
+                warnings = render.safe_text("; ".join(outcome.warnings))
+                say(f"{path}: {warnings}", True, "Warning:", "warning")
         elif outcome.result == "refused":
-            say(f"Refused: {outcome.path}: {outcome.reason}", error=True)
+            say(f"{path}: {render.safe_text(outcome.reason)}", True, "Refused:", "error")
+        else:
+            skipped.append((str(outcome.path), outcome.reason or ""))
 
     with env.case() as case:
         options = imagery.ingest.make_options(
@@ -169,9 +207,36 @@ def image_add(
             env.stdout.write("\n]\n")
         else:
             env.stdout.write("[]\n")
-    env.note(f"Images: {summary.line()}")
+    if report_out is not None:
+        report_out.close()
+    env.note(f"Images: {_summary_line(summary, skipped, report_file)}")
     if not summary.ok:
         raise typer.Exit(1)
+
+
+SKIPS_ON_SCREEN = 10
+
+
+def _summary_line(summary, skipped: list[tuple[str, str]], report_file: Path | None) -> str:
+    """The counts, and every skipped file named: on screen when few, else in a file it names."""
+    text = (
+        f"{summary.added:,} added, {summary.present:,} already present, "
+        f"{summary.warned:,} kept with warnings, {summary.refused:,} refused"
+    )
+    if not skipped:
+        return text
+    text += f"; {len(skipped):,} non-image files skipped"
+    if report_file is not None:
+        return f"{text} (all named in {render.safe_text(report_file)})"
+    if len(skipped) <= SKIPS_ON_SCREEN:
+        return f"{text}: " + ", ".join(render.safe_text(path) for path, _ in skipped)
+    import tempfile
+
+    handle, name = tempfile.mkstemp(prefix="osint-skipped-", suffix=".txt")
+    with open(handle, "w", encoding="utf-8") as out:
+        for path, reason in skipped:
+            out.write(f"{path}\t{reason}\n")
+    return f"{text} (all named in {name})"
 
 
 def _indent(row: dict) -> str:
@@ -198,13 +263,14 @@ def image_annotate(
         ),
     ] = None,
     caption: Annotated[
-        str | None, typer.Option("--caption", help="Caption of the annotated copy.")
+        str | None, typer.Option("--caption", metavar="TEXT", help="Caption of the annotated copy.")
     ] = None,
     colour: Annotated[
         str,
         typer.Option(
             "--colour",
             "--color",
+            metavar="COLOUR",
             help="red, yellow, green, blue, orange, magenta, cyan, white, black.",
         ),
     ] = "red",
@@ -266,7 +332,9 @@ def image_similar(
             "--max-distance", metavar="BITS", help="Most differing hash bits (of 64) to list."
         ),
     ] = 10,
-    limit: Annotated[int | None, typer.Option("--limit", help="Show at most N images.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", metavar="N", help="Show at most N images.")
+    ] = None,
 ) -> None:
     """Visually similar images in the case (resized, recompressed or annotated copies)."""
     from osint.imagery.similar import similar

@@ -177,13 +177,19 @@ def place_add(
         str | None, typer.Option("--type", metavar="T", help="terminal, anchorage, ...")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+    alias: Annotated[
+        list[str] | None,
+        typer.Option("--alias", metavar="NAME", help="Another name it is found by (repeatable)."),
+    ] = None,
 ) -> None:
     """Add a named place: a point and a radius."""
     from osint.maritime import places
 
     env = get_env(ctx)
     with env.case() as case:
-        row = places.add_place(case, name, at, radius_m=radius_m, place_type=place_type, note=note)
+        row = places.add_place(
+            case, name, at, radius_m=radius_m, place_type=place_type, note=note, aliases=alias
+        )
     env.record("place", row)
 
 
@@ -215,7 +221,10 @@ def sighting_add(
         ),
     ] = None,
     confidence: Annotated[
-        str | None, typer.Option("--confidence", metavar="low|medium|high")
+        str | None,
+        typer.Option(
+            "--confidence", metavar="low|medium|high", help="How sure the observation is."
+        ),
     ] = None,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
@@ -314,7 +323,12 @@ def ais_import(
         keep_file=keep_file,
         note=note,
     )
-    with env.case() as case:
+    from osint.cli.progress import file_progress
+
+    env.interrupt_note = "interrupted: nothing was imported, the case is unchanged"
+    total = path.stat().st_size if path.is_file() else 0
+    with file_progress(env, f"AIS {path.name}", total) as watch, env.case() as case:
+        options.watch = watch
         summary = importer.import_file(case, path, options)
     row = summary["import"]
     extra = {
@@ -622,7 +636,12 @@ def export_csv(
     ] = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    gap: Annotated[float, typer.Option("--gap", metavar="HOURS")] = 48.0,
+    gap: Annotated[
+        float,
+        typer.Option(
+            "--gap", metavar="HOURS", help="For visits: a longer silence starts a new visit."
+        ),
+    ] = 48.0,
 ) -> None:
     """CSV tables: sightings, visits (with the barrel estimate), vessels, places, AIS gaps."""
     from osint.exports.tables import TableOptions, export

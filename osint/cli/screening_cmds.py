@@ -21,7 +21,9 @@ def lists_import(
         list[Path],
         typer.Argument(
             metavar="FILE...",
-            help="entities.ftm.json, targets.nested.json, targets.simple.csv, SDN.XML or sdn.csv.",
+            help="entities.ftm.json, targets.nested.json, targets.simple.csv, SDN.XML, "
+            "SDN_ADVANCED.XML, or OFAC's sdn.csv with alt.csv and add.csv (a folder: its lists); "
+            "plain or .gz.",
         ),
     ],
     name: Annotated[
@@ -42,7 +44,13 @@ def lists_import(
     ] = None,
     locator: Annotated[
         str | None,
-        typer.Option("--locator", metavar="URL", help="Where the list was downloaded from."),
+        typer.Option(
+            "--locator",
+            "--url",
+            metavar="URL",
+            help="Where the list was downloaded from (kept as the source's address; a local "
+            "file is otherwise cited by its name).",
+        ),
     ] = None,
     grade: Annotated[
         str | None,
@@ -51,29 +59,39 @@ def lists_import(
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
 ) -> None:
     """Import a sanctions list file: stored as a source with its hash and publication date."""
+    from osint.cli.progress import working
     from osint.errors import OsintError
     from osint.screening import lists
 
     env = get_env(ctx)
-    results = []
+    results: list[dict] = []
     failed = []
+    groups = lists.group_files(files)  # OFAC's sdn.csv, alt.csv and add.csv go together
     with env.case() as case:
-        for path in files:
+        for group in groups:
+            label = " + ".join(p.name for p in group)
+            env.interrupt_note = (
+                f"interrupted: {label} was not imported; the {len(results)} lists imported "
+                "before it are kept (imported files are recognised when you run it again)"
+                if results
+                else "interrupted: nothing was imported, the case is unchanged"
+            )
             try:
-                result = lists.import_list(
-                    case,
-                    path,
-                    name=name,
-                    published=published,
-                    locator=locator,
-                    grade=grade,
-                    note=note,
-                )
+                with working(env, f"Importing {label}"):
+                    result = lists.import_list(
+                        case,
+                        group,
+                        name=name,
+                        published=published,
+                        locator=locator,
+                        grade=grade,
+                        note=note,
+                    )
             except OsintError as error:
-                if len(files) == 1:
+                if len(groups) == 1:
                     raise
-                failed.append(path)
-                env.note(f"Error: {' '.join(str(error).split())}")
+                failed.append(group)
+                env.error(str(error))
                 continue
             results.append(result)
     for result in results:
@@ -90,7 +108,7 @@ def lists_import(
 
         spec = kinds.get("list-import")
         items = [{**spec.to_json(r["import"]), "already_imported": r["already"]} for r in results]
-        env.emit_json(items[0] if len(files) == 1 else items)
+        env.emit_json(items[0] if len(groups) == 1 else items)
         if failed:
             raise typer.Exit(1)
         return
@@ -174,14 +192,16 @@ def screen(
                 "name": r["name"],
                 "list": f"{r['list']} {r['list_version']}",
                 "listed_name": r["listed_name"],
-                "status": r["status"],
+                "grade": r.get("grade"),
+                # A listed entry's status is the vessel's only when an identifier matched.
+                "status": r["status"] if r.get("grade") == "identifier match" else "(name only)",
                 "score": f"{r['score']:.2f}",
                 "reason": r["reason"],
             }
             for r in matches
         ]
         if shown:
-            env.table(shown, ["name", "list", "listed_name", "status", "score", "reason"])
+            env.table(shown, ["name", "list", "listed_name", "grade", "status", "score", "reason"])
         for row in rows:
             if not row["found"]:
                 env.print(f"{row['name']}: {row['reason']}")

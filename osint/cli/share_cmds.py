@@ -14,10 +14,12 @@ def merge(
     other: Annotated[Path, typer.Argument(metavar="OTHER", help="The colleague's case file.")],
 ) -> None:
     """Bring a colleague's case into this one: records, files and history, with their authors."""
+    from osint.cli.progress import working
     from osint.sharing.merge import merge as run_merge
 
     env = get_env(ctx)
-    with env.case() as case:
+    env.interrupt_note = "interrupted: nothing was merged, the case is unchanged"
+    with env.case() as case, working(env, f"Merging {other.name}"):
         report = run_merge(case, other)
     if env.json:
         env.emit_json(report.as_dict())
@@ -96,9 +98,14 @@ def serve(
     open_browser: Annotated[bool, typer.Option("--open", help="Open it in a browser.")] = False,
 ) -> None:
     """Browse the case read-only in Datasette (needs the optional extra: osint[serve])."""
+    from osint.sharing.serve import check_installed, exposure_warning
     from osint.sharing.serve import serve as run_serve
 
     env = get_env(ctx)
+    check_installed()  # before saying "Serving"
+    warning = exposure_warning(host)
+    if warning:
+        env.warn(warning)
     with env.case() as case:
         env.note(f"Serving {case.path} read-only at http://{host}:{port}/ (Ctrl-C to stop)")
         status = run_serve(case, host=host, port=port, open_browser=open_browser)

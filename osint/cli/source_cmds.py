@@ -64,6 +64,15 @@ def source_add(
     screenshot: Annotated[
         bool, typer.Option("--screenshot", help="With --capture: also a full-page PNG.")
     ] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            metavar="TEXT",
+            help="With --snapshot: the password of an encrypted PDF, to read its text "
+            "('-' asks for it).",
+        ),
+    ] = None,
 ) -> None:
     """Add a source, optionally archiving a local snapshot of it or capturing it from the web."""
     from osint import sources
@@ -95,9 +104,13 @@ def source_add(
             "is required (unless --capture reads the page's)", param_hint="--title"
         )
     prepared = None
+    if password is not None and snapshot is None:
+        raise typer.BadParameter("needs --snapshot FILE", param_hint="--password")
+    if password == "-":
+        password = typer.prompt("PDF password", hide_input=True, err=True)
     if snapshot is not None:
         prepared = sources.prepare_snapshot(
-            snapshot, parse_when(retrieved, "--retrieved") if retrieved else None
+            snapshot, parse_when(retrieved, "--retrieved") if retrieved else None, password=password
         )
     with env.case() as case:
         row = sources.add_source(
@@ -111,7 +124,51 @@ def source_add(
             note=note,
             snapshot=prepared,
         )
+    for warning in prepared.warnings if prepared else ():
+        env.warn(warning)
     env.record("source", row)
+
+
+@source_app.command("export")
+def source_export(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="ID", help="A source (or snapshot) id.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="Where to write it.")
+    ],
+    capture: Annotated[
+        int | None,
+        typer.Option(
+            "--capture",
+            metavar="N",
+            help="The source's Nth snapshot, 1 = the oldest (default: its current one).",
+            min=1,
+        ),
+    ] = None,
+    payload: Annotated[
+        bool,
+        typer.Option(
+            "--payload",
+            help="For a web capture: the captured document (HTML, PDF) instead of its WARC.",
+        ),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a snapshot's bytes out, byte-identical (checked against their SHA-256)."""
+    from osint import sources
+
+    env = get_env(ctx)
+    with env.case() as case:
+        done = sources.export_snapshot(
+            case, source, output, capture=capture, payload=payload, force=force
+        )
+    if env.json:
+        env.emit_json(done)
+        return
+    env.print(
+        f"Wrote snapshot {done['snapshot']} of source {done['source']} to {output} "
+        f"({done['size']:,} bytes, {done['what'] or 'unknown type'}, sha256 {done['sha256']})"
+    )
 
 
 @quote_app.command("add")

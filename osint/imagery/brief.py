@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from osint.case import records
+from osint.imagery.hooks import TAKEN_BASIS, clock_note
 
 LEFT_OUT = {
     "metadata",
@@ -23,13 +24,6 @@ LEFT_OUT = {
 }
 
 # How a picture's time and place were established, as a reader needs to know it.
-TAKEN_BASIS = {
-    "given": "given by the investigator",
-    "exif-offset": "camera clock and its UTC offset (EXIF)",
-    "exif-local-as-utc": "camera clock without a time zone, read as UTC",
-    "exif-local+given-offset": "camera clock (EXIF) with a UTC offset given by the investigator",
-    "gps-clock": "GPS clock (EXIF)",
-}
 LOCATION_BASIS = {
     "given": "given by the investigator",
     "exif-gps": "GPS in the file (EXIF)",
@@ -82,6 +76,8 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
                 ),
                 # A camera clock read without its time zone: the UTC time may be hours off.
                 "time_uncertain": row.get("taken_basis") == "exif-local-as-utc",
+                # The camera's time and the GPS time where they disagree (both are shown).
+                "clock_note": clock_note(row),
                 "sightings": [],
             }
         )

@@ -268,32 +268,7 @@ def interpret(raw: dict) -> tuple[dict, list[str]]:
             if isinstance(number, float) and number == number and number == int(number):
                 shown = str(int(number))
             warnings.append(f"orientation {shown} is not 1-8: ignored")
-    for tag, offset_tag in (
-        ("DateTimeOriginal", "OffsetTimeOriginal"),
-        ("DateTimeDigitized", "OffsetTimeDigitized"),
-        ("DateTime", "OffsetTime"),
-    ):
-        value = raw.get(tag)
-        if value is None:
-            continue
-        try:
-            moment, inline_offset = parse_exif_datetime(value)
-        except (ValueError, OverflowError) as exc:
-            warnings.append(f"EXIF {tag} {exc}: ignored")
-            continue
-        if moment is None:
-            continue
-        out["taken_local"] = moment.strftime("%Y-%m-%dT%H:%M:%S")
-        out["taken_tag"] = tag
-        offset = inline_offset or parse_offset(raw.get(offset_tag))
-        if raw.get(offset_tag) is not None and offset is None and not inline_offset:
-            warnings.append(
-                f"EXIF {offset_tag} {_text(raw.get(offset_tag))!r} is not an offset: ignored"
-            )
-        if offset:
-            out["taken_offset"] = offset
-            out["taken"] = _utc_text(moment.replace(tzinfo=_tz(offset)))
-        break
+    _capture_time(raw, out, warnings)
     gps_moment = _gps_time(raw)
     if gps_moment:
         out["gps_time"] = _utc_text(gps_moment)
@@ -345,18 +320,217 @@ def merge(first: dict, second: dict, names=("exifread", "Pillow")) -> tuple[dict
 
 
 def finish_time(fields: dict) -> dict:
-    """`taken` in UTC and how it was established (`taken_basis`).
+    """`taken` in UTC and how it was established (`taken_basis`); the camera against GPS.
 
-    The camera's clock with its EXIF offset is best; without an offset its local time is read as
-    UTC and marked so. The GPS time stamp is used only when the camera gave no time at all: it is
-    the time of the last satellite fix, which can be hours or days stale (kept as `gps_time`).
+    The camera's clock with its offset is best. Without an offset, when the file also carries a
+    GPS time stamp (UTC) and the difference between the two is a plausible time-zone offset (a
+    multiple of 15 minutes within +-14 h, give or take GPS_DRIFT_S), that offset is inferred and
+    stored as such (`exif-local+gps-offset`); when it is not, the camera clock is wrong (or the GPS
+    fix stale) and the size of the difference is kept (`clock_error_s`, camera minus GPS) and
+    shown: the local time is then read as UTC and marked so. The GPS time stamp becomes `taken`
+    only when the file gave no capture time at all: it is the time of the last satellite fix,
+    which can be hours or days stale (kept as `gps_time`). A save time (IFD0 DateTime, XMP
+    ModifyDate) is never a capture time: it stays in `saved_time`.
     """
+    gps = fields.get("gps_time")
+    gps_moment = datetime.strptime(gps, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if gps else None
     if fields.get("taken"):
         fields["taken_basis"] = "exif-offset"
+        if gps_moment is not None:
+            taken = datetime.strptime(fields["taken"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            difference = int((taken - gps_moment).total_seconds())
+            if abs(difference) > GPS_DRIFT_S:
+                fields["clock_error_s"] = difference
     elif fields.get("taken_local"):
         fields["taken"] = fields["taken_local"] + "Z"
         fields["taken_basis"] = "exif-local-as-utc"
-    elif fields.get("gps_time"):
-        fields["taken"] = fields["gps_time"]
+        if gps_moment is not None:
+            local = datetime.fromisoformat(fields["taken_local"]).replace(tzinfo=UTC)
+            difference = int((local - gps_moment).total_seconds())
+            offset = zone_offset_for(difference)
+            if offset is not None:
+                fields["taken_offset"] = format_offset(offset)
+                fields["taken"] = _utc_text(local - timedelta(seconds=offset))
+                fields["taken_basis"] = "exif-local+gps-offset"
+            else:
+                fields["clock_error_s"] = difference
+    elif gps:
+        fields["taken"] = gps
         fields["taken_basis"] = "gps-clock"
+        fields["taken_tag"] = "GPS GPSDateStamp+GPSTimeStamp"
     return fields
+
+
+# A camera clock and a GPS time stamp may differ by this much (clock drift, a fix seconds old)
+# and still be read as the same moment (or as a whole time-zone offset apart).
+GPS_DRIFT_S = 120
+MAX_ZONE_OFFSET_S = 14 * 3600
+
+
+def zone_offset_for(difference_s: int, drift_s: int = GPS_DRIFT_S) -> int | None:
+    """The time-zone offset (seconds, a multiple of 15 min within +-14 h) that `local - UTC` is,
+    give or take `drift_s`; None when the difference is no plausible offset."""
+    quarter = round(difference_s / 900) * 900
+    if abs(quarter) > MAX_ZONE_OFFSET_S or abs(difference_s - quarter) > drift_s:
+        return None
+    return quarter
+
+
+def format_offset(seconds: int) -> str:
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours:02d}:{rest // 60:02d}"
+
+
+def describe_difference(seconds: int) -> str:
+    """`21 h 58 min 28 s` for a number of seconds (sign dropped)."""
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = [f"{n} {unit}" for n, unit in parts if n]
+    return " ".join(shown[:3]) or "0 s"
+
+
+# ---- capture and save times, and the tag each came from --------------------------------------
+
+# Capture times, best first: (raw key, offset key, the tag's name as stored in `taken_tag`).
+CAPTURE_TAGS = (
+    ("DateTimeOriginal", "OffsetTimeOriginal", "EXIF DateTimeOriginal"),
+    ("XMP exif:DateTimeOriginal", None, "XMP exif:DateTimeOriginal"),
+    ("XMP photoshop:DateCreated", None, "XMP photoshop:DateCreated"),
+    ("DateTimeDigitized", "OffsetTimeDigitized", "EXIF DateTimeDigitized (CreateDate)"),
+    ("XMP exif:DateTimeDigitized", None, "XMP exif:DateTimeDigitized"),
+    ("XMP xmp:CreateDate", None, "XMP xmp:CreateDate"),
+)
+# Times a program wrote when it saved the file: never a capture time.
+SAVE_TAGS = (
+    ("DateTime", "OffsetTime", "EXIF DateTime (IFD0, save time)"),
+    ("XMP xmp:ModifyDate", None, "XMP xmp:ModifyDate (save time)"),
+)
+
+
+def _read_time(raw: dict, tag: str, offset_tag: str | None, warnings: list[str]):
+    """(naive local datetime, offset or None) of one tag, or None (with a warning when odd)."""
+    value = raw.get(tag)
+    if value is None:
+        return None
+    label = tag if tag.startswith("XMP ") else f"EXIF {tag}"
+    try:
+        moment, inline_offset = parse_exif_datetime(value)
+    except (ValueError, OverflowError) as exc:
+        warnings.append(f"{label} {exc}: ignored")
+        return None
+    if moment is None:
+        return None
+    offset = inline_offset
+    if offset is None and offset_tag:
+        offset = parse_offset(raw.get(offset_tag))
+        if raw.get(offset_tag) is not None and offset is None:
+            warnings.append(
+                f"EXIF {offset_tag} {_text(raw.get(offset_tag))!r} is not an offset: ignored"
+            )
+    return moment, offset
+
+
+def _capture_time(raw: dict, out: dict, warnings: list[str]) -> None:
+    for tag, offset_tag, name in CAPTURE_TAGS:
+        found = _read_time(raw, tag, offset_tag, warnings)
+        if found is None:
+            continue
+        moment, offset = found
+        out["taken_local"] = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        out["taken_tag"] = name
+        if offset:
+            out["taken_offset"] = offset
+            out["taken"] = _utc_text(moment.replace(tzinfo=_tz(offset)))
+        break
+    for tag, offset_tag, name in SAVE_TAGS:
+        found = _read_time(raw, tag, offset_tag, warnings)
+        if found is None:
+            continue
+        moment, offset = found
+        out["saved_time"] = moment.strftime("%Y-%m-%dT%H:%M:%S") + (offset or "")
+        out["saved_tag"] = name
+        break
+
+
+# ---- XMP -------------------------------------------------------------------------------------
+
+MAX_XMP_BYTES = 1 << 20
+_XMP_SCAN_BYTES = 16 << 20
+_XMP_DATES = {
+    ("http://ns.adobe.com/exif/1.0/", "DateTimeOriginal"): "XMP exif:DateTimeOriginal",
+    ("http://ns.adobe.com/exif/1.0/", "DateTimeDigitized"): "XMP exif:DateTimeDigitized",
+    ("http://ns.adobe.com/photoshop/1.0/", "DateCreated"): "XMP photoshop:DateCreated",
+    ("http://ns.adobe.com/xap/1.0/", "CreateDate"): "XMP xmp:CreateDate",
+    ("http://ns.adobe.com/xap/1.0/", "ModifyDate"): "XMP xmp:ModifyDate",
+}
+_XMP_START = re.compile(rb"<x:xmpmeta|<x:xapmeta|<rdf:RDF")
+_XMP_END = {
+    b"<x:xmpmeta": b"</x:xmpmeta>",
+    b"<x:xapmeta": b"</x:xapmeta>",
+    b"<rdf:RDF": b"</rdf:RDF>",
+}
+
+
+def find_xmp_packet(data: bytes) -> bytes | None:
+    """The first XMP packet in a file's bytes (JPEG APP1, TIFF tag 700, PNG iTXt, WebP `XMP `,
+    HEIC `mime` item: all keep it as plain UTF-8 text), or None."""
+    match = _XMP_START.search(data)
+    if not match:
+        return None
+    end = data.find(_XMP_END[match.group(0)], match.start(), match.start() + MAX_XMP_BYTES)
+    if end < 0:
+        return None
+    return data[match.start() : end + len(_XMP_END[match.group(0)])]
+
+
+def xmp_from_file(path: str) -> bytes | None:
+    with open(path, "rb") as handle:
+        return find_xmp_packet(handle.read(_XMP_SCAN_BYTES))
+
+
+def xmp_dates(packet: bytes | str | None, warnings: list[str] | None = None) -> dict[str, str]:
+    """{`XMP exif:DateTimeOriginal`: text, ...} from an XMP packet, read with a parser that
+    refuses DTDs and entities (an XMP packet needs neither: one that has them is hostile)."""
+    import xml.etree.ElementTree as ET
+
+    if not packet:
+        return {}
+    if isinstance(packet, str):
+        packet = packet.encode("utf-8", errors="replace")
+    if len(packet) > MAX_XMP_BYTES:
+        if warnings is not None:
+            warnings.append("XMP packet larger than 1 MiB: ignored")
+        return {}
+    if re.search(rb"<!(DOCTYPE|ENTITY)", packet, re.IGNORECASE):
+        if warnings is not None:
+            warnings.append("XMP packet declares a DTD or entities: ignored")
+        return {}
+    try:
+        root = ET.fromstring(packet)
+    except ET.ParseError as exc:
+        if warnings is not None:
+            warnings.append(f"XMP packet is not well-formed XML ({exc}): ignored")
+        return {}
+    found: dict[str, str] = {}
+
+    def split(name: str) -> tuple[str, str]:
+        if name.startswith("{"):
+            namespace, _, local = name[1:].partition("}")
+            return namespace, local
+        return "", name
+
+    for element in root.iter():
+        for attribute, value in element.attrib.items():
+            key = _XMP_DATES.get(split(attribute))
+            if key and value.strip():
+                found.setdefault(key, value.strip())
+        key = _XMP_DATES.get(split(element.tag) if isinstance(element.tag, str) else ("", ""))
+        if key:
+            text = "".join(element.itertext()).strip()
+            if text:
+                found.setdefault(key, text)
+    return found

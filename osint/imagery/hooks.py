@@ -46,6 +46,9 @@ def image_details(conn: sqlite3.Connection, image: dict) -> dict:
     out["stored files"] = stored
     if image.get("warnings"):
         out["warnings"] = image["warnings"].split("\n")
+    times = time_lines(image)
+    if times:
+        out["time"] = times
     if image.get("geo_crs"):
         line = f"coordinate system {image['geo_crs']}"
         if image.get("geo_south") is not None:
@@ -74,6 +77,62 @@ def image_details(conn: sqlite3.Connection, image: dict) -> dict:
             f"{row['id']} {row['filename']} {row['caption'] or ''}".rstrip() for row in copies
         ]
     return out
+
+
+TAKEN_BASIS = {
+    "given": "given by the investigator",
+    "exif-offset": "camera clock and its UTC offset",
+    "exif-local-as-utc": "camera clock without a time zone, read as UTC",
+    "exif-local+given-offset": "camera clock with a UTC offset given by the investigator",
+    "exif-local+gps-offset": "camera clock with a UTC offset inferred from the GPS time",
+    "gps-clock": "GPS clock (EXIF), no camera time in the file",
+}
+
+
+def clock_note(image: dict) -> str | None:
+    """`camera clock 21 h 58 min behind the GPS time (2008-10-23T14:27:07Z): ...` or None."""
+    from osint.imagery.exif import describe_difference
+
+    error = image.get("clock_error_s")
+    if error is None or not image.get("gps_time"):
+        return None
+    way = "behind" if error < 0 else "ahead of"
+    return (
+        f"camera clock {describe_difference(error)} {way} the GPS time {image['gps_time']}: "
+        "no time-zone offset explains it (a wrong camera clock, or a stale GPS fix)"
+    )
+
+
+def time_lines(image: dict) -> list[str]:
+    """How the picture's time was established: tag, basis, GPS time, save time, disagreement."""
+    lines = []
+    if image.get("taken"):
+        basis = TAKEN_BASIS.get(image.get("taken_basis") or "", image.get("taken_basis") or "?")
+        line = f"taken {image['taken']}: {basis}"
+        if image.get("taken_tag") and image.get("taken_basis") != "given":
+            line += f"; from {image['taken_tag']}"
+        lines.append(line)
+    if image.get("taken_local"):
+        clock = f"camera clock {image['taken_local']}"
+        if image.get("taken_offset"):
+            inferred = image.get("taken_basis") == "exif-local+gps-offset"
+            clock += f" {image['taken_offset']}" + (" (inferred from GPS time)" if inferred else "")
+        else:
+            clock += " (no time zone)"
+        lines.append(clock)
+    if image.get("gps_time"):
+        lines.append(f"GPS time {image['gps_time']} (UTC, time of the last satellite fix)")
+    note = clock_note(image)
+    if note:
+        lines.append(note)
+    if image.get("saved_time"):
+        lines.append(
+            f"saved {image['saved_time']} ({image.get('saved_tag') or 'save time'}): "
+            "when a program wrote the file, not a capture time"
+        )
+    if not image.get("taken") and image.get("saved_time"):
+        lines.append("no capture time in the file")
+    return lines
 
 
 def check_images(conn: sqlite3.Connection) -> Iterator:

@@ -233,6 +233,18 @@ def _pillow_exif(im: Image.Image, warn: list[str]) -> tuple[dict, dict]:
         return {}, {}
 
 
+def _xmp_dates(path: str, im: Image.Image | None, warn: list[str]) -> dict[str, str]:
+    """XMP dates: the packet as the file keeps it, else as Pillow decoded it (PNG zTXt/iTXt)."""
+    try:
+        packet = exif.xmp_from_file(path)
+        if packet is None and im is not None:
+            packet = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+        return exif.xmp_dates(packet, warn)
+    except Exception as exc:  # a hostile packet must cost the picture nothing else
+        warn.append(f"XMP cannot be read: {_reason(exc)}")
+        return {}
+
+
 def _decode(im: Image.Image, fmt: str, warn: list[str], thumb_size: int) -> bool:
     """Load the pixels (at reduced scale where the format allows); False when impossible."""
     if im.info.get("osint_no_decode"):
@@ -350,12 +362,20 @@ def probe(
             im.seek(0)
         except Exception as exc:  # further frames or pages are damaged: the first may decode
             warn.append(f"Pillow cannot read the further frames: {_reason(exc)}")
+    xmp = _xmp_dates(path, im, warn)
+    for raw in (raw_a, raw_b):
+        for key, value in xmp.items():
+            raw.setdefault(key, value)
     fields_a, warnings_a = exif.interpret(raw_a)
     fields_b, warnings_b = exif.interpret(raw_b)
     merged, conflicts = exif.merge(fields_a, fields_b)
     warn.extend(dict.fromkeys(warnings_a + [w for w in warnings_b if w not in warnings_a]))
     warn.extend(conflicts)
     result.update(exif.finish_time(merged))
+    if result.get("clock_error_s") is not None:
+        from osint.imagery.hooks import clock_note
+
+        warn.append(clock_note(result))
     metadata = dict(shown_b)
     metadata.update(shown_a)
     if metadata:

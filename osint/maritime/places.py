@@ -8,7 +8,6 @@ import sqlite3
 from osint.case import kinds, records
 from osint.errors import InvalidInput
 from osint.maritime.geo import Circle
-from osint.maritime.vessels import name_key
 
 DEFAULT_RADIUS_M = 1000.0
 
@@ -48,6 +47,16 @@ def parse_at(value: str, name: str = "--at") -> tuple[float, float]:
     return parse_lat(lat_value, f"{name} latitude"), parse_lon(lon_value, f"{name} longitude")
 
 
+def parse_aliases(value) -> str | None:
+    """Other names of a place, kept as one text separated by `; ` (a list, or `a; b` text)."""
+    items = value if isinstance(value, list | tuple) else str(value or "").split(";")
+    names = list(dict.fromkeys(" ".join(str(v).split()) for v in items if str(v).strip()))
+    for name in names:
+        if len(name) > 200:
+            raise InvalidInput(f"alias {name[:40]!r}...: longer than 200 characters")
+    return "; ".join(names) or None
+
+
 def parse_radius(value, name: str = "--radius-m") -> float:
     try:
         number = float(str(value).strip())
@@ -66,11 +75,16 @@ def add_place(
     radius_m=None,
     place_type: str | None = None,
     note: str | None = None,
+    aliases: list[str] | None = None,
 ) -> dict:
     name = kinds.text(name or "", "place name")
     lat, lon = parse_at(at) if isinstance(at, str) else (parse_lat(at[0]), parse_lon(at[1]))
     radius = DEFAULT_RADIUS_M if radius_m is None else parse_radius(radius_m)
-    clash = [rid for rid in resolve_place(case.conn, name)]
+    clash = [
+        rid
+        for alias in [name, *(aliases or [])]
+        for rid in resolve_place(case.conn, alias, exact=True)
+    ]
     if clash:
         raise InvalidInput(
             f"a place named {name!r} already exists ({clash[0][:8]}): places are found by name, "
@@ -87,24 +101,86 @@ def add_place(
                 "radius_m": radius,
                 "place_type": kinds.optional_text(place_type),
                 "note": kinds.optional_text(note),
+                "aliases": parse_aliases(aliases),
             },
         )
 
 
-def resolve_place(conn: sqlite3.Connection, ref: str) -> list[str]:
-    """Kind hook: places named `ref` (case-insensitive, spacing ignored)."""
-    key = name_key(ref)
+def fold(text: str | None) -> str:
+    """A name as people type it: case, accents, punctuation and spacing ignored
+    (`Vostochnyy Oil-Terminal` -> `vostochnyy oil terminal`, `Nakhodka Zaliv` == `nakhodka zaliv`)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", bare.casefold()).split())
+
+
+def place_names(row) -> list[str]:
+    """A place's name and its aliases (`aliases`: separated by `;`)."""
+    aliases = row.get("aliases")
+    return [row["name"], *[a.strip() for a in (aliases or "").split(";") if a.strip()]]
+
+
+def _rows(conn: sqlite3.Connection):
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(places)")}
+    aliases = "aliases" if "aliases" in columns else "NULL AS aliases"
+    conn_rows = conn.execute(
+        f"SELECT id, name, {aliases} FROM places WHERE retracted_at IS NULL ORDER BY name"
+    ).fetchall()
+    return [(rid, place_names({"name": name, "aliases": al})) for rid, name, al in conn_rows]
+
+
+def resolve_place(conn: sqlite3.Connection, ref: str, *, exact: bool = False) -> list[str]:
+    """Kind hook: the places `ref` names, best match first found.
+
+    Tried in turn, the first that finds any wins: the full name or an alias; a prefix of a name
+    or alias (`vostochny` for `Vostochny oil terminal`); every word of `ref` the start of a word
+    of a name or alias, in order (`oil term`). Case, accents, punctuation and spacing are
+    ignored. Several places found is for the caller to report as ambiguous."""
+    key = fold(ref)
     if not key:
         return []
-    return [
-        rid
-        for rid, name in conn.execute("SELECT id, name FROM places WHERE retracted_at IS NULL")
-        if name_key(name) == key
-    ]
+    rows = _rows(conn)
+    folded = [(rid, [fold(n) for n in names]) for rid, names in rows]
+    tiers = [lambda n: n == key]
+    if not exact:
+        words = key.split()
+
+        def by_words(name: str) -> bool:
+            parts = name.split()
+            at = 0
+            for word in words:
+                while at < len(parts) and not parts[at].startswith(word):
+                    at += 1
+                if at == len(parts):
+                    return False
+                at += 1
+            return True
+
+        tiers += [lambda n: n.startswith(key), by_words]
+    for test in tiers:
+        found = [rid for rid, names in folded if any(test(n) for n in names)]
+        if found:
+            return found
+    return []
 
 
 def find_place(conn, ref: str) -> dict:
-    return records.resolve(conn, ref, ["place"])[1]
+    """The one place `ref` names (id, id prefix, name, alias, a word or prefix of them); an
+    unknown name is an error listing the places the case holds."""
+    from osint.errors import RecordNotFound
+
+    try:
+        return records.resolve(conn, ref, ["place"])[1]
+    except RecordNotFound:
+        known = [names[0] for _, names in _rows(conn)]
+        if not known:
+            raise RecordNotFound(
+                f"no place matches {ref!r}: the case has no places (add one with osint place add)"
+            ) from None
+        shown = "; ".join(known[:10]) + (f" (+{len(known) - 10} more)" if len(known) > 10 else "")
+        raise RecordNotFound(f"no place matches {ref!r}; the case's places: {shown}") from None
 
 
 def circle(place: dict) -> Circle:

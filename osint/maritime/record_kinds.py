@@ -93,6 +93,7 @@ register(
             "lon": "lon",
             "radius_m": "radius_m",
             "type": "place_type",
+            "aliases": "aliases",
         },
         columns=["id", "name", "lat", "lon", "radius_m"],
         label=lambda r: cut(r["name"]),
@@ -103,9 +104,10 @@ register(
             "radius_m": _lazy("osint.maritime.places:parse_radius"),
             "place_type": optional_text,
             "note": optional_text,
+            "aliases": _lazy("osint.maritime.places:parse_aliases"),
         },
         search_title="name",
-        search_fields=("place_type", "note"),
+        search_fields=("place_type", "note", "aliases"),
         resolve_extra="osint.maritime.places:resolve_place",
     )
 )

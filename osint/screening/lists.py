@@ -45,12 +45,14 @@ MEDIA_TYPES = {
     "ftm": "application/x-ndjson",
     "simple-csv": "text/csv",
     "ofac-xml": "application/xml",
+    "ofac-advanced-xml": "application/xml",
     "ofac-csv": "text/csv",
 }
 FORMAT_NAMES = {
     "ftm": "FollowTheMoney JSON lines",
     "simple-csv": "OpenSanctions targets.simple.csv",
     "ofac-xml": "OFAC SDN.XML",
+    "ofac-advanced-xml": "OFAC SDN_ADVANCED.XML",
     "ofac-csv": "OFAC sdn.csv",
 }
 
@@ -150,6 +152,77 @@ def earlier_import(conn: sqlite3.Connection, sha256: str) -> dict | None:
     return found[0] if found else None
 
 
+def group_files(paths) -> list[list[Path]]:
+    """What `osint lists import FILE|DIR...` imports, one list per group: OFAC's sdn.csv, alt.csv
+    and add.csv given together (or in one folder) form one group; every other file is its own.
+    A folder's files that are no list osint reads are left out."""
+    expanded: list[tuple[Path, bool]] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            expanded += [
+                (p, True)
+                for p in sorted(path.iterdir())
+                if p.is_file() and not p.name.startswith(".")
+            ]
+        else:
+            expanded.append((path, False))
+    ofac: list[Path] = []
+    groups: list[list[Path]] = []
+    for path, in_folder in expanded:
+        role = _role(path) if path.is_file() else None
+        if role in ("sdn", "alt", "add"):
+            ofac.append(path)
+        elif role is not None or not in_folder:
+            groups.append([path])
+    if ofac:
+        groups.insert(0, ofac)
+    if not groups:
+        shown = ", ".join(str(p) for p in paths)
+        raise InvalidInput(f"{shown}: no list file osint reads in it")
+    return groups
+
+
+def _head(path: Path) -> bytes:
+    import gzip
+
+    from osint.screening import ofac_files
+
+    try:
+        if ofac_files.is_gzip(path):
+            with gzip.open(path, "rb") as handle:
+                return handle.read(8192)
+        with open(path, "rb") as handle:
+            return handle.read(8192)
+    except (OSError, EOFError):
+        return b""
+
+
+def _role(path: Path) -> str | None:
+    """sdn / alt / add for OFAC's CSV files, `list` for another list format, None otherwise."""
+    import re
+
+    head = _head(path).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head:
+        return None
+    line = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if re.match(r"^\d+\s*,\s*\d+\s*,", line):
+        import csv
+
+        try:
+            count = len(next(csv.reader([line])))
+        except (csv.Error, StopIteration):
+            return None
+        return {5: "alt", 6: "add"}.get(count)
+    if re.match(r'^\d+\s*,\s*"', line):
+        return "sdn"
+    if head.startswith((b"{", b"<")) or line.lower().startswith("id,schema,name"):
+        return "list"
+    return None
+
+
+PART_NAMES = {"sdn": "sdn.csv", "alt": "alt.csv", "add": "add.csv"}
+
+
 def import_list(
     case,
     path,
@@ -160,77 +233,190 @@ def import_list(
     grade: str | None = None,
     note: str | None = None,
 ) -> dict:
-    """Import one list file; returns {"import", "source", "already", "warnings"}."""
-    path = Path(path)
-    if not path.is_file():
-        raise InvalidInput(f"{path}: no such file")
+    """Import one list (a file, gzip-compressed or not, or OFAC's sdn/alt/add files together);
+    returns {"import", "source", "already", "warnings"}."""
+    import tempfile
+
+    parts = [Path(p) for p in (path if isinstance(path, list | tuple) else [path])]
+    for part in parts:
+        if not part.is_file():
+            raise InvalidInput(f"{part}: no such file")
     published = kinds.when(published, "--published") if published else None
     grade = kinds.grade(grade, "--grade") if grade else None
-    data = readers.read(path)  # the slow part, before the write transaction
+    with tempfile.TemporaryDirectory(prefix="osint-list-") as folder:
+        plan = _read_parts(case.conn, parts, Path(folder))  # the slow part, before writing
+        return _store(case, plan, name, published, locator, grade, note)
+
+
+def _read_parts(conn, parts: list[Path], folder: Path) -> dict:
+    from osint.screening import ofac_files
+
+    files = []  # (path as given or None, role, sha256, size, compressed, stored name)
+    readable: dict[str, Path] = {}
+    warnings: list[str] = []
+    for part in parts:
+        compressed = ofac_files.is_gzip(part)
+        read_path = ofac_files.gunzip(part, folder) if compressed else part
+        role = _role(read_path) or "list"
+        if role in readable:
+            raise InvalidInput(
+                f"{part}: a second {PART_NAMES.get(role, 'list file')} in one import; "
+                "import each list on its own"
+            )
+        sha, size = blobs.sha256_file(part)
+        readable[role] = read_path
+        files.append(
+            {"path": part, "file": part.name, "part": role, "sha256": sha, "size": size,
+             "compressed": compressed}
+        )  # fmt: skip
+    roles = set(readable)
+    if "list" in roles and len(parts) > 1:
+        raise InvalidInput("only OFAC's sdn.csv, alt.csv and add.csv are imported together")
+    joined = None
+    if roles & {"alt", "add"} and "sdn" not in roles:
+        joined = _latest_sdn_import(conn)
+        if joined is None:
+            shown = " and ".join(PART_NAMES[r] for r in sorted(roles))
+            raise InvalidInput(
+                f"{shown} hold(s) names and addresses of sdn.csv's entries, joined on the entity "
+                "number: import them with sdn.csv (osint lists import sdn.csv alt.csv add.csv, or "
+                "the folder), or after it"
+            )
+        earlier = json.loads(joined["files"]) if joined.get("files") else []
+        kept = {f["part"]: f for f in earlier} or {
+            "sdn": {"file": joined["filename"], "part": "sdn", "sha256": joined["sha256"],
+                    "size": joined["size"], "compressed": False}
+        }  # fmt: skip
+        for role, entry in kept.items():
+            if role in roles:
+                continue
+            stored = ofac_files.copy_out(conn, entry["sha256"], folder, f"stored-{role}")
+            if entry.get("compressed"):
+                stored = ofac_files.gunzip(stored, folder)
+            readable[role] = stored
+            files.append({**entry, "path": None})
+        warnings.append(
+            f"{' and '.join(PART_NAMES[r] for r in sorted(roles))} joined on the entity number "
+            f"to the sdn.csv of import {joined['id'][:8]} (published {joined['published']}): "
+            "a new version of the list, the earlier import stays as it was"
+        )
+    if "sdn" in readable:
+        data = readers.read_ofac_csv(readable["sdn"])
+        data.format = "ofac-csv"
+        counts = []
+        if "alt" in readable:
+            counts.append(f"{ofac_files.apply_alt(data, readable['alt'])} names from alt.csv")
+        else:
+            warnings.append(
+                "sdn.csv came without alt.csv: the aliases and former names OFAC publishes in "
+                "alt.csv are not screened; import alt.csv too (with sdn.csv, or after it)"
+            )
+        if "add" in readable:
+            counts.append(f"{ofac_files.apply_add(data, readable['add'])} countries from add.csv")
+    else:
+        data = readers.read(readable["list"])
+    files.sort(key=lambda f: ("sdn", "alt", "add", "list").index(f["part"]))
+    if len(files) == 1 and not files[0]["compressed"]:
+        sha256 = files[0]["sha256"]
+    else:
+        canonical = "\n".join(f"{f['part']} {f['sha256']}" for f in files)
+        sha256 = hashlib.sha256(canonical.encode()).hexdigest()
+    return {"data": data, "files": files, "sha256": sha256, "warnings": warnings,
+            "joined": joined}  # fmt: skip
+
+
+def _latest_sdn_import(conn) -> dict | None:
+    row = conn.execute(
+        "SELECT * FROM list_imports WHERE format = ? AND retracted_at IS NULL "
+        "ORDER BY published DESC, added_at DESC LIMIT 1",
+        (FORMAT_NAMES["ofac-csv"],),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def _store(case, plan: dict, name, published, locator, grade, note) -> dict:
+    data, files = plan["data"], plan["files"]
+    main = files[0]
     conn = case.conn
-    already = earlier_import(conn, data.sha256)
+    already = earlier_import(conn, plan["sha256"])
     if already:
         return {"import": already, "source": None, "already": True, "warnings": []}
-    warnings = []
-    mtime = iso(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    warnings = list(plan["warnings"])
+    given = next((f["path"] for f in files if f["path"] is not None), None)
+    mtime = iso(datetime.fromtimestamp(given.stat().st_mtime, UTC))
+    joined = plan["joined"]
     if published:
         basis = "given with --published"
     elif data.published:
         published, basis = data.published, data.published_basis
+    elif joined:
+        published, basis = joined["published"], joined["published_basis"]
     else:
         published = mtime[:10]
         basis = "file modification time (the file states no publication date)"
         warnings.append(
-            f"{path.name} states no publication date: using the file's date {published}; "
-            "give --published DATE for the date the list was published"
+            f"{main['file']} states no publication date: using the file's date {published}; "
+            "give --published DATE for the date the list was published (or correct it later: "
+            "osint edit IMPORT --set published=DATE)"
         )
-    list_name = kinds.text(name, "--name") if name else (data.list_name or path.stem)
+    list_name = kinds.text(name, "--name") if name else (data.list_name or Path(main["file"]).stem)
     if not data.vessels:
-        warnings.append(f"{path.name} lists no vessels: screening will find nothing in it")
+        warnings.append(f"{main['file']} lists no vessels: screening will find nothing in it")
     if data.skipped:
         skipped = ", ".join(f"{n} {k}" for k, n in sorted(data.skipped.items()))
         warnings.append(
             f"entities this osint's FollowTheMoney model does not know were skipped: {skipped}"
         )
-    media_type = MEDIA_TYPES[data.format]
-    origin = f"{path.name} sha256:{data.sha256}"
-    source_id, snapshot_id, import_id = ids.new_id(), ids.new_id(), ids.new_id()
+    filename = " + ".join(f["file"] for f in files)
+    origin = f"{filename} sha256:{plan['sha256']}"
+    source_id, import_id = ids.new_id(), ids.new_id()
+    snapshot_ids = [ids.new_id() for _ in files]
     delisted = sum(1 for v in data.vessels.values() if v.status == "delisted")
     with case.writing():
-        sha, size, _ = blobs.put_file(conn, path, media_type, sha256=data.sha256)
-        records.create(
-            case,
-            "snapshot",
-            {
-                "source": source_id,
-                "sha256": sha,
-                "media_type": media_type,
-                "filename": path.name,
-                "size": size,
-                "retrieved_at": mtime,
-                "method": "list import",
-            },
-            added_from=origin,
-            record_id=snapshot_id,
-        )
+        for entry, snapshot_id in zip(files, snapshot_ids, strict=True):
+            media_type = (
+                "application/gzip"
+                if entry["compressed"]
+                else (MEDIA_TYPES[data.format] if entry["part"] in ("sdn", "list") else "text/csv")
+            )
+            if entry["path"] is not None:
+                blobs.put_file(conn, entry["path"], media_type, sha256=entry["sha256"])
+            records.create(
+                case,
+                "snapshot",
+                {
+                    "source": source_id,
+                    "sha256": entry["sha256"],
+                    "media_type": media_type,
+                    "filename": entry["file"],
+                    "size": entry["size"],
+                    "retrieved_at": mtime,
+                    "method": "list import",
+                },
+                added_from=origin,
+                record_id=snapshot_id,
+            )
         source = records.create(
             case,
             "source",
             {
-                "locator": locator or data.locator or _locator(list_name, path),
+                # Where the user said the file came from; a local file is never given an address
+                # it was not downloaded from.
+                "locator": locator or f"file {filename}",
                 "title": f"{list_name} as published {published}",
                 "publisher": data.publisher,
                 "published": published,
                 "grade": grade,
                 "note": note,
-                "snapshot": snapshot_id,
-                "snapshot_sha256": sha,
+                "snapshot": snapshot_ids[0],
+                "snapshot_sha256": main["sha256"],
             },
             added_from=origin,
             record_id=source_id,
         )
         _store_rows(conn, import_id, data)
         digest, counts = rows_digest(conn, import_id)
+        described = [{k: v for k, v in f.items() if k != "path"} for f in files]
         row = records.create(
             case,
             "list-import",
@@ -238,10 +424,10 @@ def import_list(
                 "source": source_id,
                 "list_name": list_name,
                 "publisher": data.publisher,
-                "format": FORMAT_NAMES[data.format],
-                "filename": path.name,
-                "sha256": sha,
-                "size": size,
+                "format": FORMAT_NAMES[data.format] + (" (gzip)" if main["compressed"] else ""),
+                "filename": filename,
+                "sha256": plan["sha256"],
+                "size": sum(f["size"] for f in files),
                 "published": published,
                 "published_basis": basis,
                 "entities_read": data.entities_read,
@@ -253,6 +439,7 @@ def import_list(
                 "skipped": json.dumps(data.skipped) if data.skipped else None,
                 "rows_digest": digest,
                 "note": note,
+                "files": json.dumps(described) if len(files) > 1 or main["compressed"] else None,
             },
             added_from=origin,
             record_id=import_id,
@@ -260,10 +447,34 @@ def import_list(
     return {"import": row, "source": source, "already": False, "warnings": warnings}
 
 
-def _locator(list_name: str, path: Path) -> str:
-    if list_name and " " not in list_name and list_name.islower():
-        return f"https://www.opensanctions.org/datasets/{list_name}/"
-    return f"file {path.name}"
+def import_on_edit(case, row: dict, changes: dict) -> dict:
+    """`osint edit IMPORT --set published=DATE`: a dated correction of the list's publication
+    date; the basis says who corrected it, when, and what it was; the source follows."""
+    if "published" not in changes or changes["published"] == row.get("published"):
+        return {}
+    if not changes["published"]:
+        raise InvalidInput("published: a list import keeps a publication date")
+    prov = case.provenance()
+    extra = {
+        "published_basis": (
+            f"corrected by {prov['added_by']} on {prov['added_at'][:10]} "
+            f"(was {row.get('published')}: {row.get('published_basis') or 'unknown basis'})"
+        )
+    }
+    source = records.get(case.conn, "source", row["source"]) if row.get("source") else None
+    if source:
+        records.update_fields(
+            case,
+            kinds.get("source"),
+            source,
+            {
+                "published": changes["published"],
+                "title": f"{row['list_name']} as published {changes['published']}",
+            },
+            "edit",
+            extra={"because": f"list import {row['id']} publication date corrected"},
+        )
+    return extra
 
 
 def imports(conn: sqlite3.Connection, *, all_versions: bool = False) -> list[dict]:

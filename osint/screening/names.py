@@ -17,7 +17,8 @@ j/ch, r/l), and that folded spelling is compared with every listed name folded t
 The comparison itself is rigour's `compare_parts` (the residue-distance matcher behind
 OpenSanctions' screening): it scores typos and transliteration drift, charges almost nothing for
 words written together or apart (`YU SON` ~ `YUSON` 0.97) and refuses to match across too many
-edits. Hull numbers must agree: `SAM JONG 1` and `SAM JONG 2` are different ships.
+edits. Hull numbers must agree: `SAM JONG 1` and `SAM JONG 2` are different ships; a number on
+one side only (`DIAMOND` and `DIAMOND II`) caps the score at a possible match.
 """
 
 from __future__ import annotations
@@ -132,7 +133,18 @@ def compare(left: Comparable, right: Comparable) -> NameScore:
         # A different hull number is a different ship, however alike the rest.
         score = min(score, 0.5)
         note = f"numbers differ ({'/'.join(sorted(left.numbers))} vs {'/'.join(sorted(right.numbers))})"
+    elif left.numbers != right.numbers and score < 1.0:
+        # `DIAMOND` and `DIAMOND II`, `SEA STAR` and `SEA STAR III`: sister ships or a renumbered
+        # name; never more than a possible match.
+        score = min(score * ONE_SIDED_NUMBER_FACTOR, ONE_SIDED_NUMBER_CAP)
+        shown = "/".join(sorted(left.numbers or right.numbers))
+        note = f"hull number {shown} on one side only"
     return NameScore(round(score, 2), left.text, right.text, note)
+
+
+# A hull number or numeral on one name only lowers the score to at most this (a possible match).
+ONE_SIDED_NUMBER_FACTOR = 0.88
+ONE_SIDED_NUMBER_CAP = 0.8
 
 
 def trigrams(compact: str) -> set[str]:

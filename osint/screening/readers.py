@@ -7,6 +7,7 @@ Formats, detected from the file's first bytes:
   entities of their own; `targets.nested.json`, related entities nested inside each target). Read
   with the `followthemoney` library: every kept entity is validated and cleaned by its model.
 - OpenSanctions `targets.simple.csv` (one row per target: names, aliases, identifiers).
+- OFAC `SDN_ADVANCED.XML` (`osint.screening.ofac_advanced`);
 - OFAC `SDN.XML` (the Specially Designated Nationals list; vessels with their identifiers, flag,
   call sign, owner and the names they were formerly known by) and OFAC `sdn.csv` (the same list
   as 12 columns, vessel identifiers and former flags written in the free-text remarks).
@@ -142,6 +143,10 @@ def detect(path: Path) -> str:
     if text.startswith(b"{"):
         return "ftm"
     if text.startswith(b"<"):
+        from osint.screening import ofac_advanced
+
+        if ofac_advanced.looks_like(head):
+            return "ofac-advanced-xml"
         if b"sdnList" in head or b"sdnEntry" in head or b"publshInformation" in head:
             return "ofac-xml"
         raise InvalidInput(
@@ -167,6 +172,10 @@ def read(path: Path) -> ListData:
         return read_simple_csv(path)
     if kind == "ofac-xml":
         return read_ofac_xml(path)
+    if kind == "ofac-advanced-xml":
+        from osint.screening import ofac_advanced
+
+        return ofac_advanced.read(path)
     return read_ofac_csv(path)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from osint.case.fields import optional_text
+from osint.case.fields import optional_text, when
 from osint.case.kinds import Kind, cut, register
 
 register(
@@ -23,10 +23,13 @@ register(
             "relations": "relations",
             "delisted": "delisted",
             "rows_digest": "rows_digest",
+            "published_basis": "published_basis",
+            "files": "files",
         },
         columns=["id", "list", "published", "vessels", "parties", "file"],
         label=lambda r: cut(f"{r['list_name']} as published {r['published']}"),
-        editable={"note": optional_text},
+        editable={"note": optional_text, "published": when},
+        on_edit="osint.screening.lists:import_on_edit",
         date_field="published",
         search_title="list_name",
         search_fields=("filename", "sha256", "publisher", "note"),

@@ -236,7 +236,9 @@ def screen(
                 continue
             item = by_id[key[0]]
             found_on.add(item["id"])
-            rows.append(_row(vessel, item, entity, score, reasons, hit, parties))
+            row = _row(vessel, item, entity, score, reasons, hit, parties)
+            row["grade"] = grade(hit, score, imo_conflict="but IMO differs" in row["reason"])
+            rows.append(row)
         missing = [item for item in imports if item["id"] not in found_on]
         if missing:
             rows.append(
@@ -276,6 +278,27 @@ def screen(
             for item in imports
         ],
     }
+
+
+# Verdicts, strongest first. Only an identifier says which vessel it is; a name never does.
+IDENTIFIER_MATCH = "identifier match"
+STRONG_NAME_MATCH = "strong name match"
+POSSIBLE_NAME_MATCH = "possible name match: review"
+STRONG_NAME_SCORE = 0.95
+
+
+def grade(hit: Hit, score: float, *, imo_conflict: bool = False) -> str:
+    """The verdict of a match: IMO or MMSI equal; a name alike with nothing against it; or a
+    name that needs a person to review it (numerals differ, identifiers disagree, a lower score)."""
+    if hit.id_score:
+        return IDENTIFIER_MATCH
+    if (
+        score >= STRONG_NAME_SCORE
+        and not imo_conflict
+        and "on one side only" not in (hit.name_reason or "")
+    ):
+        return STRONG_NAME_MATCH
+    return POSSIBLE_NAME_MATCH
 
 
 def _parties(conn: sqlite3.Connection, import_ids: list[str]) -> dict:
@@ -333,6 +356,15 @@ def finding_text(row: dict) -> str:
             + " (compared by IMO, MMSI, names, aliases and former names). This says what those "
             "lists held on those dates, not that the vessel is clear."
         )
+    grade_name = row.get("grade") or IDENTIFIER_MATCH
+    if grade_name != IDENTIFIER_MATCH:
+        # A name alone never says a vessel is sanctioned: it says which entry to look at.
+        return (
+            f"Sanctions screening ({grade_name}): the name of {vessel} resembles the entry "
+            f"\u201c{row['listed_name']}\u201d ({row['listed_id']}) of {row['list']} as published "
+            f"{row['list_version']}: {row['reason']} (score {row['score']:.2f}). A name alone does "
+            "not identify a vessel: compare IMO, MMSI, flag and history before relying on it."
+        )
     status = row.get("status") or "listed"
     if status == "delisted" and row.get("delisted_on"):
         status = f"delisted on {row['delisted_on']}"
@@ -340,7 +372,8 @@ def finding_text(row: dict) -> str:
         status = f"{status} since {row['listed_on']}"
     programs = f", programme {', '.join(row['programs'])}" if row.get("programs") else ""
     return (
-        f"Sanctions screening: {vessel} matches the entry \u201c{row['listed_name']}\u201d "
+        f"Sanctions screening ({IDENTIFIER_MATCH}): {vessel} matches the entry "
+        f"\u201c{row['listed_name']}\u201d "
         f"({row['listed_id']}) of {row['list']} as published {row['list_version']} "
         f"({status}{programs}): {row['reason']} (score {row['score']:.2f})."
     )

@@ -4,8 +4,13 @@
 every record that refers to them (a source's snapshots and quotes, links), are removed from the
 copy together with the files only they used and their words in the search index; their audit
 entries keep their hashes but lose their data, so the copy still verifies for what it holds.
-The copy's log records the redaction: when, by whom, how many records, why. Freed pages are
-vacuumed away, so nothing of the withheld records stays in the file.
+The copy's log records the redaction: when, by whom, how many records, why, and the hash of
+every withheld entry (verify accepts a withheld entry only under such a redact entry; the
+withheld entries' salts go with their content, so no guess can be confirmed against a hash).
+Records osint generated from a withheld record (a `visits --record` finding, an annotated
+image) go with it; a kept original AIS file holding a withheld vessel's reports is refused,
+named, rather than sent. Freed pages are vacuumed away, so nothing of the withheld records stays
+in the file; not even the command line names them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from osint.errors import InvalidInput, OsintError
 from osint.fileio import atomic_path
 
 PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
+# Kinds whose records osint may generate from another record (a finding kept by `visits
+# --record` from its query, an annotated copy of an image): their `added_from` names the record
+# they were made from, and their text may name what it shows, so they go where it goes.
+GENERATED_FROM = {"finding", "image"}
 
 
 def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
@@ -35,13 +44,40 @@ def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
             if spec.name == "case":
                 continue
             columns = [c for c in records._columns(conn, spec.table) if c not in PROVENANCE]
+            if spec.name in GENERATED_FROM:
+                columns.append("added_from")
             for row in conn.execute(f"SELECT * FROM [{spec.table}]"):
                 if row["id"] in withheld:
                     continue
-                if any(row[c] in withheld for c in columns if isinstance(row[c], str)):
+                if any(_names(row[c], withheld) for c in columns if isinstance(row[c], str)):
                     withheld[row["id"]] = spec.name
                     changed = True
     return withheld
+
+
+def _names(value: str, withheld: dict[str, str]) -> bool:
+    if value in withheld:
+        return True
+    # Generated provenance ("visit-query <id>", "image <id> sha256:...") names ids in text.
+    return any(rid in value for rid in withheld) if " " in value else False
+
+
+def _kept_files_naming(conn: sqlite3.Connection, withheld: dict[str, str]) -> list[str]:
+    """Kept AIS files (original bytes) that hold a withheld vessel's or track's reports."""
+    try:
+        rows = conn.execute(
+            "SELECT t.id AS track, t.vessel, i.id AS import_id, i.filename FROM ais_tracks t "
+            "JOIN ais_imports i ON i.id = t.import_id WHERE i.stored_sha256 IS NOT NULL"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return []
+    found = {}
+    for row in rows:
+        if row["import_id"] in withheld:
+            continue
+        if row["track"] in withheld or row["vessel"] in withheld:
+            found[row["import_id"]] = row["filename"]
+    return [f"ais-import {iid[:8]} ({name})" for iid, name in sorted(found.items())]
 
 
 def export_copy(case, output, *, redact: list[str] = (), reason: str | None = None) -> dict:
@@ -64,7 +100,9 @@ def export_copy(case, output, *, redact: list[str] = (), reason: str | None = No
         case.conn.execute("VACUUM INTO ?", (str(partial),))
         summary = {"path": str(output), "redacted": 0, "redacted_kinds": {}, "files_removed": 0}
         if roots:
-            with open_case(partial, actor=case.actor, command=case.command) as copy:
+            # The copy's log must not name what it withholds: not even in the command line.
+            command = "osint export case --redact ..."
+            with open_case(partial, actor=case.actor, command=command) as copy:
                 summary.update(_redact(copy, roots, reason))
             conn = sqlite3.connect(partial, isolation_level=None)
             try:
@@ -88,6 +126,13 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
 
     conn = copy.conn
     withheld = _redaction_set(conn, roots)
+    kept = _kept_files_naming(conn, withheld)
+    if kept:
+        raise InvalidInput(
+            "--redact: the case keeps original AIS files that contain the withheld vessel's "
+            f"reports: {', '.join(kept)}; redact those imports too (--redact ID), or make the "
+            "copy from a case that does not keep them"
+        )
     by_kind: dict[str, int] = {}
     with copy.writing():
         conn.execute("PRAGMA secure_delete=ON")
@@ -107,9 +152,15 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
                 record_id is None and data and any(rid in data for rid in withheld)
             ):
                 conn.execute(
-                    "UPDATE audit_log SET data = NULL, command = NULL, redacted = 1 WHERE seq = ?",
+                    "UPDATE audit_log SET data = NULL, command = NULL, salt = NULL, redacted = 1 "
+                    "WHERE seq = ?",
                     (seq,),
                 )
+        # The redact entry names every withheld entry by hash (those of earlier redactions
+        # too): verify accepts a withheld entry only under such a entry.
+        withheld_entries = [
+            h for (h,) in conn.execute("SELECT hash FROM audit_log WHERE redacted = 1 ORDER BY seq")
+        ]
         files_removed = _drop_unreferenced_files(conn, features.blob_columns())
         _rebuild_search_index(conn)
         copy.log(
@@ -119,6 +170,7 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
                 "by_kind": by_kind,
                 "files_removed": files_removed,
                 "reason": reason,
+                "withheld": withheld_entries,
                 **({"bulk": bulk} if bulk else {}),
             },
         )

@@ -1,8 +1,10 @@
 """`osint merge OTHER`: bring a colleague's case into this one.
 
 The other file is untrusted. It is opened read-only with `trusted_schema` off, refused if it is
-not a sound osint case of a schema we know, if it holds triggers or views (osint never makes
-any), or if its own audit log does not verify. Then, in one transaction:
+not a sound osint case of a schema we know, if it holds any schema object osint never creates
+(a trigger or view, whatever the case of its type), or if it does not pass every check of
+`osint verify`. Each entry it brings must be one osint itself could have written
+(`osint.sharing.accept`). Then, in one transaction:
 
 1. its audit entries that this case lacks are copied as they are (their hashes, authors, times);
 2. records it created are copied; records both sides have take, field by field, the side that
@@ -10,7 +12,8 @@ any), or if its own audit log does not verify. Then, in one transaction:
    change is a conflict: this case keeps its value, both values go into the record's history
    (a `conflict` entry) and the conflict is reported until `osint edit` settles it;
 3. stored files it has and we lack are copied, re-hashed on the way in;
-4. a `merge` entry with both heads as parents joins the two histories.
+4. a `merge` entry with both heads as parents joins the two histories;
+5. the merged case is verified (what the merge touched) before COMMIT; a problem rolls it back.
 
 Merging the same case again changes nothing; A into B and B into A end with the same records.
 """
@@ -27,6 +30,7 @@ from osint.case import kinds, records, signatures
 from osint.case.store import audit, blobs, schema
 from osint.case.store.db import APPLICATION_ID
 from osint.errors import InvalidInput, NotACase, SchemaTooNew
+from osint.sharing import accept
 
 
 @dataclass
@@ -41,6 +45,7 @@ class MergeReport:
     bulk: dict = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
     up_to_date: bool = False
+    withheld_here: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -54,6 +59,7 @@ class MergeReport:
             "signatures": self.signatures,
             "bulk": self.bulk,
             "conflicts": self.conflicts,
+            "withheld_here": self.withheld_here,
         }
 
 
@@ -87,11 +93,11 @@ def open_untrusted(path) -> sqlite3.Connection:
                 f"{path}: an older case (schema version {version}): open it once with this osint "
                 "(e.g. `osint --case OTHER info`) to upgrade it, then merge"
             )
-        active = conn.execute(
-            "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')"
-        ).fetchall()
+        from osint.case.integrity import unknown_objects
+
+        active = unknown_objects(conn)
         if active:
-            names = ", ".join(f"{r['type']} {r['name']}" for r in active[:5])
+            names = ", ".join(f"{kind} {name}" for kind, name in active[:5])
             raise NotACase(f"{path}: holds {names}, which osint never creates: refused as unsafe")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         expected = {spec.table for spec in kinds.KINDS.values()} | {
@@ -112,14 +118,31 @@ def open_untrusted(path) -> sqlite3.Connection:
 
 
 def _check_other_verifies(conn: sqlite3.Connection, path) -> None:
-    from osint.case.verify import check_audit_chain, check_replay
+    """The other case must pass every check `osint verify` makes, feature checks included
+    (SQLite's own check of the file was made when it was opened)."""
+    from osint.case import verify
 
-    for check in (check_audit_chain, check_replay):
-        for problem in check(conn):
-            raise InvalidInput(
-                f"{path}: its own audit log does not verify ({problem.kind} {problem.id[:12]}: "
-                f"{problem.problem}); ask its owner to run osint verify"
-            )
+    checks = [c for c in verify.CORE_CHECKS if c is not verify.check_integrity]
+    with verify._reading(conn):
+        for check in (*checks, *features.checks()):
+            for problem in check(conn):
+                raise InvalidInput(
+                    f"{path}: it does not verify ({problem.kind} {problem.id[:12]}: "
+                    f"{problem.problem}); ask its owner to run osint verify"
+                )
+
+
+def _check_merged_verifies(conn: sqlite3.Connection, since_seq: int, record_ids) -> None:
+    """The merged case, before COMMIT: a problem rolls the whole merge back."""
+    from osint.case.verify import verify_merged
+
+    problems = verify_merged(conn, since_seq=since_seq, record_ids=record_ids)
+    if problems:
+        problem = problems[0]
+        raise InvalidInput(
+            f"the merged case would not verify ({problem.kind} {problem.id[:12]}: "
+            f"{problem.problem}): rolled back, nothing was merged"
+        )
 
 
 def _modifiers(entries: list[audit.Entry]) -> dict[str, str]:
@@ -165,6 +188,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
         if not missing:
             report.up_to_date = True
             return report
+        accept.check_entries(conn, other, missing, other_path)
         touched: dict[str, str] = {}
         created: set[str] = set()
         for entry in missing:
@@ -192,6 +216,9 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
             audit.store(conn, entry.hash, stored)
         report.entries = len(missing)
         report.signatures = signatures.copy_signatures(conn, other, [e.hash for e in missing])
+        # Entries copied as they are were checked with the other case's log: from here on the
+        # merged log's own entries.
+        copied_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]
         # Files first: records (a source's snapshot text) are indexed from them.
         report.files = _copy_blobs(conn, other, other_path)
         fast_forward = our_head is None or our_head in their_hashes
@@ -210,6 +237,9 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                 report.new_records += 1
                 continue
             ours = records.get(conn, spec, rid)
+            if ours is None:
+                report.withheld_here += 1  # withheld from this (redacted) copy: stays withheld
+                continue
             our_last = _modifiers(ours_before[rid])
             their_history = [
                 audit.Entry.from_row(r)
@@ -265,6 +295,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                 "files": report.files,
                 "bulk": report.bulk,
                 "conflicts": report.conflicts,
+                **({"withheld_here": report.withheld_here} if report.withheld_here else {}),
             },
             parents=merge_parents,
         )
@@ -284,6 +315,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                     "settled_by": "osint edit" if conflicting else None,
                 },
             )
+        _check_merged_verifies(conn, copied_seq, touched)
     return report
 
 

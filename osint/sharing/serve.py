@@ -68,31 +68,85 @@ def metadata(case) -> dict:
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'search_index_%'"
     ):
         tables[name] = {"hidden": True}
+    database = case.path.stem
     return {
         "title": f"osint: {info.get('title') or case.path.stem}",
-        "description": (info.get("summary") or "")
-        + f" (case {case.id}; read-only view; check integrity with `osint verify`)",
-        "databases": {case.path.stem: {"tables": tables}},
+        "description_html": _home(case, info, database),
+        "databases": {
+            database: {"tables": tables, "description_html": _home(case, info, database)}
+        },
     }
+
+
+# What people read first, linked at the top of the home page and of the database page.
+FIRST = ("findings", "sources", "quotes", "images", "sightings", "vessels", "places")
+
+
+def _home(case, info: dict, database: str) -> str:
+    from html import escape
+    from urllib.parse import quote
+
+    links = " · ".join(
+        f'<a href="/{quote(database)}/{table}"><strong>{table.capitalize()}</strong></a>'
+        for table in FIRST
+        if case.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+    )
+    summary = escape(info.get("summary") or "")
+    return (
+        f"<p>{summary}</p><p>Start with: {links}</p>"
+        f"<p>Case {escape(str(case.id))}; a read-only view. Check its integrity with "
+        "<code>osint verify</code>.</p>"
+    )
+
+
+def check_installed() -> None:
+    """Refuse early, with the command that fixes it, when Datasette is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("datasette") is None:
+        raise OsintError(
+            "Datasette is not installed: pip install 'osint[serve]' (or pip install datasette)"
+        )
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning when `host` is not a loopback address: then anyone who can reach this machine
+    reads the whole case, stored files included (Datasette serves every table, blob_chunks too)."""
+    import ipaddress
+
+    name = (host or "").strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(name).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        f"--host {host} is not a loopback address: anyone who can reach this machine on that "
+        "network can read the whole case, every stored file (blobs) included, and download the "
+        "case file itself; there is no password. Use the default 127.0.0.1 unless you mean that."
+    )
 
 
 def serve(case, *, host: str = "127.0.0.1", port: int = 8001, open_browser: bool = False) -> int:
     """Run Datasette on the case until interrupted; returns its exit status."""
-    try:
-        import datasette  # noqa: F401
-    except ImportError:
-        raise OsintError(
-            "Datasette is not installed: pip install 'osint[serve]' (or pip install datasette)"
-        ) from None
+    check_installed()
     with tempfile.TemporaryDirectory() as folder:
         meta = Path(folder) / "metadata.json"
         meta.write_text(json.dumps(metadata(case), indent=2))
+        plugins = Path(folder) / "plugins"
+        plugins.mkdir()
+        plugin = Path(__file__).with_name("serve_plugin.py")
+        (plugins / "osint_serve.py").write_text(plugin.read_text(encoding="utf-8"))
         path = str(case.path)
         case.close()
         argv = [
             sys.executable, "-m", "datasette", "serve", path,
             "--metadata", str(meta), "--host", host, "--port", str(port),
-            "--setting", "default_page_size", "50",
+            "--setting", "default_page_size", "50", "--plugins-dir", str(plugins),
         ]  # fmt: skip
         if open_browser:
             argv.append("--open")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,13 +35,17 @@ class PreparedSnapshot:
     filename: str | None
     method: str
     extra: dict | None = None
+    warnings: list[str] = field(default_factory=list)  # for the user: text not read, and why
 
 
 MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024
 
 
-def prepare_snapshot(path: str | os.PathLike, retrieved_at: str | None = None) -> PreparedSnapshot:
-    """Read a local copy of a source; its retrieval time is the file's modification time unless given."""
+def prepare_snapshot(
+    path: str | os.PathLike, retrieved_at: str | None = None, *, password: str | None = None
+) -> PreparedSnapshot:
+    """Read a local copy of a source; its retrieval time is the file's modification time unless
+    given. `password` opens an encrypted PDF's text (without it the PDF is kept, text-less)."""
     import hashlib
 
     path = Path(path)
@@ -57,7 +61,9 @@ def prepare_snapshot(path: str | os.PathLike, retrieved_at: str | None = None) -
     except OSError as exc:
         raise InvalidInput(f"--snapshot {path}: cannot read ({exc.strerror})") from None
     media_type = textextract.sniff_media_type(data, path.name)
-    text = textextract.extract_text(data, media_type, name=f"--snapshot {path}")
+    extracted = textextract.extract_text_detailed(
+        data, media_type, name=f"--snapshot {path}", password=password
+    )
     if retrieved_at is None:
         retrieved_at = iso(datetime.fromtimestamp(path.stat().st_mtime, UTC))
     return PreparedSnapshot(
@@ -65,10 +71,12 @@ def prepare_snapshot(path: str | os.PathLike, retrieved_at: str | None = None) -
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
         media_type=media_type,
-        text=text,
+        text=extracted.text,
         retrieved_at=retrieved_at,
         filename=path.name,
         method="file",
+        extra={"text_encoding": extracted.encoding, "text_extractor": extracted.extractor},
+        warnings=extracted.warnings,
     )
 
 
@@ -324,3 +332,107 @@ def add_finding(
         for ref in contradicted_by:
             made.append(records.link(case, ref, finding["id"], "contradicts"))
     return finding, made
+
+
+def _snapshot_for(conn: sqlite3.Connection, ref: str, capture: int | None) -> tuple[dict, dict]:
+    """(source, snapshot) for a source or snapshot id; `capture` N = the source's Nth snapshot,
+    oldest first (default: its current one)."""
+    spec, row = records.resolve(conn, ref, ["source", "snapshot"])
+    if spec.name == "snapshot":
+        if capture is not None:
+            raise InvalidInput("--capture: give a source id, not a snapshot id, with --capture")
+        return records.get(conn, "source", row["source"]), row
+    source = row
+    if capture is None:
+        snapshot = current_snapshot(conn, source)
+        if snapshot is None:
+            raise InvalidInput(f"source {source['id'][:8]} has no snapshot")
+        return source, snapshot
+    every = snapshots_of(conn, source["id"])
+    if not 1 <= capture <= len(every):
+        raise InvalidInput(
+            f"--capture {capture}: source {source['id'][:8]} has {len(every)} snapshots "
+            f"(1 = the oldest, {len(every)} = the latest)"
+        )
+    return source, every[capture - 1]
+
+
+def export_snapshot(
+    case,
+    ref: str,
+    destination: str | os.PathLike,
+    *,
+    capture: int | None = None,
+    payload: bool = False,
+    force: bool = False,
+) -> dict:
+    """Write a snapshot's bytes out byte-identical (checked against their SHA-256).
+
+    For a web capture the snapshot is its WARC; `payload` writes the captured document instead
+    (the final response's body as received, its transfer and content codings undone), checked
+    against the payload hash recorded at capture time."""
+    import hashlib
+
+    from osint.fileio import atomic_output
+
+    source, snapshot = _snapshot_for(case.conn, ref, capture)
+    if os.path.isdir(destination):
+        raise InvalidInput(f"-o {destination}: is a folder; give a file name")
+    if os.path.exists(destination) and not force:
+        raise InvalidInput(f"-o {destination}: already exists (use --force to overwrite it)")
+    out = {"source": source["id"], "snapshot": snapshot["id"], "path": str(destination)}
+    if not payload:
+        size = blobs.export(case.conn, snapshot["sha256"], destination)
+        return {**out, "sha256": snapshot["sha256"], "size": size, "what": snapshot["media_type"]}
+    if snapshot["media_type"] != "application/warc":
+        raise InvalidInput(
+            f"--payload: snapshot {snapshot['id'][:8]} is a {snapshot['media_type']} file, not a "
+            "web capture; export it without --payload"
+        )
+    body = _capture_payload(case.conn, snapshot)
+    sha = hashlib.sha256(body).hexdigest()
+    if snapshot.get("payload_sha256") and sha != snapshot["payload_sha256"]:
+        raise InvalidInput(
+            f"snapshot {snapshot['id'][:8]}: the payload read back does not match the hash "
+            f"recorded at capture ({snapshot['payload_sha256'][:12]}..., found {sha[:12]}...)"
+        )
+    with atomic_output(destination, binary=True) as handle:
+        handle.write(body)
+    return {**out, "sha256": sha, "size": len(body), "what": snapshot.get("content_type")}
+
+
+def _capture_payload(conn: sqlite3.Connection, snapshot: dict) -> bytes:
+    import io
+
+    from osint.capture import warc as warcmod
+
+    data = blobs.read_bytes(conn, snapshot["sha256"])
+    found = warcmod.read_records(
+        io.BytesIO(data),
+        f"snapshot {snapshot['id'][:8]}",
+        keep_content=None,
+        max_content=MAX_SNAPSHOT_BYTES,
+    )
+    wanted = snapshot.get("warc_record_id")
+    responses = [r for r in found if r.type in ("response", "resource") and r.content is not None]
+    chosen = next((r for r in responses if wanted and r.record_id == wanted), None)
+    if chosen is None and responses:
+        chosen = responses[-1]
+    if chosen is None:
+        raise InvalidInput(f"snapshot {snapshot['id'][:8]}: its WARC holds no response payload")
+    return chosen.content
+
+
+def snapshot_text_report(conn: sqlite3.Connection, ref: str, capture: int | None = None) -> dict:
+    """The extracted text of a source's snapshot (or a snapshot's), with how it was obtained."""
+    source, snapshot = _snapshot_for(conn, ref, capture)
+    return {
+        "id": source["id"],
+        "snapshot": snapshot["id"],
+        "media_type": snapshot["media_type"],
+        "content_type": snapshot.get("content_type"),
+        "text_encoding": snapshot.get("text_encoding"),
+        "text_extractor": snapshot.get("text_extractor"),
+        "text_sha256": snapshot.get("text_sha256"),
+        "text": snapshot_text(conn, snapshot),
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import mimetypes
 import re
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from osint.errors import InvalidInput
@@ -123,27 +124,151 @@ def declared_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii", "ignore") if match else None
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: FF FE 00 00 starts with FF FE
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# ISO-2022 texts are 7-bit: valid ASCII, so UTF-8 accepts them. Their escape sequences say which.
+_ISO2022 = (
+    (re.compile(rb"\x1b\$\)C"), "iso2022_kr"),
+    (re.compile(rb"\x1b(?:\$[@B]|\$\(D|\(J|\(I)"), "iso2022_jp_2"),
+)
+
+
+def _unicode_without_bom(data: bytes) -> str | None:
+    """UTF-32 or UTF-16 (either byte order) recognised by where the zero bytes fall."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    if sample.count(0) < len(sample) // 8:
+        return _utf16_without_bom(data)
+    if len(sample) % 4 == 0 or len(data) % 4 == 0:
+        words = len(sample) // 4
+        for codec, zero_at in (("utf-32-le", (2, 3)), ("utf-32-be", (0, 1))):
+            if all(sample[i * 4 + z] == 0 for i in range(words) for z in zero_at):
+                try:
+                    data.decode(codec)
+                    return codec
+                except UnicodeDecodeError:
+                    pass
+    return _utf16_without_bom(data)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 of one script: its high bytes take a few values (0 for spaces and ASCII, 0x04 for
+    Cyrillic, 0x06 for Arabic...), its low bytes many."""
+    from collections import Counter
+
+    sample = data[: 8192 - 8192 % 2]
+    if len(data) % 2 or len(sample) < 16:
+        return None
+    pairs = len(sample) // 2
+    even = Counter(sample[0::2])
+    odd = Counter(sample[1::2])
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        top = sum(n for _, n in high.most_common(3))
+        if top < pairs * 0.95 or len(low) < 2 * len(high) or 0 not in high:
+            continue
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if not _has_controls(text):
+            return codec
+    return None
+
+
+def _has_controls(text: str) -> bool:
+    """More C0 control characters (other than tab, newlines, form feed) than a text holds."""
+    sample = text[:20_000]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f")
+    return controls > max(2, len(sample) // 200)
+
+
+def detect_codec(data: bytes) -> str | None:
+    """The most likely codec of undeclared bytes that are not UTF-8 (chardet, then
+    charset-normalizer among the encodings web pages use), as a browser would name it."""
+    sample = data[:200_000]
+    try:
+        import chardet
+
+        guesses = [
+            (codec_for(g["encoding"]), g.get("confidence") or 0.0)
+            for g in chardet.detect_all(sample)
+            if g.get("encoding")
+        ]
+        guesses = [(c, conf) for c, conf in guesses if c]
+        if guesses:
+            top = guesses[0][1]
+            tied = list(dict.fromkeys(c for c, conf in guesses if conf >= top * 0.9))
+            if len(tied) == 1 or tied[0] in _web_codecs():
+                return tied[0]
+            # A code page web servers hardly send (Mac, KZ-1048) only narrowly ahead of one
+            # they do: the least garbled reading wins, then the web's.
+            return _break_tie(sample, tied)
+    except ImportError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(sample, cp_isolation=list(_WEB_ENCODINGS)).best()
+        if best is not None:
+            return codec_for(best.encoding) or best.encoding
+    except ImportError:
+        pass
+    return None
+
+
+def _web_codecs() -> list[str]:
+    return [codecs.lookup(n).name for n in _WEB_ENCODINGS]
+
+
+def _break_tie(sample: bytes, codecs_: list[str]) -> str:
+    """Among code pages the detector finds about as likely: the one whose text looks least
+    garbled (charset-normalizer's measure), then the one web pages use most."""
+
+    def web_rank(codec: str) -> int:
+        names = _web_codecs()
+        return names.index(codec) if codec in names else len(names)
+
+    chaos = dict.fromkeys(codecs_, 1.0)
+    try:
+        from charset_normalizer import from_bytes
+
+        for match in from_bytes(sample, cp_isolation=codecs_):
+            codec = codec_for(match.encoding) or match.encoding
+            if codec in chaos:
+                chaos[codec] = min(chaos[codec], match.chaos)
+    except (ImportError, LookupError):
+        pass
+    return min(codecs_, key=lambda c: (round(chaos[c], 2), web_rank(c)))
+
+
 def decode_detailed(
     data: bytes, declared_charset_: str | None = None, *, html: bool = False
 ) -> tuple[str, str, str]:
     """(text, codec, how) where `how` says where the encoding came from: "byte-order mark",
-    "declared" (the HTTP charset), "document" (its <meta> or XML declaration), "utf-8",
+    "zero bytes" (UTF-16/32 without a byte-order mark), "declared" (the HTTP charset),
+    "document" (its <meta> or XML declaration), "escape sequences" (ISO-2022), "utf-8",
     "detected" or "fallback"."""
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
+    for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding, "byte-order mark"
+    wide = _unicode_without_bom(data)
+    if wide:
+        return data.decode(wide), wide, "zero bytes"
     candidates = []
     if declared_charset_:
         candidates.append((codec_for(declared_charset_), "declared"))
     if html or data[:5] == b"<?xml":
         candidates.append((codec_for(declared_charset(data)), "document"))
     for codec, how in candidates:
-        if not codec or codec in ("utf-16", "utf-16-le", "utf-16-be"):
-            continue  # a UTF-16 label on bytes without a byte-order mark is a mislabel
+        if not codec or codec.startswith(("utf-16", "utf-32")):
+            continue  # a UTF-16 label on bytes without a byte-order mark or zeros is a mislabel
         try:
             return data.decode(codec), codec, how
         except UnicodeDecodeError:
@@ -151,19 +276,25 @@ def decode_detailed(
             text = data.decode(codec, errors="replace")
             if text.count("\ufffd") <= max(2, len(text) // 1000):
                 return text, codec, how
+    if b"\x1b" in data[:200_000] and max(data[:200_000], default=0) < 0x80:
+        for pattern, codec in _ISO2022:
+            if pattern.search(data[:200_000]):
+                try:
+                    return data.decode(codec), codec, "escape sequences"
+                except UnicodeDecodeError:
+                    continue
     try:
-        return data.decode("utf-8"), "utf-8", "utf-8"
+        text = data.decode("utf-8")
+        if not _has_controls(text):
+            return text, "utf-8", "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:200_000], cp_isolation=list(_WEB_ENCODINGS)).best()
-        if best is not None:
-            codec = codec_for(best.encoding) or best.encoding
+    codec = detect_codec(data)
+    if codec:
+        try:
             return data.decode(codec, errors="replace"), codec, "detected"
-    except ImportError:
-        pass
+        except LookupError:
+            pass
     return data.decode("cp1252", errors="replace"), "cp1252", "fallback"
 
 
@@ -225,29 +356,91 @@ def html_title(markup: str) -> str | None:
     return " ".join(unescape(match.group(1)).split()) or None
 
 
-def pdf_to_text(data: bytes, name: str = "PDF") -> str:
+class PdfEncrypted(InvalidInput):
+    """A PDF whose text cannot be read without its password (or with the one given)."""
+
+
+def pdf_to_text(data: bytes, name: str = "PDF", password: str | None = None) -> str:
+    """The text of a PDF, page by page. An encrypted PDF is opened with `password` (or with the
+    empty password most encrypted PDFs have); PdfEncrypted when that is not enough."""
     import io
 
     try:
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            opened = False
+            for candidate in ([password] if password is not None else []) + [""]:
+                try:
+                    opened = bool(reader.decrypt(candidate))
+                except Exception:  # unsupported algorithm or a missing crypto library
+                    opened = False
+                if opened:
+                    break
+            if not opened:
+                raise PdfEncrypted(
+                    f"{name}: the PDF is encrypted and its text could not be read "
+                    + ("with the password given" if password is not None else "(give --password)")
+                )
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except PdfEncrypted:
+        raise
     except Exception as exc:  # pypdf raises many types on damaged files
+        if "decrypt" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise PdfEncrypted(
+                f"{name}: the PDF is encrypted and its text could not be read ({exc})"
+            ) from None
         raise InvalidInput(
             f"{name}: the PDF cannot be read ({exc.__class__.__name__}: {exc})"
         ) from None
     return "\n\n".join(p for p in pages if p)
 
 
+@dataclass
+class ExtractedText:
+    """A document's text and how it was obtained."""
+
+    text: str | None
+    encoding: str | None = None  # "codec (how chosen)", for texts decoded from bytes
+    extractor: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _version(module: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{module} {version(module)}"
+    except PackageNotFoundError:
+        return module
+
+
+def extract_text_detailed(
+    data: bytes,
+    media_type: str,
+    name: str = "snapshot",
+    charset: str | None = None,
+    password: str | None = None,
+) -> ExtractedText:
+    """The text of a snapshot with the encoding used (and how it was chosen) and the extractor.
+    An encrypted PDF whose password is not given yields no text and a warning."""
+    if media_type in ("text/html", "application/xhtml+xml"):
+        markup, codec, how = decode_detailed(data, charset, html=True)
+        return ExtractedText(html_to_text(markup), f"{codec} ({how})", "osint html-to-text")
+    if media_type == "application/pdf":
+        try:
+            return ExtractedText(pdf_to_text(data, name, password), None, _version("pypdf"))
+        except PdfEncrypted as exc:
+            return ExtractedText(None, None, None, [f"{exc}; stored byte-identical without text"])
+    if media_type.startswith("text/") or media_type in ("application/json", "application/xml"):
+        text, codec, how = decode_detailed(data, charset)
+        return ExtractedText(text.replace("\r\n", "\n"), f"{codec} ({how})", "as is")
+    return ExtractedText(None)
+
+
 def extract_text(
     data: bytes, media_type: str, name: str = "snapshot", charset: str | None = None
 ) -> str | None:
     """The text of a snapshot, or None for media without text (images, binaries)."""
-    if media_type == "text/html" or media_type == "application/xhtml+xml":
-        return html_to_text(decode(data, charset, html=True))
-    if media_type == "application/pdf":
-        return pdf_to_text(data, name)
-    if media_type.startswith("text/") or media_type in ("application/json", "application/xml"):
-        return decode(data, charset).replace("\r\n", "\n")
-    return None
+    return extract_text_detailed(data, media_type, name, charset).text

@@ -8,10 +8,14 @@ names, so `verify` catches edits made outside osint. `seq` is only this file's l
 An entry's hash covers the SHA-256 of its content (`content_sha256`: the command line and the
 data) rather than the content itself, so a copy made for sending can leave out a protected
 record's content (redaction) and still verify: the commitment stays, only the words are withheld.
+That commitment includes a random per-entry salt kept beside the content and withheld with it, so
+nobody can confirm a guess of withheld words by hashing candidates. A withheld entry counts only
+when a later `redact` entry of the same log names it by hash (`check_redactions`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -42,16 +46,30 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def content_hash(command: str | None, data: dict | None) -> str:
-    """The commitment to an entry's content: its command line and its data."""
-    return _sha256(canonical({"command": command, "data": data or {}}))
+def content_hash(command: str | None, data, salt: str | None = None) -> str:
+    """The commitment to an entry's content: its command line, its data and its salt.
+
+    Entries written before salts existed have none and keep their original commitment.
+    """
+    content = {"command": command, "data": {} if data is None else data}
+    if salt is not None:
+        content["salt"] = salt
+    return _sha256(canonical(content))
+
+
+def new_salt() -> str:
+    import secrets
+
+    return secrets.token_hex(16)
 
 
 def entry_hash(entry: dict) -> str:
     """The entry's id: SHA-256 of the canonical form of its fields (content by its hash)."""
     fields = {f: entry.get(f) for f in ENTRY_FIELDS}
     if fields["content_sha256"] is None:
-        fields["content_sha256"] = content_hash(entry.get("command"), entry.get("data"))
+        fields["content_sha256"] = content_hash(
+            entry.get("command"), entry.get("data"), entry.get("salt")
+        )
     return _sha256(canonical(fields))
 
 
@@ -71,13 +89,22 @@ class Entry:
     content_sha256: str
     data: dict
     redacted: bool = False
+    salt: str | None = None
 
     @classmethod
     def from_row(cls, row) -> Entry:
+        """The entry as stored; raises ValueError when a field is not what osint writes."""
+        data = json.loads(row["data"]) if row["data"] else {}
+        if not isinstance(data, dict):
+            raise ValueError(f"its data is a JSON {type(data).__name__}, not an object")
+        parents = json.loads(row["parents"])
+        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+            raise ValueError("its parents are not a list of hashes")
+        keys = row.keys()
         return cls(
             seq=row["seq"],
             hash=row["hash"],
-            parents=json.loads(row["parents"]),
+            parents=parents,
             case_id=row["case_id"],
             at=row["at"],
             actor=row["actor"],
@@ -87,14 +114,16 @@ class Entry:
             kind=row["kind"],
             record_id=row["record_id"],
             content_sha256=row["content_sha256"],
-            data=json.loads(row["data"]) if row["data"] else {},
+            data=data,
             redacted=bool(row["redacted"]),
+            salt=row["salt"] if "salt" in keys else None,
         )
 
     def as_dict(self) -> dict:
         out = {f: getattr(self, f) for f in ("seq", "hash", *ENTRY_FIELDS)}
         out["command"] = None if self.redacted else self.command
         out["data"] = None if self.redacted else self.data
+        out["salt"] = None if self.redacted else self.salt
         if self.redacted:
             out["redacted"] = True
         return out
@@ -146,6 +175,7 @@ def append(
     parents: list[str] | None = None,
 ) -> str:
     """Append one entry on top of the current head (or the given parents); returns its hash."""
+    salt = new_salt()
     if parents is None:
         current = head(conn)
         parents = [current] if current else []
@@ -160,7 +190,8 @@ def append(
         "kind": kind,
         "record_id": record_id,
         "data": data or {},
-        "content_sha256": content_hash(command, data),
+        "salt": salt,
+        "content_sha256": content_hash(command, data or {}, salt),
     }
     digest = entry_hash(entry)
     store(conn, digest, entry)
@@ -172,7 +203,8 @@ def store(conn: sqlite3.Connection, digest: str, entry: dict) -> None:
     redacted = bool(entry.get("redacted"))
     conn.execute(
         "INSERT INTO audit_log (hash, parents, case_id, at, actor, command, osint_version, "
-        "action, kind, record_id, content_sha256, data, redacted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "action, kind, record_id, content_sha256, data, redacted, salt) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             digest,
             json.dumps(entry["parents"]),
@@ -184,11 +216,13 @@ def store(conn: sqlite3.Connection, digest: str, entry: dict) -> None:
             entry["action"],
             entry.get("kind"),
             entry.get("record_id"),
-            entry.get("content_sha256") or content_hash(entry.get("command"), entry.get("data")),
+            entry.get("content_sha256")
+            or content_hash(entry.get("command"), entry.get("data"), entry.get("salt")),
             None
             if redacted
             else json.dumps(entry.get("data") or {}, ensure_ascii=False, sort_keys=True),
             int(redacted),
+            None if redacted else entry.get("salt"),
         ),
     )
 
@@ -214,28 +248,43 @@ def latest(conn: sqlite3.Connection) -> Entry | None:
     return Entry.from_row(row) if row else None
 
 
-def check_chain(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
+def check_chain(conn: sqlite3.Connection, since_seq: int = 0) -> Iterator[tuple[str, str]]:
     """Walk every entry; yield (entry hash or seq, problem) for each break in the graph.
 
     Checks that each entry's hash matches its content, that each parent exists and came before
     it, and that the graph has exactly one head (the newest entry), so that no entry was
-    removed, reordered or forged.
+    removed, reordered or forged. With `since_seq`, entries up to it are taken as already
+    checked (their hashes still count as parents and for the single head).
     """
     seen: dict[str, int] = {}
     referenced: set[str] = set()
     last_hash = None
-    for row in conn.execute("SELECT * FROM audit_log ORDER BY seq"):
+    if since_seq:
+        for seq, digest, parents in conn.execute(
+            "SELECT seq, hash, parents FROM audit_log WHERE seq <= ? ORDER BY seq", (since_seq,)
+        ):
+            seen[digest] = seq
+            with contextlib.suppress(ValueError, TypeError):
+                referenced.update(json.loads(parents))
+            last_hash = digest
+    for row in conn.execute("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq", (since_seq,)):
         try:
             entry = Entry.from_row(row)
         except (ValueError, TypeError) as exc:
-            yield (f"seq {row['seq']}", f"audit entry is not readable ({exc})")
+            yield (
+                row["hash"] or f"seq {row['seq']}",
+                f"audit entry {row['seq']} is not readable ({exc})",
+            )
             continue
         if entry_hash(entry.as_dict()) != entry.hash:
             yield (
                 entry.hash,
                 f"audit entry {entry.seq} was altered: its content no longer matches its hash",
             )
-        elif not entry.redacted and content_hash(entry.command, entry.data) != entry.content_sha256:
+        elif (
+            not entry.redacted
+            and content_hash(entry.command, entry.data, entry.salt) != entry.content_sha256
+        ):
             yield (
                 entry.hash,
                 f"audit entry {entry.seq} was altered: its command or data no longer matches its hash",
@@ -260,3 +309,69 @@ def check_chain(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
         )
     elif heads and heads[0] != last_hash:
         yield (last_hash or "", "the newest audit entry is not the head of the log")
+
+
+def redactions(conn: sqlite3.Connection) -> list[dict]:
+    """The copy's `redact` entries that withheld entries: who, when, how many records and entries."""
+    out = []
+    for row in conn.execute(
+        "SELECT seq, hash, at, actor, data FROM audit_log WHERE action = 'redact' AND redacted = 0 "
+        "ORDER BY seq"
+    ):
+        try:
+            data = json.loads(row["data"] or "{}")
+        except ValueError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        withheld = data.get("withheld")
+        out.append(
+            {
+                "seq": row["seq"],
+                "hash": row["hash"],
+                "at": row["at"],
+                "by": row["actor"],
+                "records": data.get("records") if isinstance(data.get("records"), int) else 0,
+                "reason": data.get("reason"),
+                "withheld": withheld if isinstance(withheld, list) else [],
+            }
+        )
+    return out
+
+
+def check_redactions(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
+    """Every withheld entry must be named (by hash) by a later `redact` entry of this log.
+
+    Withholding is how a copy leaves content out while still verifying, so it is only valid
+    where the copy's own, hash-checked `redact` entry says it withheld exactly that entry;
+    marking an entry `redacted` by hand (to hide an edited record or rewritten data) is caught.
+    """
+    covering: dict[str, int] = {}
+    for item in redactions(conn):
+        for digest in item["withheld"]:
+            if isinstance(digest, str):
+                covering[digest] = max(covering.get(digest, 0), item["seq"])
+    for seq, digest, action in conn.execute(
+        "SELECT seq, hash, action FROM audit_log WHERE redacted != 0 ORDER BY seq"
+    ):
+        if covering.get(digest, 0) <= seq:
+            yield (
+                digest or f"seq {seq}",
+                f"audit entry {seq} ({action}) is marked withheld, but no later redact entry "
+                "names it: its content was removed outside osint",
+            )
+
+
+def withheld_here(conn: sqlite3.Connection, redact_data: dict) -> bool:
+    """Whether a `redact` entry's withholding holds in this log (the copy that made it, or a copy
+    of that copy) rather than in a case that merged the copy back and still has the content.
+
+    Statements such a entry makes about the copy (the rows it kept) are true only there.
+    """
+    withheld = redact_data.get("withheld") if isinstance(redact_data, dict) else None
+    if not isinstance(withheld, list) or not withheld:
+        return False
+    row = conn.execute(
+        "SELECT redacted FROM audit_log WHERE hash = ?", (str(withheld[0]),)
+    ).fetchone()
+    return bool(row and row[0])

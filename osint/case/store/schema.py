@@ -475,7 +475,47 @@ def m0006_ais_sources(db) -> None:
     db.execute("ALTER TABLE ais_imports ADD COLUMN details TEXT")
 
 
-def m_signatures(db) -> None:
+def m0007_realfiles_times(db) -> None:
+    """Pictures keep which tag gave their time (`taken_tag`), the save time a program wrote
+    (`saved_time`, `saved_tag`: never a capture time) and how far the camera clock is from the
+    file's GPS time when that is no time-zone offset (`clock_error_s`, camera minus GPS); places
+    keep their other names (`aliases`); a list import names each file it was read from (`files`)."""
+    for column, kind in (
+        ("taken_tag", "TEXT"),
+        ("saved_time", "TEXT"),
+        ("saved_tag", "TEXT"),
+        ("clock_error_s", "INTEGER"),
+    ):
+        db.execute(f"ALTER TABLE images ADD COLUMN {column} {kind}")
+    # Places are found by their other names too (`; `-separated).
+    db.execute("ALTER TABLE places ADD COLUMN aliases TEXT")
+    # A list imported from several files (OFAC's sdn.csv + alt.csv + add.csv) or compressed:
+    # each file as given (JSON: file, part, sha256, size, compressed).
+    db.execute("ALTER TABLE list_imports ADD COLUMN files TEXT")
+
+
+def m0008_archives_search_fold(db) -> None:
+    """Search folds what a reader sees as the same (issue 16): the index holds the NFKC form of
+    every title and text (ligatures such as U+FB01, full-width letters), as queries do."""
+    from osint.case.search import fold
+
+    rows = db.execute("SELECT rowid, title, body FROM search_index").fetchall()
+    for rowid, title, body in rows:
+        new_title, new_body = fold(title or ""), fold(body or "")
+        if new_title != (title or "") or new_body != (body or ""):
+            db.execute(
+                "UPDATE search_index SET title = ?, body = ? WHERE rowid = ?",
+                [new_title, new_body, rowid],
+            )
+
+
+def m0009_integrity_salts(db) -> None:
+    """Each audit entry's content hash commits to a random salt kept beside its content (and
+    withheld with it in a redacted copy), so withheld words cannot be confirmed by guessing."""
+    db.execute("ALTER TABLE audit_log ADD COLUMN salt TEXT")
+
+
+def m0010_signatures(db) -> None:
     """Signed provenance: each audit entry may carry an SSH signature (SSHSIG, namespace
     "osint") over its hash, kept beside the log so that the entry's hash, and so the chain, does
     not change; and the case's allowed signers, as records (name and OpenSSH public key)."""
@@ -498,7 +538,10 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0004_maritime", m0004_maritime),
     ("0005_screening", m0005_screening),
     ("0006_ais_sources", m0006_ais_sources),
-    ("signatures", m_signatures),
+    ("0007_realfiles_times", m0007_realfiles_times),
+    ("0008_archives_search_fold", m0008_archives_search_fold),
+    ("0009_integrity_salts", m0009_integrity_salts),
+    ("0010_signatures", m0010_signatures),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from osint.case import records
@@ -25,6 +26,7 @@ class ImportOptions:
     vessels: list[str] = field(default_factory=list)  # --vessel: their MMSIs
     keep_file: bool = False  # store the original file in the case too
     note: str | None = None
+    watch: Callable[[Callable[[], int]], None] | None = None  # given the file's read position
 
 
 def parse_bbox(text: str, name: str = "--bbox") -> tuple[float, float, float, float]:

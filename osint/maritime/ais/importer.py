@@ -54,6 +54,8 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
     conn = case.conn
     filters = Filters(conn, options)
     opened, reader = readers.open_reader(path, forced=options.layout, mapping=options.mapping)
+    if options.watch:
+        options.watch(opened.position)
     import_id = ids.new_id()
     intake = Intake()
     warnings = list(getattr(reader, "warnings", []))

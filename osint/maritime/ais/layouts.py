@@ -430,6 +430,32 @@ def canonical_field(name: str) -> str | None:
     return None
 
 
+# Lines read past leading comments and blank lines before giving up on finding the first line.
+MAX_PREAMBLE_LINES = 10_000
+
+
+def is_comment(line: str) -> bool:
+    """A `#` line that is a comment, not a header (DMA's header begins `# Timestamp,`): it has no
+    two fields a layout knows."""
+    text = line.strip()
+    if not text.startswith("#"):
+        return False
+    delimiter = max(",;\t|", key=text.count)
+    known = sum(1 for part in text.split(delimiter) if canonical_field(part.strip()))
+    return known < 2
+
+
+def first_line(text) -> tuple[str, int]:
+    """(the first line that is data or a header, how many blank and comment lines came before it),
+    reading `text` (a text stream) line by line; ("", n) when there is none."""
+    skipped = 0
+    line = text.readline()
+    while line and (not line.strip() or is_comment(line)) and skipped < MAX_PREAMBLE_LINES:
+        line = text.readline()
+        skipped += 1
+    return line, skipped
+
+
 def _spellings(field_name: str) -> set[str]:
     out = {header_key(field_name)}
     for layout in LAYOUTS:

@@ -6,6 +6,10 @@ A line holds one sentence, and its time from one of:
     2024-03-05T10:00:00Z !AIVDM,1,1,,A,...*hh             a timestamp before the sentence
     2024-03-05 10:00:00.123;!AIVDM,...   [2024-...] !AIVDM,...   1709632800 !AIVDM,...
     !AIVDM,1,1,,A,...*hh,1709632800                       a unix time after the checksum
+    !AIVDM,1,1,,A,...*hh,b003669794,1272412827            USCG/NAIS: station, then unix time
+    $PGHP,1,2024,3,5,10,0,0,0,...*hh  then  !AIVDM,...    Gatehouse: the time of what follows
+
+Blank lines and `#` comment lines are skipped.
 
 Sentences of a multi-sentence message (a static report: name, IMO, call sign) are joined before
 decoding; the message takes the time and line number of its first sentence. Position reports
@@ -20,6 +24,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from osint.errors import InvalidInput
 from osint.maritime.ais import layouts
@@ -117,16 +122,46 @@ def split_line(line: str) -> tuple[str | None, int | None, str | None, str]:
             return sentence, None, f"unreadable timestamp {prefix[:40]!r} before the sentence", ""
     suffix = after.strip(_BRACKETS)
     if suffix:
-        try:
-            return (
-                sentence,
-                _stamp(suffix.split(",")[0].split()[0]),
-                None,
-                "time after the sentence",
-            )
-        except (ValueError, OverflowError, IndexError):
-            pass  # a receiver's label, not a time
+        # `*hh,1709632800`, or as USCG/NAIS logs: `*hh,b003669794,1272412827` (the receiving
+        # station, then the time; sometimes more fields): the last field that is a time.
+        for field in reversed(re.split(r"[\s,;]+", suffix)[:8]):
+            try:
+                return sentence, _stamp(field), None, "time after the sentence"
+            except (ValueError, OverflowError):
+                continue  # a receiver's label, not a time
     return sentence, epoch, None, ""
+
+
+_PGHP = re.compile(
+    r"^\$PGHP,1,(\d{4}),(\d{1,2}),(\d{1,2}),(\d{1,2}),(\d{1,2}),(\d{1,2}),(\d{1,3})\b"
+)
+
+
+def gatehouse_time(line: str) -> tuple[int | None, str | None]:
+    """(epoch, problem) of a Gatehouse `$PGHP,1,YYYY,M,D,h,m,s,ms,...*hh` time sentence, which
+    dates the sentences that follow it; (None, None) when the line is not one."""
+    text = _TAG.sub("", line).strip()
+    if not text.startswith("$PGHP,"):
+        return None, None
+    body, star, check = text[1:].partition("*")
+    if star:
+        value = 0
+        for char in body.encode("ascii", "replace"):
+            value ^= char
+        try:
+            if int(check[:2], 16) != value:
+                return None, "Gatehouse $PGHP checksum mismatch"
+        except ValueError:
+            return None, "unreadable Gatehouse $PGHP checksum"
+    match = _PGHP.match(text)
+    if not match:
+        return None, None  # another $PGHP type (not a time)
+    year, month, day, hour, minute, second, _ = (int(g) for g in match.groups())
+    try:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None, f"Gatehouse $PGHP time {text[6:40]!r} is not a date"
+    return int(moment.timestamp()), None
 
 
 def _text(value) -> str:
@@ -170,7 +205,9 @@ class NmeaReader:
                 f"{opened.path}: no AIS sentences (!AIVDM/!AIVDO) in the first {len(probe):,} "
                 "lines: not an NMEA file"
             )
-        if not any(epoch is not None for _, epoch, *_ in split):
+        if not any(epoch is not None for _, epoch, *_ in split) and not any(
+            gatehouse_time(text)[0] is not None for text in probe
+        ):
             shown = next((t.strip() for t in probe if t.strip()), "")[:80]
             raise InvalidInput(
                 f"{opened.path}: NMEA sentences without times: none of the first {len(probe):,} "
@@ -213,13 +250,21 @@ class NmeaReader:
                 "NMEA sentence",
             )
 
+        gatehouse = None  # the time of the last Gatehouse $PGHP sentence
         for text in self.lines:
             self.number += 1
             number = self.number
             text = text.strip()
-            if not text:
-                continue
+            if not text or text.startswith("#"):
+                continue  # blank lines and comments
             sentence, epoch, problem, source = split_line(text)
+            if sentence is None and "$PGHP," in text:
+                gatehouse, problem = gatehouse_time(text)
+                if problem:
+                    intake.invalid_row(number, problem, "time value")
+                continue
+            if sentence is not None and epoch is None and not problem and gatehouse is not None:
+                epoch, source = gatehouse, "Gatehouse $PGHP sentence before it"
             if sentence is None:
                 bare = _TAG.sub("", text).lstrip()  # a tag block may precede any sentence
                 if bare.startswith(("$", "!")):

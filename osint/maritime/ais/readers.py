@@ -137,6 +137,10 @@ class Opened:
             return self.hashing.result()
         return self.known_sha256 or "", self.known_size or 0
 
+    def position(self) -> int:
+        """How many bytes of the file (as stored: compressed) have been read so far."""
+        return os.lseek(self._closers[0].fileno(), 0, os.SEEK_CUR)
+
     def close(self) -> None:
         for closer in reversed(self._closers):
             with contextlib.suppress(Exception):
@@ -343,8 +347,9 @@ class CsvReader:
         }
 
 
-# An NMEA 0183 AIS sentence (!AIVDM, !AIVDO, !BSVDM, ...), perhaps after a tag block.
-_SENTENCE = re.compile(r"[!$][A-Z]{2}VD[MO],")
+# An NMEA 0183 AIS sentence (!AIVDM, !AIVDO, !BSVDM, ...), perhaps after a tag block, or a
+# Gatehouse time sentence ($PGHP) before one.
+_SENTENCE = re.compile(r"[!$][A-Z]{2}VD[MO],|\$PGHP,")
 
 
 def looks_like_nmea(line: str) -> bool:
@@ -355,11 +360,7 @@ def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | No
     """(Opened, reader) for an AIS file; closes the file if its layout is not recognised."""
     opened = open_file(path)
     try:
-        first = opened.text.readline()
-        skipped = 0
-        while first and not first.strip():
-            first = opened.text.readline()
-            skipped += 1
+        first, skipped = layouts.first_line(opened.text)  # past blank lines and # comments
         if not first.strip():
             raise InvalidInput(f"{opened.path}: the file is empty")
         wanted = layouts.by_name(forced) if forced else None

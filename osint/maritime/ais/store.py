@@ -153,13 +153,19 @@ def expected_rows(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
         row["id"]: (row["rows_kept"] or 0, row["rows_digest"])
         for row in conn.execute("SELECT id, rows_kept, rows_digest FROM ais_imports")
     }
-    for (data,) in conn.execute(
-        "SELECT data FROM audit_log WHERE action IN ('merge', 'redact') ORDER BY seq"
+    from osint.case.store.audit import withheld_here
+
+    for action, data in conn.execute(
+        "SELECT action, data FROM audit_log WHERE action IN ('merge', 'redact') AND redacted = 0 "
+        "ORDER BY seq"
     ):
         try:
-            added = (json.loads(data or "{}").get("bulk") or {}).get("ais_batches") or {}
+            entry = json.loads(data or "{}")
+            added = (entry.get("bulk") or {}).get("ais_batches") or {}
         except (ValueError, AttributeError):
             continue  # an unreadable entry is reported by the audit chain check
+        if action == "redact" and not withheld_here(conn, entry):
+            continue  # a copy's redaction merged back: its rows are whole here
         for import_id, item in added.items():
             if isinstance(item, dict):
                 expected[import_id] = (item.get("rows") or 0, item.get("digest"))
