@@ -1,0 +1,105 @@
+"""`export_brief`: render one brief from one consistent, read-only state of the case."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from osint.briefs.context import Limits, build_context
+from osint.briefs.files import _BriefFiles, _data_uri, _figures
+from osint.briefs.render import (
+    _html_cites,
+    _html_ref,
+    _template_line,
+    _template_name,
+    available_templates,
+    builtin_template_dirs,
+    environment,
+    user_template_dirs,
+)
+from osint.errors import InvalidInput
+
+FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def export_brief(
+    case,
+    output: str | os.PathLike,
+    *,
+    template: str | None = None,
+    template_dirs: Iterable[str | os.PathLike] = (),
+    exported_by: str | None = None,
+    limits: Limits | None = None,
+    run_verify: bool = True,
+) -> Path:
+    """Render the brief to `output` (.md or .html); returns the path written.
+
+    A Markdown brief writes its pictures and figures into `FILE_files/` beside it.
+    """
+    import jinja2
+
+    output = Path(output)
+    fmt = FORMATS.get(output.suffix.lower())
+    if fmt is None:
+        raise InvalidInput(f"-o {output}: a brief is .md or .html")
+    if not output.parent.exists():
+        raise InvalidInput(f"-o {output}: folder {output.parent} does not exist")
+    if output.is_dir():
+        raise InvalidInput(f"-o {output}: is a folder")
+    name, dirs = _template_name(template, fmt, user_template_dirs(template_dirs))
+    dirs += builtin_template_dirs()
+    env = environment(fmt, dirs)
+    try:
+        tmpl = env.get_template(name)
+    except jinja2.TemplateNotFound:
+        known = ", ".join(available_templates(fmt, template_dirs)) or "none"
+        raise InvalidInput(
+            f"--template {template}: no {fmt.upper()} template named {template!r} "
+            f"(available: {known})"
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise InvalidInput(
+            f"template {exc.filename or name}, line {exc.lineno}: {exc.message}"
+        ) from None
+    from osint.fileio import atomic_output
+
+    files = None
+    with case.reading():
+        context = build_context(case, exported_by=exported_by, limits=limits, run_verify=run_verify)
+        context["format"] = fmt
+        refs = context["refs"]
+        if fmt == "md":
+            files = _BriefFiles(output)
+            context["files_dir"] = files.relative
+            context["thumbnail_src"] = files.thumbnail(case.conn)
+            context["figure_src"] = files.figure
+        else:
+            context["thumbnail_src"] = _data_uri(case.conn)
+            context["ref_link"] = _html_ref(refs)
+            context["cites"] = _html_cites(refs)
+        context["figures"] = _figures(context, fmt)
+        try:
+            # Streamed to a hidden file that becomes `output` only once complete.
+            with atomic_output(output) as handle:
+                for chunk in tmpl.generate(**context):
+                    handle.write(chunk)
+        except jinja2.TemplateError as exc:
+            line = getattr(exc, "lineno", None) or _template_line(exc, tmpl)
+            where = f", line {line}" if line else ""
+            raise InvalidInput(f"template {name}{where}: {exc}") from None
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            AttributeError,
+            IndexError,
+            ArithmeticError,
+        ) as exc:
+            # A template calling a filter or function with values it cannot take.
+            line = _template_line(exc, tmpl)
+            where = f", line {line}" if line else ""
+            raise InvalidInput(f"template {name}{where}: {exc.__class__.__name__}: {exc}") from None
+    if files is not None:
+        files.finish()
+    return output

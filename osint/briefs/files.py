@@ -1,0 +1,145 @@
+"""Pictures and figures: thumbnails as data: URIs (HTML) or files beside the brief (Markdown),
+and the map and charts drawn as SVG."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+from osint.briefs.render import MarkdownSafe
+from osint.errors import InvalidInput
+
+# ---- pictures and figures --------------------------------------------------------------------
+
+_IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
+
+
+def _thumbnail(conn, image) -> tuple[bytes, str] | None:
+    from osint.case.store import blobs
+
+    sha = image.get("thumbnail_sha256") if hasattr(image, "get") else None
+    if not sha or not re.fullmatch(r"[0-9a-f]{64}", str(sha)):
+        return None
+    info = blobs.info(conn, sha)
+    if info is None:
+        return None
+    media_type = (info["media_type"] or "image/jpeg").split(";")[0].strip().lower()
+    if media_type not in _IMAGE_TYPES:
+        media_type = "image/jpeg"
+    return blobs.read_bytes(conn, sha), media_type
+
+
+def _data_uri(conn):
+    """HTML: a picture's thumbnail as a data: URI (the brief stays one file)."""
+
+    def src(image) -> str:
+        found = _thumbnail(conn, image)
+        if found is None:
+            return ""
+        data, media_type = found
+        return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+    return src
+
+
+class _BriefFiles:
+    """Markdown: pictures and figures written beside the brief in FILE_files/."""
+
+    PATTERN = re.compile(r"^(I\d+\.(jpg|png|webp|gif)|figure-[a-z-]+\.svg)$")
+    EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
+
+    def __init__(self, output: Path):
+        from urllib.parse import quote
+
+        self.folder = output.parent / f"{output.stem}_files"
+        self.relative = quote(f"{output.stem}_files", safe="-_.~")
+        self.written: set[str] = set()
+
+    def _write(self, name: str, data: bytes) -> MarkdownSafe:
+        from osint.fileio import atomic_output
+
+        try:
+            self.folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(f"{self.folder}: cannot write ({exc.strerror or exc})") from None
+        with atomic_output(self.folder / name, binary=True, option="picture") as handle:
+            handle.write(data)
+        self.written.add(name)
+        return MarkdownSafe(f"{self.relative}/{name}")
+
+    def thumbnail(self, conn):
+        def src(image) -> str:
+            ref = image.get("ref") if hasattr(image, "get") else None
+            if not ref or not re.fullmatch(r"I\d+", str(ref)):
+                return ""
+            found = _thumbnail(conn, image)
+            if found is None:
+                return ""
+            data, media_type = found
+            return self._write(f"{ref}.{self.EXT[media_type]}", data)
+
+        return src
+
+    def figure(self, name: str, svg: str) -> str:
+        if not svg or not re.fullmatch(r"[a-z-]+", str(name)):
+            return ""
+        return self._write(f"figure-{name}.svg", str(svg).encode("utf-8"))
+
+    def finish(self) -> None:
+        """Remove pictures an earlier export wrote here that this brief no longer uses."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if self.PATTERN.match(path.name) and path.name not in self.written:
+                path.unlink()
+
+
+def _figures(context: dict, fmt: str) -> dict:
+    """The map of places and sightings and the chart of visits per month, as SVG text."""
+    from osint.briefs import charts
+
+    places = [p for p in context["places"] if p.get("lat") is not None]
+    seen = context.get("sightings_pass") or {"per_place": {}, "points": []}
+    per_place, points = seen["per_place"], seen["points"]
+    map_places = [
+        {
+            "name": p["name"],
+            "lat": p["lat"],
+            "lon": p["lon"],
+            "radius_m": p.get("radius_m"),
+            "note": (f"{per_place[p['id']]:,} sightings" if per_place.get(p["id"]) else None),
+        }
+        for p in places
+    ]
+    pictures = [
+        {"lat": i["lat"], "lon": i["lon"], "label": f"{i['ref']} {i['label']}"}
+        for i in context["images"]
+        if i.get("lat") is not None and i.get("lon") is not None and not i.get("original")
+    ]
+    figures = {"map": "", "chart": ""}
+    if map_places or points or pictures:
+        figures["map"] = charts.map_svg(
+            map_places,
+            points,
+            pictures=pictures,
+            title="Places, sightings and pictures",
+            max_points=context["limits"].map_points,
+            width=520,
+            height=400,
+        )
+    months = context.get("visits_by_month") or []
+    if months:
+        figures["chart"] = charts.bar_chart_svg(
+            [(label, count) for label, count in months],
+            title="Visits per month",
+            unit=" visits",
+            width=460,
+            height=280,
+        )
+    if fmt == "html":
+        from markupsafe import Markup
+
+        # charts.py escapes every text it draws: the SVG is markup of our own making.
+        return {key: Markup(value) for key, value in figures.items()}
+    return figures
