@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from osint.briefs.context import Limits, build_context
 from osint.briefs.files import _BriefFiles, _data_uri, _figures
+from osint.briefs.readonly import read_only
 from osint.briefs.render import (
     _html_cites,
     _html_ref,
@@ -65,7 +67,7 @@ def export_brief(
     from osint.fileio import atomic_output
 
     files = None
-    with case.reading():
+    with case.reading(), read_only(case.conn):
         context = build_context(case, exported_by=exported_by, limits=limits, run_verify=run_verify)
         context["format"] = fmt
         refs = context["refs"]
@@ -88,6 +90,13 @@ def export_brief(
             line = getattr(exc, "lineno", None) or _template_line(exc, tmpl)
             where = f", line {line}" if line else ""
             raise InvalidInput(f"template {name}{where}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            # Only a template reaching for the database gets here: the case is read-only.
+            line = _template_line(exc, tmpl)
+            where = f", line {line}" if line else ""
+            raise InvalidInput(
+                f"template {name}{where}: the case is read-only while a brief is rendered ({exc})"
+            ) from None
         except (
             TypeError,
             ValueError,

@@ -227,7 +227,8 @@ class SightingList(Sequence):
     """
 
     def __init__(self, conn: sqlite3.Connection, vessels: dict, places: dict, images: dict, refs):
-        self.conn, self.vessels, self.places, self.images, self.refs = (
+        # `_conn`: a template (sandboxed) cannot reach attributes starting with "_".
+        self._conn, self.vessels, self.places, self.images, self.refs = (
             conn, vessels, places, images, refs,
         )  # fmt: skip
         self.total = 0
@@ -253,7 +254,7 @@ class SightingList(Sequence):
 
         number = 0
         # Only the columns a brief shows.
-        for row in self.conn.execute(
+        for row in self._conn.execute(
             f"SELECT {', '.join(SIGHTING_COLUMNS)} FROM sightings WHERE retracted_at IS NULL "
             "ORDER BY seen_at, id"
         ):
@@ -369,7 +370,7 @@ def _read_sightings(sightings: SightingList, limits, wanted: set, refs) -> dict:
     common = None
     if len(places_seen) == 1 and None not in places_seen and not with_coords and first:
         common = first[0]["place"]
-    left_out = sightings.conn.execute(
+    left_out = sightings._conn.execute(
         "SELECT count(*) FROM sightings s JOIN vessels v ON v.id = s.vessel "
         "WHERE s.retracted_at IS NULL AND v.retracted_at IS NOT NULL"
     ).fetchone()[0]
