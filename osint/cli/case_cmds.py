@@ -99,6 +99,15 @@ def finding_add(
     note: Annotated[
         str | None, typer.Option("--note", metavar="TEXT", help="A note (method, caveats).")
     ] = None,
+    confidence: Annotated[
+        str | None,
+        typer.Option(
+            "--confidence",
+            metavar="high|moderate|low",
+            help="How sure you are, in analysts' words; shown in the brief's bottom line "
+            "(change it with osint edit ID --set confidence=...).",
+        ),
+    ] = None,
 ) -> None:
     """Add a finding, linked to the records that support or contradict it."""
     from osint import sources
@@ -111,6 +120,7 @@ def finding_add(
             supported_by=supported_by or [],
             contradicted_by=contradicted_by or [],
             note=note,
+            confidence=confidence,
         )
     env.record(
         "finding",
