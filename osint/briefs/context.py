@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from osint import __version__, features
 from osint.briefs.refs import Ref, References, _ref_key, http_url, is_illustrative
+from osint.briefs.summary import plural
 from osint.case import kinds, records
 from osint.timeutil import now_iso
 
@@ -85,6 +86,8 @@ def build_context(
         "visits": [],
         "visit_queries": [],
         "visits_by_month": [],
+        "barrels_over_time": [],
+        "headline": {},
         "timeline": [],
         "refs": refs,
         "limits": limits,
@@ -106,6 +109,12 @@ def build_context(
     context["provenance"] = _provenance(case, run_verify)
     context["verification_line"] = _verification_line(context["provenance"]["verify"])
     context["glance"] = _glance(context)
+    from osint.briefs import summary
+
+    context["bottom_line"] = summary.bottom_line(context["findings"])
+    context["headline_text"] = summary.headline_sentence(context["headline"])
+    context["method"] = summary.method_and_limits(context)
+    context["ids"] = summary.record_ids(context)
     return context
 
 
@@ -232,6 +241,7 @@ def _findings(conn, refs: References, limits: Limits) -> list[Ref]:
             cap = limits.citations or len(items)
             entry[key] = items[:cap]
             entry[key.replace("_by", "_more")] = max(0, len(items) - cap)
+        entry["order"] = len(findings)
         findings.append(entry)
     return findings
 
@@ -414,7 +424,7 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
         if kind == "sighting":
             sighting = item["sighting"]
             last = rows[-1] if rows else None
-            if last and last["kind"] == "sightings" and last["when"] == when[:10]:
+            if last and last["kind"] == "sightings" and last["when"][:7] == when[:7]:
                 last["count"] += 1
                 if cap is None or len(last["items"]) < cap:
                     last["items"].append(sighting)
@@ -422,7 +432,7 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
                 total += 1
                 if keep:
                     rows.append(
-                        {"when": when[:10], "kind": "sightings", "items": [sighting], "count": 1}
+                        {"when": when[:7], "kind": "sightings", "items": [sighting], "count": 1}
                     )
         elif kind == "image":
             image = images.get(item["id"])
@@ -462,14 +472,19 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
         rows = []
     for row in rows:
         if row["kind"] == "sightings":
+            # One row per month: the sightings section lists each one, the timeline says what
+            # the month held (so the two never repeat the same rows).
             items = row["items"]
             if row["count"] == 1:
                 row["when"] = items[0]["when"]
-            row["vessels"] = _distinct([str(s["vessel"]) for s in items])
+            vessels = _distinct([str(s["vessel"]) for s in items])
+            row["vessels"] = vessels
             where = {s["place"]["name"] if s.get("place") else None for s in items}
-            text = ", ".join(f"{s['vessel']} {s['activity'] or 'seen'}" for s in items[:6])
-            if row["count"] > 6:
-                text += f" and {row['count'] - 6:,} more"
+            text = plural(row["count"], "sighting")
+            if row["count"] > 1:
+                text += f" of {plural(len(vessels), 'vessel')}"
+            else:
+                text += f": {items[0]['vessel']} {items[0]['activity'] or 'seen'}"
             if len(where) == 1 and None not in where:
                 text += f" at {next(iter(where))}"
             row["summary"] = text

@@ -34,17 +34,63 @@ def export_brief(
     exported_by: str | None = None,
     limits: Limits | None = None,
     run_verify: bool = True,
+    marking: str | None = None,
+    pdf: bool = False,
 ) -> Path:
-    """Render the brief to `output` (.md or .html); returns the path written.
+    """Render the brief to `output` (.md, .html or .pdf); returns the path written.
 
-    A Markdown brief writes its pictures and figures into `FILE_files/` beside it.
+    A Markdown brief writes its pictures and figures into `FILE_files/` beside it. With `pdf`
+    (or an output ending in .pdf) the HTML brief is written and then printed to FILE.pdf beside
+    it by headless Chromium: the PDF is the HTML file one can check. `marking` (e.g. "DRAFT -
+    NOT FOR PUBLICATION") is printed at the top of every page.
     """
+    output = Path(output)
+    if output.suffix.lower() == ".pdf":
+        pdf, output = True, output.with_suffix(".html")
+    elif pdf and FORMATS.get(output.suffix.lower()) != "html":
+        raise InvalidInput(
+            f"--pdf: the PDF is printed from the HTML brief (use -o {output.stem}.html or .pdf)"
+        )
+    if pdf:
+        from osint.briefs.pdf import print_pdf
+
+        written = _export(case, output, template=template, template_dirs=template_dirs,
+                          exported_by=exported_by, limits=limits, run_verify=run_verify,
+                          marking=marking)  # fmt: skip
+        return print_pdf(written, written.with_suffix(".pdf"))
+    return _export(case, output, template=template, template_dirs=template_dirs,
+                   exported_by=exported_by, limits=limits, run_verify=run_verify,
+                   marking=marking)  # fmt: skip
+
+
+def _marking(text: str | None) -> str | None:
+    if text is None:
+        return None
+    line = " ".join(str(text).split())
+    if not line:
+        return None
+    if len(line) > 120:
+        raise InvalidInput("--marking: at most 120 characters (it is printed on every page)")
+    return line
+
+
+def _export(
+    case,
+    output: Path,
+    *,
+    template,
+    template_dirs,
+    exported_by,
+    limits,
+    run_verify,
+    marking,
+) -> Path:
     import jinja2
 
-    output = Path(output)
     fmt = FORMATS.get(output.suffix.lower())
+    marking = _marking(marking)
     if fmt is None:
-        raise InvalidInput(f"-o {output}: a brief is .md or .html")
+        raise InvalidInput(f"-o {output}: a brief is .md, .html or .pdf")
     if not output.parent.exists():
         raise InvalidInput(f"-o {output}: folder {output.parent} does not exist")
     if output.is_dir():
@@ -70,6 +116,7 @@ def export_brief(
     with case.reading(), read_only(case.conn):
         context = build_context(case, exported_by=exported_by, limits=limits, run_verify=run_verify)
         context["format"] = fmt
+        context["marking"] = marking
         refs = context["refs"]
         if fmt == "md":
             files = _BriefFiles(output)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from osint.briefs.render import MarkdownSafe
+from osint.briefs.summary import plural
 from osint.errors import InvalidInput
 
 # ---- pictures and figures --------------------------------------------------------------------
@@ -108,7 +109,7 @@ def _figures(context: dict, fmt: str) -> dict:
             "lat": p["lat"],
             "lon": p["lon"],
             "radius_m": p.get("radius_m"),
-            "note": (f"{per_place[p['id']]:,} sightings" if per_place.get(p["id"]) else None),
+            "note": plural(per_place[p["id"]], "sighting") if per_place.get(p["id"]) else None,
         }
         for p in places
     ]
@@ -117,17 +118,29 @@ def _figures(context: dict, fmt: str) -> dict:
         for i in context["images"]
         if i.get("lat") is not None and i.get("lon") is not None and not i.get("original")
     ]
-    figures = {"map": "", "chart": ""}
+    figures = {"map": "", "chart": "", "barrels": ""}
+    context["map_outliers"] = []
     if map_places or points or pictures:
-        figures["map"] = charts.map_svg(
+        from osint.briefs import basemap
+
+        figures["map"], outliers = basemap.map_svg(
             map_places,
             points,
             pictures=pictures,
             title="Places, sightings and pictures",
             max_points=context["limits"].map_points,
-            width=520,
-            height=400,
+            width=560,
+            height=430,
         )
+        context["map_outliers"] = [
+            {
+                "label": o.get("label") or "a sighting",
+                "where": f"{o['lat']:.4f}, {o['lon']:.4f}",
+                "km": round(o["km"]),
+            }
+            for o in outliers[:20]
+        ]
+        context["map_outliers_more"] = max(0, len(outliers) - 20)
     months = context.get("visits_by_month") or []
     if months:
         figures["chart"] = charts.bar_chart_svg(
@@ -135,6 +148,18 @@ def _figures(context: dict, fmt: str) -> dict:
             title="Visits per month",
             unit=" visits",
             width=460,
+            height=280,
+        )
+    steps = context.get("barrels_over_time") or []
+    if steps:
+        headline = context.get("headline") or {}
+        cap = headline.get("cap_bbl")
+        figures["barrels"] = charts.cumulative_chart_svg(
+            steps,
+            cap=cap,
+            cap_label=f"cap: {cap:,} barrels a year" if cap else "",
+            title="Estimated barrels loaded, cumulative",
+            width=560,
             height=280,
         )
     if fmt == "html":

@@ -51,6 +51,12 @@ class References:
     def get(self, record_id: str | None) -> str | None:
         return self.by_id.get(record_id) if record_id else None
 
+    def id_of(self, ref: str | None) -> str | None:
+        """The record id a reference stands for (None when unknown)."""
+        if len(getattr(self, "_ids", ())) != len(self.by_id):
+            self._ids = {label: record_id for record_id, label in self.by_id.items()}
+        return self._ids.get(ref) if ref else None
+
     def anchor(self, ref: str | None) -> str | None:
         """The reference when the brief shows that record (a link can point to it), else None."""
         return ref if ref and ref in self.shown else None

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from osint.briefs.refs import References, cite_groups, http_url
+from osint.briefs.summary import ID_PREFIX
 from osint.errors import InvalidInput
 
 BUILTIN_NAMES = ("brief", "one-pager")
@@ -59,7 +60,7 @@ def markdown_escape(value) -> str:
         return ""
     if isinstance(value, MarkdownSafe):
         return value
-    text = re.sub(r"\s+", " ", str(value))
+    text = re.sub(r"\s+", " ", neutralise(str(value)))
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_AUTOLINK.sub(
@@ -115,16 +116,32 @@ def _md_citations(finding) -> MarkdownSafe:
     return MarkdownSafe(" ".join(parts))
 
 
+def css_string(value) -> str:
+    """A CSS string literal holding `value` as text (for @page margin boxes): every character
+    but letters, digits and spaces is a CSS escape, so nothing ends the string or the style."""
+    from markupsafe import Markup
+
+    text = neutralise(" ".join(str(value or "").split()))
+    out = "".join(c if c.isalnum() and c.isascii() or c == " " else f"\\{ord(c):06x}" for c in text)
+    return Markup(f'"{out}"')
+
+
 def _html_ref(refs: References):
     def link(ref, text=None):
         from markupsafe import Markup, escape
 
         if not ref:
             return Markup("")
-        label = escape(text if text is not None else ref)
+        label = escape(neutralise(text) if text is not None else ref)
+        rid = str(refs.id_of(ref) or "")[:ID_PREFIX]
+        title = f"osint show {rid}" if rid else ""
         if refs.anchor(ref):
-            return Markup('<a class="ref" href="#{0}">{1}</a>').format(ref, label)
-        return Markup('<span class="ref">{0}</span>').format(label)
+            return Markup('<a class="ref" href="#{0}" data-id="{2}" title="{3}">{1}</a>').format(
+                ref, label, rid, title
+            )
+        return Markup('<span class="ref" data-id="{1}" title="{2}">{0}</span>').format(
+            label, rid, title
+        )
 
     return link
 
@@ -153,10 +170,50 @@ def _html_cites(refs: References):
 def _cite_anchor(refs: References, cite: dict):
     from markupsafe import Markup
 
-    title = ": ".join(str(v) for v in (cite.get("kind"), cite.get("label")) if v)
+    rid = str(cite.get("id") or "")[:ID_PREFIX]
+    title = neutralise(
+        ": ".join(str(v) for v in (cite.get("kind"), cite.get("label")) if v)
+        + (f" (osint show {rid})" if rid else "")
+    )
     if refs.anchor(cite["ref"]):
-        return Markup('<a class="cite" href="#{0}" title="{1}">{0}</a>').format(cite["ref"], title)
-    return Markup('<span class="cite" title="{1}">{0}</span>').format(cite["ref"], title)
+        return Markup('<a class="cite" href="#{0}" title="{1}" data-id="{2}">{0}</a>').format(
+            cite["ref"], title, rid
+        )
+    return Markup('<span class="cite" title="{1}" data-id="{2}">{0}</span>').format(
+        cite["ref"], title, rid
+    )
+
+
+# Characters that would reorder or hide text around them, shown as their code point instead:
+# bidi embeddings, overrides, isolates and marks.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls (but tab and line feed), DEL and C1 controls.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def neutralise(value):
+    """Case text with control characters and bidi overrides made visible and inert, for HTML:
+    a C0 control becomes its Unicode control picture (ESC: ␛), a C1 control or a bidi control
+    its code point in angle brackets (⟨U+202E⟩). Markup of our own making is left alone."""
+    from markupsafe import Markup
+
+    if value is None or isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    if not (_BIDI.search(value) or _CONTROLS.search(value)):
+        return value
+    value = _BIDI.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", value)
+    return _CONTROLS.sub(
+        lambda m: (
+            chr(0x2400 + ord(m.group()))
+            if ord(m.group()) < 0x20
+            else ("␡" if m.group() == "\x7f" else f"⟨U+{ord(m.group()):04X}⟩")
+        ),
+        value,
+    )
+
+
+def _html_finalize(value):
+    return neutralise(value)
 
 
 def fmt_when(value) -> str:
@@ -211,7 +268,8 @@ def environment(fmt: str, template_dirs: Iterable[Path]):
         "undefined": jinja2.ChainableUndefined,
     }
     if fmt == "html":
-        env = SandboxedEnvironment(autoescape=True, **options)
+        env = SandboxedEnvironment(autoescape=True, finalize=_html_finalize, **options)
+        env.filters["css_string"] = css_string
     else:
         env = SandboxedEnvironment(autoescape=False, finalize=_md_finalize, **options)
         env.filters["md"] = markdown_escape

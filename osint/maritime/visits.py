@@ -27,7 +27,7 @@ from osint.timeutil import bound, from_epoch, to_epoch
 
 DEFAULT_GAP_HOURS = 48.0
 ASSUMPTION = (
-    "each visit is one full load at the vessel's recorded cargo capacity (capacity_bbl); "
+    "each visit is one full load at the vessel's recorded cargo capacity; "
     "partial loads, unloading and ship-to-ship transfers are not told apart"
 )
 
@@ -374,6 +374,7 @@ def record(
             s for s, on in (("sightings", query.use_sightings), ("ais", query.use_ais)) if on
         ],
         "estimate": estimate,
+        "cap_bbl": cap_bbl if estimate and cap_bbl else None,
         "rule": "observations of one vessel inside one place's radius belong to one visit unless "
         "more than gap_hours separate two consecutive ones",
     }
@@ -385,7 +386,7 @@ def record(
         )
     if estimate and cap_bbl:
         notes.append(
-            f"compared with a cap of {cap_bbl:,} barrels: {totals['barrels'] / cap_bbl:.2f} times"
+            f"compared with a cap of {cap_bbl:,} barrels: {totals['barrels'] / cap_bbl:.1f} times"
         )
     if note:
         notes.append(note)
