@@ -432,9 +432,9 @@ def test_a_template_given_by_path_sees_the_contract_context(demo, tmp_path, cli)
     assert text.startswith("TITLE=Vostochny: North Korean tankers")
     findings = cli.json("--case", demo / "case.db", "list", "findings")
     assert text.count("FINDING=") == len(findings) >= 4
-    assert "SOURCE=Russian oil for North Korean arms" in text
+    assert "SOURCE=Russia gives North Korea a million barrels" in text
     assert "QUOTE=To continue fighting in Ukraine" in text
-    assert "|David Lammy|British Foreign Secretary|Russian oil for North Korean arms" in text
+    assert "|David Lammy|British Foreign Secretary|Russia gives North Korea a million barrels" in text
     assert "|True" in text
     assert "IMAGES=4|VESSELS=13|PLACES=1" in text and "SIGHTINGS=48" in text
     assert "PAEGAM 1:6," in text
@@ -604,7 +604,7 @@ def test_verify_problems_are_reported_in_the_brief(tmp_path, cli, case_path):
     out = tmp_path / "brief.html"
     cli("export", "brief", "-o", out)
     page = Page(out.read_text(encoding="utf-8"))
-    assert re.search(r"\d+ problems", page.text)
+    assert re.search(r"\d+ problems?", page.text)
     data = json.loads(cli("--json", "verify", expect=None).stdout)
     assert not data["ok"]
 

@@ -239,6 +239,16 @@ def fmt_coords(lat, lon) -> str:
     return f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.4f}° {'E' if lon >= 0 else 'W'}"
 
 
+def _plural(value, singular: str, many: str | None = None) -> str:
+    """{{ n | plural("visit") }}: "1 visit", "2 visits", "1,204 visits"."""
+    from osint.briefs.summary import plural
+
+    try:
+        return plural(int(value), singular, many)
+    except (TypeError, ValueError):
+        return f"{value} {many or singular + 's'}"
+
+
 def fmt_bytes(value) -> str:
     if value is None:
         return ""
@@ -285,6 +295,7 @@ def environment(fmt: str, template_dirs: Iterable[Path]):
     env.filters["when_short"] = fmt_when_short
     env.filters["num"] = lambda value: f"{value:g}" if isinstance(value, int | float) else value
     env.filters["bytes"] = fmt_bytes
+    env.filters["plural"] = _plural
     env.globals["coords"] = fmt_coords
     env.globals["format"] = fmt
     return env

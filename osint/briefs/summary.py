@@ -36,7 +36,12 @@ def bottom_line(findings: list) -> list:
     rated = [f for f in findings if f.get("confidence") in CONFIDENCE_ORDER]
     chosen = rated or list(findings)
     chosen = sorted(
-        chosen, key=lambda f: (CONFIDENCE_ORDER.get(f.get("confidence") or "", 3), f["order"])
+        chosen,
+        key=lambda f: (
+            bool(f.get("illustrative")),  # what the evidence states before made-up examples
+            CONFIDENCE_ORDER.get(f.get("confidence") or "", 3),
+            f["order"],
+        ),
     )
     return chosen[:BOTTOM_LINE_MAX]
 
