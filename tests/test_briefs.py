@@ -102,7 +102,7 @@ def assert_inert(page: Page, allowed_tags: set[str], *, relative_images: str | N
         if tag == "a" and "href" in attrs:
             href = attrs["href"]
             assert href.startswith("#") or re.match(r"^https?://", href), href
-            if href.startswith("#"):
+            if href.startswith("#") and page.ids:  # (markdown-it writes no heading ids)
                 assert href[1:] in page.ids, f"link to missing anchor {href}"
         if tag == "img":
             src = attrs.get("src", "")
@@ -270,6 +270,10 @@ def test_hostile_text_in_every_field_stays_text(tmp_path, payload):
         rendered_page = Page(rendered)
         assert_inert(rendered_page, MARKDOWN_TAGS, relative_images="brief_files")
         hrefs = [a["href"] for a in rendered_page.all("a") if "href" in a]
+        sections = {"#sources", "#quotes", "#imagery", "#vessels", "#map-and-charts",
+                    "#sightings", "#recorded-visit-counts", "#findings", "#other-records-cited"}  # fmt: skip
+        assert {h for h in hrefs if h.startswith("#")} <= sections, hrefs
+        hrefs = [h for h in hrefs if not h.startswith("#")]
         assert {unquote(h) for h in hrefs} <= {unquote(e) for e in expected}, (reader, hrefs)
         text = rendered_page.text
         if reader != "markdown-it":  # pandoc's `smart` typography: curly quotes, dashes
@@ -356,7 +360,10 @@ def test_demo_html_brief_has_every_section_and_resolving_citations(demo):
     assert "former name SONGRIM HO, until 2024-06-20" in page.text
     # Every picture is embedded; figures are inline SVG with a bar per month, March-October.
     images = page.all("img")
-    assert len(images) == 4 and all(i["src"].startswith("data:image/jpeg;base64,") for i in images)
+    assert all(i["src"].startswith("data:image/jpeg;base64,") for i in images)
+    # Four thumbnails, and each picture (the original and its annotated copy) at full resolution.
+    full = [i for i in images if i["alt"].endswith("full resolution")]
+    assert len(images) - len(full) == 4 and len(full) == 4
     bars = re.findall(r"<rect [^>]*><title>([A-Z][a-z]{2})[^<]*: \d+ visits</title>", html)
     assert bars == ["Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct"]
     assert "Places, sightings and pictures" in page.text
@@ -434,7 +441,9 @@ def test_a_template_given_by_path_sees_the_contract_context(demo, tmp_path, cli)
     assert text.count("FINDING=") == len(findings) >= 4
     assert "SOURCE=Russia gives North Korea a million barrels" in text
     assert "QUOTE=To continue fighting in Ukraine" in text
-    assert "|David Lammy|British Foreign Secretary|Russia gives North Korea a million barrels" in text
+    assert (
+        "|David Lammy|British Foreign Secretary|Russia gives North Korea a million barrels" in text
+    )
     assert "|True" in text
     assert "IMAGES=4|VESSELS=13|PLACES=1" in text and "SIGHTINGS=48" in text
     assert "PAEGAM 1:6," in text

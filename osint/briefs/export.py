@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from osint.briefs.context import Limits, build_context
-from osint.briefs.files import _BriefFiles, _data_uri, _figures
+from osint.briefs.files import _BriefFiles, _data_uri, _figures, _full_uri
 from osint.briefs.readonly import read_only
 from osint.briefs.render import (
     _html_cites,
@@ -18,6 +18,7 @@ from osint.briefs.render import (
     available_templates,
     builtin_template_dirs,
     environment,
+    markdown_links,
     user_template_dirs,
 )
 from osint.errors import InvalidInput
@@ -122,9 +123,12 @@ def _export(
             files = _BriefFiles(output)
             context["files_dir"] = files.relative
             context["thumbnail_src"] = files.thumbnail(case.conn)
+            context["full_src"] = files.full(case.conn)
+            context.update(markdown_links(refs))
             context["figure_src"] = files.figure
         else:
             context["thumbnail_src"] = _data_uri(case.conn)
+            context["full_src"] = _full_uri(case.conn)
             context["ref_link"] = _html_ref(refs)
             context["cites"] = _html_cites(refs)
         context["figures"] = _figures(context, fmt)

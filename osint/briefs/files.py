@@ -31,6 +31,42 @@ def _thumbnail(conn, image) -> tuple[bytes, str] | None:
     return blobs.read_bytes(conn, sha), media_type
 
 
+FULL_MAX_BYTES = 8_000_000  # one picture embedded at full resolution in an HTML brief
+FULL_BUDGET_BYTES = 40_000_000  # all of them together; past it, the brief says how to export
+
+
+def _original(conn, image) -> tuple[bytes, str] | None:
+    """A picture's own bytes when a browser shows them (JPEG, PNG, WebP, GIF) and they fit."""
+    from osint.case.store import blobs
+
+    sha = image.get("sha256") if hasattr(image, "get") else None
+    if not sha or not re.fullmatch(r"[0-9a-f]{64}", str(sha)):
+        return None
+    info = blobs.info(conn, sha)
+    if info is None or (info["size"] or 0) > FULL_MAX_BYTES:
+        return None
+    media_type = (info["media_type"] or "").split(";")[0].strip().lower()
+    if media_type not in _IMAGE_TYPES:
+        return None
+    return blobs.read_bytes(conn, sha), media_type
+
+
+def _full_uri(conn):
+    """HTML: the picture at full resolution as a data: URI ("" when too large or not shown by
+    browsers: the brief then names the command that exports it)."""
+    used = [0]
+
+    def src(image) -> str:
+        found = _original(conn, image)
+        if found is None or used[0] + len(found[0]) > FULL_BUDGET_BYTES:
+            return ""
+        used[0] += len(found[0])
+        data, media_type = found
+        return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+    return src
+
+
 def _data_uri(conn):
     """HTML: a picture's thumbnail as a data: URI (the brief stays one file)."""
 
@@ -47,7 +83,7 @@ def _data_uri(conn):
 class _BriefFiles:
     """Markdown: pictures and figures written beside the brief in FILE_files/."""
 
-    PATTERN = re.compile(r"^(I\d+\.(jpg|png|webp|gif)|figure-[a-z-]+\.svg)$")
+    PATTERN = re.compile(r"^(I\d+(-full)?\.(jpg|png|webp|gif)|figure-[a-z-]+\.svg)$")
     EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
     def __init__(self, output: Path):
@@ -79,6 +115,19 @@ class _BriefFiles:
                 return ""
             data, media_type = found
             return self._write(f"{ref}.{self.EXT[media_type]}", data)
+
+        return src
+
+    def full(self, conn):
+        def src(image) -> str:
+            ref = image.get("ref") if hasattr(image, "get") else None
+            if not ref or not re.fullmatch(r"I\d+", str(ref)):
+                return ""
+            found = _original(conn, image)
+            if found is None:
+                return ""
+            data, media_type = found
+            return self._write(f"{ref}-full.{self.EXT[media_type]}", data)
 
         return src
 

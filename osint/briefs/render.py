@@ -89,31 +89,72 @@ def _md_link(text, url) -> MarkdownSafe:
     return MarkdownSafe(f"[{label}](<{target}>)")
 
 
-def _md_ref(ref) -> MarkdownSafe:
-    return MarkdownSafe(f"[{markdown_escape(ref)}]" if ref else "")
+_REF = re.compile(r"^[A-Z]{1,2}\d+$")
 
 
-def _md_cites(cites: list, more: int = 0) -> MarkdownSafe:
+# Markdown has no per-record anchor without raw HTML (which a brief never writes): a reference
+# links to the heading of the section that lists the record, whose id GitHub and pandoc derive
+# from its words.
+MD_SECTIONS = {
+    "S": "sources", "Q": "quotes", "I": "imagery", "V": "vessels", "P": "map-and-charts",
+    "O": "sightings", "VQ": "recorded-visit-counts", "F": "findings", "R": "other-records-cited",
+}  # fmt: skip
+
+
+def _md_ref(ref, refs: References | None = None, sections: dict | None = None) -> MarkdownSafe:
+    """[S1], a link to the section listing the record (#sources) when the brief shows it."""
+    if not ref:
+        return MarkdownSafe("")
+    label = markdown_escape(ref)
+    match = re.match(r"^([A-Z]{1,2})\d+$", str(ref))
+    target = (sections or MD_SECTIONS).get(match.group(1)) if match else None
+    if refs is not None and refs.anchor(ref) and target:
+        return MarkdownSafe(f"[{label}](#{target})")
+    return MarkdownSafe(f"[{label}]")
+
+
+def _md_anchor(item) -> MarkdownSafe:
+    """A record's entry: its label and its id prefix (what `osint show` takes)."""
+    ref = str(item.get("ref") or "") if hasattr(item, "get") else ""
+    record_id = str(item.get("id") or "")[:ID_PREFIX] if hasattr(item, "get") else ""
+    if not _REF.match(ref):
+        return MarkdownSafe(markdown_escape(ref))
+    code = f" `{record_id}`" if re.fullmatch(r"[0-9A-Za-z-]+", record_id) else ""
+    return MarkdownSafe(f"**{ref}**{code}")
+
+
+def _md_cites(cites: list, more: int = 0, refs: References | None = None) -> MarkdownSafe:
     parts = []
     for group in cite_groups(cites):
-        first = markdown_escape(group["first"]["ref"])
-        parts.append(
-            f"[{first}–{markdown_escape(group['last']['ref'])}]" if group["last"] else f"[{first}]"
-        )
+        first = _md_ref(group["first"]["ref"], refs)
+        if group["last"]:
+            last = _md_ref(group["last"]["ref"], refs)
+            parts.append(f"{first}–{last}")
+        else:
+            parts.append(first)
     text = ", ".join(parts)
     if more:
         text += f" and {more:,} more"
     return MarkdownSafe(text)
 
 
-def _md_citations(finding) -> MarkdownSafe:
+def _md_citations(finding, refs: References | None = None) -> MarkdownSafe:
     """ "Supported by: [S1], [Q2]. Contradicted by: [O3]." for a finding in Markdown."""
     parts = []
     for label, key in (("Supported by", "supported"), ("Contradicted by", "contradicted")):
         cited = finding.get(f"{key}_by") or []
         if cited:
-            parts.append(f"{label}: {_md_cites(cited, finding.get(f'{key}_more') or 0)}.")
+            parts.append(f"{label}: {_md_cites(cited, finding.get(f'{key}_more') or 0, refs)}.")
     return MarkdownSafe(" ".join(parts))
+
+
+def markdown_links(refs: References) -> dict:
+    """The Markdown reference helpers bound to one brief's references (links to shown records)."""
+    return {
+        "md_ref": lambda ref: _md_ref(ref, refs),
+        "md_cites": lambda cites, more=0: _md_cites(cites, more, refs),
+        "md_citations": lambda finding: _md_citations(finding, refs),
+    }
 
 
 def css_string(value) -> str:
@@ -287,6 +328,7 @@ def environment(fmt: str, template_dirs: Iterable[Path]):
         env.globals["md_ref"] = _md_ref
         env.globals["md_cites"] = _md_cites
         env.globals["md_citations"] = _md_citations
+        env.globals["md_anchor"] = _md_anchor
         env.globals["raw"] = MarkdownSafe
     env.filters["http_url"] = http_url
     env.filters["short"] = lambda value, n=12: str(value)[:n] if value else ""

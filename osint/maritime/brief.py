@@ -168,7 +168,9 @@ def _headline(totals: dict, queries: list, rows: list) -> dict:
         "query_ref": query["ref"] if query else None,
         "query_id": query["id"] if query else None,
         "assumption": _assumption(),
-        "illustrative": bool(query and query.get("illustrative")),
+        # Resting on illustrative vessels makes the comparison illustrative too.
+        "illustrative": bool(query and query.get("illustrative"))
+        or any(r.get("illustrative") for r in rows),
     }
 
 
