@@ -303,7 +303,8 @@ def bar_chart_svg(
         centre = x + bar_w * 0.35
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.7:.1f}" height="{h:.1f}" fill="#8a1c1c">'
-            f"<title>{_esc(label.replace(chr(10), ' '))}: {value:,.0f}{_esc(unit)}</title></rect>"
+            f"<title>{_esc(label.replace(chr(10), ' '))}: {value:,.0f}"
+            f"{_esc(unit[:-1] if value == 1 and unit.endswith('s') else unit)}</title></rect>"
         )
         if value and show_values:
             parts.append(

@@ -296,6 +296,10 @@ def describe_query(result: Result) -> str:
     return f"Visits to {where}{span} (gap {query.gap_hours:g} h)"
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def record(
     case,
     result: Result,
@@ -310,7 +314,8 @@ def record(
 
     totals = result.totals(estimate)
     title = (
-        f"{describe_query(result)}: {totals['visits']} visits by {totals['vessels']} vessels"
+        f"{describe_query(result)}: {_count(totals['visits'], 'visit')} by "
+        f"{_count(totals['vessels'], 'vessel')}"
         + (f", about {totals['barrels']:,} barrels" if estimate else "")
     )
     tracks_of: dict[int, list] = {}
