@@ -150,3 +150,9 @@ def test_the_basemap_is_public_domain_data_shipped_in_the_package():
     assert len(data["land"]) > 1000 and len(data["borders"]) > 100
     assert (folder / "basemap.json.gz").stat().st_size < 200_000
     assert "naturalearthdata.com/about/terms-of-use" in (folder / "make_basemap.py").read_text()
+
+
+def test_osint_show_explains_that_brief_labels_are_per_export(cli):
+    result = cli("show", "S1", expect=1)
+    assert "reference label of one exported brief" in result.stderr
+    assert "Traceback" not in result.stderr

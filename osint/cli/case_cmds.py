@@ -301,6 +301,10 @@ def show(
     """One record with its links, its history and its provenance."""
     from osint.case.overview import describe
 
+    import re
+
+    from osint.errors import RecordNotFound
+
     env = get_env(ctx)
     if text:
         from osint.sources import snapshot_text_report
@@ -321,7 +325,16 @@ def show(
             env.print(report["text"])
         return
     with env.case() as case, case.reading():
-        described = describe(case.conn, ref)
+        try:
+            described = describe(case.conn, ref)
+        except RecordNotFound as exc:
+            if not re.fullmatch(r"(S|Q|I|V|P|O|VQ|F|T|R)\d+", ref.strip()):
+                raise
+            raise RecordNotFound(
+                f"{exc}: {ref.strip()} is a reference label of one exported brief, not a record id "
+                f"(labels are numbered anew in each export); the brief prints the record's id "
+                f"beside it (e.g. {ref.strip()} 3f2a9c1b): run osint show with that id"
+            ) from None
     if env.json:
         env.emit_json(described)
         return
