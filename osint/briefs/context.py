@@ -4,6 +4,7 @@ is summarised and the brief says where the full data is (`view`)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -415,6 +416,7 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
         for s in context["sightings"]
     )
     rows: list[dict] = []
+    month_rows: dict[str, dict] = {}
     total = 0
     months: dict[str, dict] = {}
     for item in heapq.merge(others, seen, key=lambda i: (i["when"], i["kind"], i["id"])):
@@ -423,17 +425,18 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
         keep = not limit or total <= limit
         if kind == "sighting":
             sighting = item["sighting"]
-            last = rows[-1] if rows else None
-            if last and last["kind"] == "sightings" and last["when"][:7] == when[:7]:
+            # One row per month however other entries interleave (never two rows for March).
+            last = month_rows.get(when[:7])
+            if last is not None:
                 last["count"] += 1
                 if cap is None or len(last["items"]) < cap:
                     last["items"].append(sighting)
             else:
                 total += 1
+                row = {"when": when[:7], "kind": "sightings", "items": [sighting], "count": 1}
+                month_rows[when[:7]] = row
                 if keep:
-                    rows.append(
-                        {"when": when[:7], "kind": "sightings", "items": [sighting], "count": 1}
-                    )
+                    rows.append(row)
         elif kind == "image":
             image = images.get(item["id"])
             if image is None or image.get("original"):
@@ -463,6 +466,10 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
         bucket = months.setdefault(when[:7], {"month": when[:7], "counts": {}})
         label = {"sighting": "sightings", "image": "pictures", "quote": "quotes"}.get(kind, "other")
         bucket["counts"][label] = bucket["counts"].get(label, 0) + 1
+        if entry is not None and kind not in ("timestamp",) and not (
+            entry.get("ref") or refs.get(item["id"])
+        ):
+            entry = None  # an orphan: names no record the brief shows (a list import, ...)
         if entry is not None:
             total += 1
             if keep:
@@ -498,7 +505,11 @@ def _name_event(conn, item: dict, refs: References) -> dict | None:
     vessel = records.get(conn, "vessel", row["vessel"])
     if not vessel or vessel.get("retracted_at"):
         return None
-    kind = row["name_type"] or "name"
+    if row["name"] == vessel["name"]:
+        return None  # "PAEGAM 1 known as PAEGAM 1" says nothing
+    kind = {"ais": "name in AIS", "former": "former name", "alias": "also known as"}.get(
+        row["name_type"] or "", "name"
+    )
     return {
         "summary": f"{vessel['name']} known as {row['name']} ({kind}) from this date",
         "ref": refs.get(vessel["id"]),
@@ -573,10 +584,17 @@ def _provenance(case, run_verify: bool) -> dict:
         "created_at": overview["created_at"],
         "verify": result,
         "timestamps": stamps,
-        "counts_text": ", ".join(f"{kind} {n:,}" for kind, n in overview["counts"].items() if n)
+        "counts_text": ", ".join(
+            f"{_kind_words(kind)} {n:,}" for kind, n in overview["counts"].items() if n
+        )
         + (
             f"; {overview['retracted']} retracted records left out" if overview["retracted"] else ""
         ),
         "osint_version": __version__,
         "file_name": case.path.name,
     }
+
+
+def _kind_words(kind: str) -> str:
+    """A kind's plural as people write it: "ais-tracks" -> "AIS tracks"."""
+    return re.sub(r"\bais\b", "AIS", kind.replace("-", " "))
