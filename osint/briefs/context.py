@@ -466,8 +466,10 @@ def _timeline(conn, context: dict, refs: References) -> tuple[list[dict], list[d
         bucket = months.setdefault(when[:7], {"month": when[:7], "counts": {}})
         label = {"sighting": "sightings", "image": "pictures", "quote": "quotes"}.get(kind, "other")
         bucket["counts"][label] = bucket["counts"].get(label, 0) + 1
-        if entry is not None and kind not in ("timestamp",) and not (
-            entry.get("ref") or refs.get(item["id"])
+        if (
+            entry is not None
+            and kind not in ("timestamp",)
+            and not (entry.get("ref") or refs.get(item["id"]))
         ):
             entry = None  # an orphan: names no record the brief shows (a list import, ...)
         if entry is not None:

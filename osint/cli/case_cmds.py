@@ -299,10 +299,9 @@ def show(
     ] = False,
 ) -> None:
     """One record with its links, its history and its provenance."""
-    from osint.case.overview import describe
-
     import re
 
+    from osint.case.overview import describe
     from osint.errors import RecordNotFound
 
     env = get_env(ctx)
