@@ -515,6 +515,11 @@ def m_integrity_salts(db) -> None:
     db.execute("ALTER TABLE audit_log ADD COLUMN salt TEXT")
 
 
+def m_brief_finding_confidence(db) -> None:
+    """A finding states the analyst's confidence in it: high, moderate or low (or none)."""
+    db.execute("ALTER TABLE findings ADD COLUMN confidence TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -525,6 +530,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0007_realfiles_times", m0007_realfiles_times),
     ("0008_archives_search_fold", m0008_archives_search_fold),
     ("integrity_salts", m_integrity_salts),
+    ("brief_finding_confidence", m_brief_finding_confidence),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
