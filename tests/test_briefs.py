@@ -29,7 +29,8 @@ BRIEF_TAGS = {
     "dd", "code", "a", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "figure",
     "figcaption", "blockquote", "img", "br",
     # inline SVG figures
-    "svg", "rect", "text", "tspan", "line", "circle", "path",
+    "svg", "rect", "text", "tspan", "line", "circle", "path", "g", "defs", "clipPath", "clippath",
+    "bdi",
 }  # fmt: skip
 MARKDOWN_TAGS = {
     "p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "blockquote", "a", "img",
@@ -101,7 +102,7 @@ def assert_inert(page: Page, allowed_tags: set[str], *, relative_images: str | N
         if tag == "a" and "href" in attrs:
             href = attrs["href"]
             assert href.startswith("#") or re.match(r"^https?://", href), href
-            if href.startswith("#"):
+            if href.startswith("#") and page.ids:  # (markdown-it writes no heading ids)
                 assert href[1:] in page.ids, f"link to missing anchor {href}"
         if tag == "img":
             src = attrs.get("src", "")
@@ -243,8 +244,10 @@ def test_hostile_text_in_every_field_stays_text(tmp_path, payload):
     page = Page(html)
     assert_inert(page, BRIEF_TAGS)
     assert len(page.all("style")) == 1 and page.page_titles == 1
-    visible = re.sub(r"\s+", " ", payload).strip()
-    # The reader sees the text as it was entered: as the title, the quote, the finding.
+    # The reader sees the text as it was entered: as the title, the quote, the finding (a bidi
+    # override or a control character shown as its code point, never acting).
+    visible = re.sub(r"\s+", " ", briefs.render.neutralise(payload)).strip()
+    assert "\u202e" not in html and "\x1b" not in html
     assert page.text.count(visible) >= 10, page.text[:2000]
     assert "WITHDRAWN-MARK" not in html
     # Only well-formed http(s) locators became links.
@@ -267,6 +270,10 @@ def test_hostile_text_in_every_field_stays_text(tmp_path, payload):
         rendered_page = Page(rendered)
         assert_inert(rendered_page, MARKDOWN_TAGS, relative_images="brief_files")
         hrefs = [a["href"] for a in rendered_page.all("a") if "href" in a]
+        sections = {"#sources", "#quotes", "#imagery", "#vessels", "#map-and-charts",
+                    "#sightings", "#recorded-visit-counts", "#findings", "#other-records-cited"}  # fmt: skip
+        assert {h for h in hrefs if h.startswith("#")} <= sections, hrefs
+        hrefs = [h for h in hrefs if not h.startswith("#")]
         assert {unquote(h) for h in hrefs} <= {unquote(e) for e in expected}, (reader, hrefs)
         text = rendered_page.text
         if reader != "markdown-it":  # pandoc's `smart` typography: curly quotes, dashes
@@ -353,13 +360,17 @@ def test_demo_html_brief_has_every_section_and_resolving_citations(demo):
     assert "former name SONGRIM HO, until 2024-06-20" in page.text
     # Every picture is embedded; figures are inline SVG with a bar per month, March-October.
     images = page.all("img")
-    assert len(images) == 4 and all(i["src"].startswith("data:image/jpeg;base64,") for i in images)
+    assert all(i["src"].startswith("data:image/jpeg;base64,") for i in images)
+    # Four thumbnails, and each picture (the original and its annotated copy) at full resolution.
+    full = [i for i in images if i["alt"].endswith("full resolution")]
+    assert len(images) - len(full) == 4 and len(full) == 4
     bars = re.findall(r"<rect [^>]*><title>([A-Z][a-z]{2})[^<]*: \d+ visits</title>", html)
     assert bars == ["Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct"]
     assert "Places, sightings and pictures" in page.text
     # Marks: the illustrative data says so; all the demo's quotes are verified.
     assert page.text.count("illustrative") >= 13
-    assert page.text.count("verified") >= 8 and "unverified" not in page.text
+    assert page.text.count("verified") >= 8
+    assert "unverified" not in page.text.replace("Illustrative or unverified", "")
     # Provenance: the head printed is the case's, and verify passed at export.
     with open_case(demo / "case.db", readonly=True) as case:
         from osint.case.store import audit
@@ -428,9 +439,11 @@ def test_a_template_given_by_path_sees_the_contract_context(demo, tmp_path, cli)
     assert text.startswith("TITLE=Vostochny: North Korean tankers")
     findings = cli.json("--case", demo / "case.db", "list", "findings")
     assert text.count("FINDING=") == len(findings) >= 4
-    assert "SOURCE=Russian oil for North Korean arms" in text
+    assert "SOURCE=Russia gives North Korea a million barrels" in text
     assert "QUOTE=To continue fighting in Ukraine" in text
-    assert "|David Lammy|British Foreign Secretary|Russian oil for North Korean arms" in text
+    assert (
+        "|David Lammy|British Foreign Secretary|Russia gives North Korea a million barrels" in text
+    )
     assert "|True" in text
     assert "IMAGES=4|VESSELS=13|PLACES=1" in text and "SIGHTINGS=48" in text
     assert "PAEGAM 1:6," in text
@@ -478,8 +491,8 @@ def test_template_errors_are_one_line_and_name_the_template(demo, tmp_path, cli)
                  "--template", wrong, expect=1)  # fmt: skip
     assert "wrong.html.j2, line 2: TypeError" in result.stderr
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
-    result = cli("--case", case, "export", "brief", "-o", tmp_path / "x.pdf", expect=1)
-    assert "a brief is .md or .html" in result.stderr
+    result = cli("--case", case, "export", "brief", "-o", tmp_path / "x.txt", expect=1)
+    assert "a brief is .md, .html or .pdf" in result.stderr
 
 
 def test_json_output_names_the_file(demo, tmp_path, cli):
@@ -520,7 +533,8 @@ def test_long_lists_are_summarised_and_say_where_the_rest_is(tmp_path, cli, case
     assert len(cited) == 1 and cited[0] in page.ids
     assert [i for i in page.ids if re.fullmatch(r"O\d+", i)] == cited
     assert "Sightings per vessel" in page.text and "SHIP 3" in page.text
-    assert "shown here by month" in page.text
+    # The timeline says what each month held; it does not repeat the sightings table.
+    assert "112 sightings of 4 vessels at Berth" in page.text
     # Without a limit, everything is listed.
     cli("export", "brief", "-o", out, "--max-rows", "0")
     assert {f"O{n}" for n in range(1, 113)} <= Page(out.read_text(encoding="utf-8")).ids
@@ -599,7 +613,7 @@ def test_verify_problems_are_reported_in_the_brief(tmp_path, cli, case_path):
     out = tmp_path / "brief.html"
     cli("export", "brief", "-o", out)
     page = Page(out.read_text(encoding="utf-8"))
-    assert re.search(r"\d+ problems", page.text)
+    assert re.search(r"\d+ problems?", page.text)
     data = json.loads(cli("--json", "verify", expect=None).stdout)
     assert not data["ok"]
 
@@ -618,7 +632,7 @@ def test_cited_records_without_a_section_are_listed_so_citations_resolve(tmp_pat
     assert "also-cited" in page.ids and "R1" in page.ids
     cites = [a["href"] for a in page.all("a") if "cite" in (a.get("class") or "")]
     assert cites == ["#R1"]
-    assert source["snapshot"] in page.text
+    assert source["snapshot"][:8] in page.text  # the id prefix osint show takes
 
 
 def test_a_missing_template_folder_is_named(tmp_path, cli):

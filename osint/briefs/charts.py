@@ -11,7 +11,9 @@ from html import escape
 
 
 def _esc(value) -> str:
-    return escape(str(value), quote=True)
+    from osint.briefs.render import neutralise
+
+    return escape(neutralise(str(value)), quote=True)
 
 
 def _nice_step(span: float, target: int = 5) -> float:
@@ -301,7 +303,8 @@ def bar_chart_svg(
         centre = x + bar_w * 0.35
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w * 0.7:.1f}" height="{h:.1f}" fill="#8a1c1c">'
-            f"<title>{_esc(label.replace(chr(10), ' '))}: {value:,.0f}{_esc(unit)}</title></rect>"
+            f"<title>{_esc(label.replace(chr(10), ' '))}: {value:,.0f}"
+            f"{_esc(unit[:-1] if value == 1 and unit.endswith('s') else unit)}</title></rect>"
         )
         if value and show_values:
             parts.append(
@@ -347,3 +350,106 @@ def _month_labels(labels: list[str]) -> list[str]:
         name = _MONTHS[month - 1] if 1 <= month <= 12 else label
         out.append(f"{name}\n{year}" if i == 0 or month == 1 else name)
     return out
+
+
+def cumulative_chart_svg(
+    steps: list[tuple[str, float]],
+    *,
+    cap: float | None = None,
+    cap_label: str = "",
+    width: int = 560,
+    height: int = 280,
+    title: str = "",
+    unit: str = "barrels",
+) -> str:
+    """A step line of a running total over time (`steps`: (ISO date or time, total so far), in
+    time order) against a horizontal `cap` line; months marked on the time axis."""
+    from datetime import UTC, datetime
+
+    if not steps:
+        return ""
+
+    def day(value: str) -> float:
+        text = str(value)[:10]
+        return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() / 86400
+
+    times = [day(when) for when, _ in steps]
+    first = datetime.fromtimestamp(min(times) * 86400, UTC).replace(day=1)
+    last_day = max(times)
+    start = first.timestamp() / 86400
+    end_dt = datetime.fromtimestamp(last_day * 86400, UTC)
+    end = datetime(end_dt.year + (end_dt.month == 12), end_dt.month % 12 + 1, 1, tzinfo=UTC)
+    end = end.timestamp() / 86400
+    margin_left, margin_right, margin_top, margin_bottom = 62, 16, 34, 40
+    plot_w = width - margin_left - margin_right
+    plot_h = height - margin_top - margin_bottom
+    top = max([v for _, v in steps] + ([cap] if cap else []) + [1]) * 1.08
+    step = _nice_step(top, 4)
+    top = math.ceil(top / step) * step
+
+    def x_of(t: float) -> float:
+        return margin_left + (t - start) / max(end - start, 1) * plot_w
+
+    def y_of(v: float) -> float:
+        return margin_top + plot_h - v / top * plot_h
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{_esc(title)}" class="figure chart cumulative">',
+        f"<title>{_esc(title)}</title>",
+        f'<text x="{margin_left}" y="16" font-family="sans-serif" font-size="13" '
+        f'font-weight="bold" fill="#1d1d1f">{_esc(title)}</text>',
+    ]
+    tick = 0.0
+    while tick <= top + 1e-9:
+        y = y_of(tick)
+        parts.append(
+            f'<line x1="{margin_left}" y1="{y:.1f}" x2="{width - margin_right}" y2="{y:.1f}" '
+            f'stroke="{"#1d1d1f" if tick == 0 else "#e3e3e8"}"/>'
+            f'<text x="{margin_left - 6}" y="{y + 3:.1f}" text-anchor="end" font-family="sans-serif" '
+            f'font-size="9" fill="#5f6368">{tick:,.0f}</text>'
+        )
+        tick += step
+    month = first
+    index = 0
+    while month.timestamp() / 86400 < end:
+        x = x_of(month.timestamp() / 86400)
+        label = _MONTHS[month.month - 1]
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{margin_top + plot_h:.1f}" x2="{x:.1f}" '
+            f'y2="{margin_top + plot_h + 4:.1f}" stroke="#1d1d1f"/>'
+            f'<text x="{x + 3:.1f}" y="{margin_top + plot_h + 14:.1f}" font-family="sans-serif" '
+            f'font-size="10" fill="#333">{label}'
+            + (
+                f'<tspan x="{x + 3:.1f}" dy="12" fill="#5f6368">{month.year}</tspan>'
+                if index == 0 or month.month == 1
+                else ""
+            )
+            + "</text>"
+        )
+        month = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=UTC)
+        index += 1
+    path = [f"M{x_of(start):.1f},{y_of(0):.1f}"]
+    for t, (_, value) in zip(times, steps, strict=True):
+        path.append(f"H{x_of(t):.1f}V{y_of(value):.1f}")
+    path.append(f"H{x_of(last_day):.1f}")
+    parts.append(
+        f'<path class="total" d="{"".join(path)}" fill="none" stroke="#8a1c1c" stroke-width="2"/>'
+    )
+    final = steps[-1][1]
+    parts.append(
+        f'<circle cx="{x_of(last_day):.1f}" cy="{y_of(final):.1f}" r="3" fill="#8a1c1c"/>'
+        f'<text x="{x_of(last_day) - 4:.1f}" y="{y_of(final) - 7:.1f}" text-anchor="end" '
+        f'font-family="sans-serif" font-size="10" font-weight="bold" fill="#8a1c1c">'
+        f"{final:,.0f} {_esc(unit)}</text>"
+    )
+    if cap:
+        y = y_of(cap)
+        parts.append(
+            f'<line class="cap" x1="{margin_left}" y1="{y:.1f}" x2="{width - margin_right}" '
+            f'y2="{y:.1f}" stroke="#1f5f99" stroke-width="1.5" stroke-dasharray="5 3"/>'
+            f'<text x="{margin_left + 6}" y="{y - 4:.1f}" font-family="sans-serif" font-size="10" '
+            f'fill="#1f5f99">{_esc(cap_label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -104,6 +104,15 @@ def finding_add(
     note: Annotated[
         str | None, typer.Option("--note", metavar="TEXT", help="A note (method, caveats).")
     ] = None,
+    confidence: Annotated[
+        str | None,
+        typer.Option(
+            "--confidence",
+            metavar="high|moderate|low",
+            help="How sure you are, in analysts' words; shown in the brief's bottom line "
+            "(change it with osint edit ID --set confidence=...).",
+        ),
+    ] = None,
 ) -> None:
     """Add a finding, linked to the records that support or contradict it."""
     from osint import sources
@@ -116,6 +125,7 @@ def finding_add(
             supported_by=supported_by or [],
             contradicted_by=contradicted_by or [],
             note=note,
+            confidence=confidence,
         )
     env.record(
         "finding",
@@ -294,7 +304,10 @@ def show(
     ] = False,
 ) -> None:
     """One record with its links, its history and its provenance."""
+    import re
+
     from osint.case.overview import describe
+    from osint.errors import RecordNotFound
 
     env = get_env(ctx)
     if text:
@@ -316,7 +329,16 @@ def show(
             env.print(report["text"])
         return
     with env.case() as case, case.reading():
-        described = describe(case.conn, ref)
+        try:
+            described = describe(case.conn, ref)
+        except RecordNotFound as exc:
+            if not re.fullmatch(r"(S|Q|I|V|P|O|VQ|F|T|R)\d+", ref.strip()):
+                raise
+            raise RecordNotFound(
+                f"{exc}: {ref.strip()} is a reference label of one exported brief, not a record id "
+                f"(labels are numbered anew in each export); the brief prints the record's id "
+                f"beside it (e.g. {ref.strip()} 3f2a9c1b): run osint show with that id"
+            ) from None
     if env.json:
         env.emit_json(described)
         return

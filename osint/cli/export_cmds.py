@@ -14,7 +14,12 @@ def export_brief(
     ctx: typer.Context,
     output: Annotated[
         Path,
-        typer.Option("-o", "--output", metavar="FILE.md|FILE.html", help="The brief to write."),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE.md|FILE.html|FILE.pdf",
+            help="The brief to write (.pdf: the HTML brief and its PDF beside it).",
+        ),
     ],
     template: Annotated[
         str | None,
@@ -52,6 +57,21 @@ def export_brief(
             help="Pictures shown with their thumbnail (cited ones always show; 0: no limit).",
         ),
     ] = 48,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Also print the HTML brief to FILE.pdf with headless Chromium (offline).",
+        ),
+    ] = False,
+    marking: Annotated[
+        str | None,
+        typer.Option(
+            "--marking",
+            metavar="TEXT",
+            help='A marking printed at the top of every page, e.g. "DRAFT - NOT FOR PUBLICATION".',
+        ),
+    ] = None,
 ) -> None:
     """The brief: findings, sources with grades, quotes, imagery, sightings, visits, provenance.
 
@@ -66,9 +86,17 @@ def export_brief(
     limits = Limits(rows=max_rows, images=max_images)
     with env.case() as case:
         path = run_export(
-            case, output, template=template, template_dirs=template_dir or [], limits=limits
+            case,
+            output,
+            template=template,
+            template_dirs=template_dir or [],
+            limits=limits,
+            marking=marking,
+            pdf=pdf,
         )
     if env.json:
         env.emit_json({"path": str(path), "format": path.suffix.lstrip(".")})
+    elif path.suffix == ".pdf":
+        env.print(f"Wrote {path.with_suffix('.html')} and {path}")
     else:
         env.print(f"Wrote {path}")

@@ -8,8 +8,15 @@ from importlib import resources
 from osint import sources
 from osint.timeutil import now_iso
 
-LOCATOR = "osint-demo:vostochny-report"
-TITLE = "Russian oil for North Korean arms: tankers seen at a Far East terminal"
+# The report the worked example follows: BBC News, 22 November 2024, by Jean Mackenzie (Seoul
+# correspondent), on the Open Source Centre's analysis of satellite imagery. Its web address is
+# not kept here (osint never fetches it); the locator is the citation. The snapshot stored with it
+# is the demo's own copy: the report's quotations verbatim, the paragraphs paraphrased.
+LOCATOR = "BBC News, 22 November 2024, Jean Mackenzie: Russia gives North Korea a million barrels of oil, report finds"
+TITLE = "Russia gives North Korea a million barrels of oil, report finds"
+PUBLISHER = "BBC News"
+AUTHOR = "Jean Mackenzie"
+PUBLISHED = "2024-11-22"
 
 # (speaker, role, quote as published, note)
 QUOTES = [
@@ -82,12 +89,15 @@ def build(case, folder) -> None:
         case,
         LOCATOR,
         title=TITLE,
-        publisher="BBC (paraphrased demo copy)",
-        published="2024-11",
+        publisher=PUBLISHER,
+        author=AUTHOR,
+        published=PUBLISHED,
         grade="B",
         note=(
-            "Illustrative demo copy: paragraphs paraphrased for the osint worked example, "
-            "quotations verbatim and attributed as in the report."
+            "The archived copy is the demo's own: the report's quotations verbatim and "
+            "attributed as published, its paragraphs paraphrased. The findings F1 to F3 state "
+            "what the report says; vessels, sightings, pictures and AIS positions are "
+            "illustrative."
         ),
         snapshot=prepared,
     )
@@ -102,13 +112,16 @@ def build(case, folder) -> None:
         "More than a dozen different North Korean oil tankers called at an oil terminal in "
         "Russia's Far East 43 times in eight months.",
         supported_by=[source["id"]],
-        note="As reported from commercial satellite imagery; see the visits table for the count.",
+        note="As the report states, from the Open Source Centre's analysis of satellite imagery.",
+        confidence="moderate",
     )
     sources.add_finding(
         case,
         "About one million barrels of oil have gone from Russia to North Korea since March 2024, "
         "twice the UN cap of 500,000 barrels a year.",
         supported_by=[source["id"], quotes["Go Myong-hyun"][0]],
+        note="The report's estimate; the case's own illustrative count is F4.",
+        confidence="moderate",
     )
     sources.add_finding(
         case,
@@ -119,4 +132,5 @@ def build(case, folder) -> None:
             quotes["Hugh Griffiths"][0],
             quotes["Andrei Lankov"][0],
         ],
+        confidence="high",
     )

@@ -79,6 +79,7 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
                 # The camera's time and the GPS time where they disagree (both are shown).
                 "clock_note": clock_note(row),
                 "sightings": [],
+                **_picture_facts(row, source),
             }
         )
 
@@ -93,6 +94,31 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
             image["copies"].append(copy)
             images.append(copy)
     context["images"] = images
+
+
+def _picture_facts(row: dict, source) -> dict:
+    """Who provided a picture, its ground resolution and whether north is up, for the brief."""
+    georeferenced = row.get("geo_north") is not None and row.get("geo_south") is not None
+    # A scene's provider is who published it (its source); a camera picture shows its camera.
+    provider = source.get("publisher") if georeferenced and source else None
+    resolution = None
+    if georeferenced and row.get("height"):
+        metres = (float(row["geo_north"]) - float(row["geo_south"])) * 111_320
+        per_pixel = metres / float(row["height"])
+        if per_pixel > 0:
+            resolution = (
+                f"{per_pixel:.2g} m per pixel"
+                if per_pixel < 10
+                else f"{per_pixel:,.0f} m per pixel"
+            )
+    return {
+        "provider": provider,
+        "georeferenced": georeferenced,
+        "ground_resolution": resolution,
+        "pixels": f"{row['width']:,} × {row['height']:,} pixels"
+        if row.get("width") and row.get("height")
+        else None,
+    }
 
 
 def _kinds():

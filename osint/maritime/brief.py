@@ -84,8 +84,14 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
             vessel["visits"] += item["visits"]
     context["visits"] = [Ref({**item, "label": item["name"]}) for item in rows]
     months: dict[str, int] = {}
+    running, steps = 0, []
     for visit in result.each():
         months[visit["start"][:7]] = months.get(visit["start"][:7], 0) + 1
+        capacity = (vessels.get(visit["vessel"]) or {}).get("capacity_bbl") or 0
+        if capacity:
+            running += capacity
+            steps.append((visit["start"], running))
+    context["barrels_over_time"] = steps
     context["visits_by_month"] = _fill_months(months)
     if rows:
         totals = result.totals(estimate=True)
@@ -93,7 +99,7 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
             f"{totals['visits']} visits by {totals['vessels']} vessels, from sightings and AIS "
             f"positions (observations more than {visit_lib.DEFAULT_GAP_HOURS:g} hours apart start "
             f"a new visit). Estimate: about {totals['barrels']:,} barrels, assuming "
-            f"{visit_lib.ASSUMPTION}."
+            f"{_assumption()}."
         )
         if totals["without_capacity"]:
             text += (
@@ -103,6 +109,7 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
         context["visits_assumption"] = text
         context["visits_totals"] = {
             **totals,
+            "assumption": _assumption(),
             "method": (
                 "counted from sightings and AIS positions: observations of one vessel inside a "
                 f"place's radius belong to one visit unless more than "
@@ -114,6 +121,57 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
             "ais_positions": sum(r["ais_positions"] for r in rows),
             "gap_hours": visit_lib.DEFAULT_GAP_HOURS,
         }
+        context["headline"] = _headline(context["visits_totals"], context["visit_queries"], rows)
+
+
+def _assumption() -> str:
+    from osint.maritime.visits import ASSUMPTION
+
+    # A case recorded by an older osint may name the field: a brief says it in words.
+    return ASSUMPTION.replace(" (capacity_bbl)", "")
+
+
+def _headline(totals: dict, queries: list, rows: list) -> dict:
+    """The comparison a brief opens with: estimated barrels against the cap recorded with the
+    latest estimate (`osint visits --estimate --record --cap-bbl N`), its ratio rounded once,
+    the period and the assumptions it rests on."""
+    import re
+
+    query = None
+    cap = None
+    for candidate in reversed(queries):
+        cap = candidate.get("cap_bbl")
+        if not cap:  # cases recorded before the cap was kept in the parameters
+            match = re.search(r"cap of ([\d,]+) barrels", candidate.get("note") or "")
+            cap = int(match.group(1).replace(",", "")) if match else None
+        if candidate.get("barrels") is not None:
+            query = candidate
+            break
+    barrels = query["barrels"] if query else totals.get("barrels")
+    if not barrels:
+        return {}
+    first = (query or {}).get("from") or min(r["first"] for r in rows)
+    last = (query or {}).get("to") or max(r["last"] for r in rows)
+    months = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
+    ratio = round(barrels / cap, 1) if cap else None
+    return {
+        "barrels": barrels,
+        "visits": query["visits"] if query else totals["visits"],
+        "vessels": query["vessels"] if query else totals["vessels"],
+        "places": (query or {}).get("places") or totals.get("places_named") or [],
+        "cap_bbl": cap,
+        "ratio": ratio,
+        "ratio_text": f"{ratio:.1f}" if ratio is not None else None,
+        "from": first[:10],
+        "to": last[:10],
+        "months": months,
+        "query_ref": query["ref"] if query else None,
+        "query_id": query["id"] if query else None,
+        "assumption": _assumption(),
+        # Resting on illustrative vessels makes the comparison illustrative too.
+        "illustrative": bool(query and query.get("illustrative"))
+        or any(r.get("illustrative") for r in rows),
+    }
 
 
 def _names(conn: sqlite3.Connection) -> dict[str, list[dict]]:
@@ -207,6 +265,8 @@ def _visit_queries(queries: list[dict], refs, cap: int) -> list:
                     "sightings_total": len(cited),
                     "sightings_more": max(0, len(cited) - cap),
                     "ais_positions": query["ais"],
+                    "cap_bbl": parameters.get("cap_bbl"),
+                    "note": (row.get("note") or "").replace(" (capacity_bbl)", "") or None,
                     "illustrative": is_illustrative(row.get("note"), row.get("title")),
                 }
             )
@@ -227,7 +287,8 @@ class SightingList(Sequence):
     """
 
     def __init__(self, conn: sqlite3.Connection, vessels: dict, places: dict, images: dict, refs):
-        self.conn, self.vessels, self.places, self.images, self.refs = (
+        # `_conn`: a template (sandboxed) cannot reach attributes starting with "_".
+        self._conn, self.vessels, self.places, self.images, self.refs = (
             conn, vessels, places, images, refs,
         )  # fmt: skip
         self.total = 0
@@ -253,7 +314,7 @@ class SightingList(Sequence):
 
         number = 0
         # Only the columns a brief shows.
-        for row in self.conn.execute(
+        for row in self._conn.execute(
             f"SELECT {', '.join(SIGHTING_COLUMNS)} FROM sightings WHERE retracted_at IS NULL "
             "ORDER BY seen_at, id"
         ):
@@ -369,7 +430,7 @@ def _read_sightings(sightings: SightingList, limits, wanted: set, refs) -> dict:
     common = None
     if len(places_seen) == 1 and None not in places_seen and not with_coords and first:
         common = first[0]["place"]
-    left_out = sightings.conn.execute(
+    left_out = sightings._conn.execute(
         "SELECT count(*) FROM sightings s JOIN vessels v ON v.id = s.vessel "
         "WHERE s.retracted_at IS NULL AND v.retracted_at IS NOT NULL"
     ).fetchone()[0]

@@ -27,7 +27,7 @@ from osint.timeutil import bound, from_epoch, to_epoch
 
 DEFAULT_GAP_HOURS = 48.0
 ASSUMPTION = (
-    "each visit is one full load at the vessel's recorded cargo capacity (capacity_bbl); "
+    "each visit is one full load at the vessel's recorded cargo capacity; "
     "partial loads, unloading and ship-to-ship transfers are not told apart"
 )
 
@@ -296,6 +296,10 @@ def describe_query(result: Result) -> str:
     return f"Visits to {where}{span} (gap {query.gap_hours:g} h)"
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def record(
     case,
     result: Result,
@@ -310,7 +314,8 @@ def record(
 
     totals = result.totals(estimate)
     title = (
-        f"{describe_query(result)}: {totals['visits']} visits by {totals['vessels']} vessels"
+        f"{describe_query(result)}: {_count(totals['visits'], 'visit')} by "
+        f"{_count(totals['vessels'], 'vessel')}"
         + (f", about {totals['barrels']:,} barrels" if estimate else "")
     )
     tracks_of: dict[int, list] = {}
@@ -374,6 +379,7 @@ def record(
             s for s, on in (("sightings", query.use_sightings), ("ais", query.use_ais)) if on
         ],
         "estimate": estimate,
+        "cap_bbl": cap_bbl if estimate and cap_bbl else None,
         "rule": "observations of one vessel inside one place's radius belong to one visit unless "
         "more than gap_hours separate two consecutive ones",
     }
@@ -385,7 +391,7 @@ def record(
         )
     if estimate and cap_bbl:
         notes.append(
-            f"compared with a cap of {cap_bbl:,} barrels: {totals['barrels'] / cap_bbl:.2f} times"
+            f"compared with a cap of {cap_bbl:,} barrels: {totals['barrels'] / cap_bbl:.1f} times"
         )
     if note:
         notes.append(note)

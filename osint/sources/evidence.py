@@ -318,14 +318,15 @@ def add_finding(
     supported_by: list[str] = (),
     contradicted_by: list[str] = (),
     note: str | None = None,
+    confidence: str | None = None,
 ) -> tuple[dict, list[dict]]:
-    """A finding of the investigation, linked to the evidence that supports or contradicts it."""
+    """A finding of the investigation, linked to the evidence that supports or contradicts it,
+    with the analyst's confidence in it (high, moderate or low) when stated."""
+    fields = {"text": kinds.text(text or "", "finding text"), "note": kinds.optional_text(note)}
+    if confidence is not None:
+        fields["confidence"] = parse_finding_confidence(confidence)
     with case.writing():
-        finding = records.create(
-            case,
-            "finding",
-            {"text": kinds.text(text or "", "finding text"), "note": kinds.optional_text(note)},
-        )
+        finding = records.create(case, "finding", fields)
         made = []
         for ref in supported_by:
             made.append(records.link(case, ref, finding["id"], "supports"))
@@ -436,3 +437,23 @@ def snapshot_text_report(conn: sqlite3.Connection, ref: str, capture: int | None
         "text_sha256": snapshot.get("text_sha256"),
         "text": snapshot_text(conn, snapshot),
     }
+
+
+# The analyst's confidence in a finding, in the words intelligence analysts use (ICD 203).
+FINDING_CONFIDENCE = {
+    "high": "high confidence: well corroborated by independent sources of good reliability",
+    "moderate": "moderate confidence: credibly sourced and plausible, not corroborated enough "
+    "for high confidence",
+    "low": "low confidence: the evidence is fragmentary, questionable or poorly corroborated",
+}
+
+
+def parse_finding_confidence(value: str | None, name: str = "--confidence") -> str | None:
+    """high, moderate or low (medium is read as moderate); empty: not stated."""
+    if value is None or not str(value).strip():
+        return None
+    key = str(value).strip().lower()
+    key = {"medium": "moderate", "mod": "moderate"}.get(key, key)
+    if key not in FINDING_CONFIDENCE:
+        raise InvalidInput(f"{name}: {value!r} is not high, moderate or low")
+    return key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from osint.case.fields import credibility, grade, optional_text, text, when
 from osint.case.kinds import Kind, cut, register
+from osint.case.kinds import lazy_parser as _lazy
 
 register(
     Kind(
@@ -97,10 +98,14 @@ register(
         name="finding",
         plural="findings",
         table="findings",
-        fields={"id": "id", "text": "text", "note": "note"},
-        columns=["id", "text", "added_by", "added_at"],
+        fields={"id": "id", "text": "text", "confidence": "confidence", "note": "note"},
+        columns=["id", "confidence", "text", "added_by", "added_at"],
         label=lambda r: cut(r["text"]),
-        editable={"text": text, "note": optional_text},
+        editable={
+            "text": text,
+            "note": optional_text,
+            "confidence": _lazy("osint.sources.evidence:parse_finding_confidence"),
+        },
         search_fields=("text", "note"),
     )
 )

@@ -515,7 +515,12 @@ def m0009_integrity_salts(db) -> None:
     db.execute("ALTER TABLE audit_log ADD COLUMN salt TEXT")
 
 
-def m0010_signatures(db) -> None:
+def m0010_brief_finding_confidence(db) -> None:
+    """A finding states the analyst's confidence in it: high, moderate or low (or none)."""
+    db.execute("ALTER TABLE findings ADD COLUMN confidence TEXT")
+
+
+def m0011_signatures(db) -> None:
     """Signed provenance: each audit entry may carry an SSH signature (SSHSIG, namespace
     "osint") over its hash, kept beside the log so that the entry's hash, and so the chain, does
     not change; and the case's allowed signers, as records (name and OpenSSH public key)."""
@@ -541,7 +546,8 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0007_realfiles_times", m0007_realfiles_times),
     ("0008_archives_search_fold", m0008_archives_search_fold),
     ("0009_integrity_salts", m0009_integrity_salts),
-    ("0010_signatures", m0010_signatures),
+    ("0010_brief_finding_confidence", m0010_brief_finding_confidence),
+    ("0011_signatures", m0011_signatures),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
