@@ -70,10 +70,17 @@ class Feature:
     subcommands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Steps of the worked example (`osint demo`): modules with build(case, folder), in order.
     demo_steps: tuple[str, ...] = ()
+    # The section of `osint --help` its commands are listed in (PANELS), and per-command
+    # exceptions.
+    panel: str = "Case"
+    panels: Mapping[str, str] = field(default_factory=dict)
     # The pip extra that brings the feature's libraries, and the import names it needs.
     extra: str | None = None
     requires: tuple[str, ...] = ()
 
+
+# The sections of `osint --help`, in order.
+PANELS = ("Case", "Evidence", "Maritime", "Sharing", "Output")
 
 CASE = Feature(
     "case",
@@ -81,15 +88,17 @@ CASE = Feature(
     commands={
         "init": "osint.cli.case_cmds:init",
         "info": "osint.cli.case_cmds:info",
-        "link": "osint.cli.case_cmds:link",
-        "edit": "osint.cli.case_cmds:edit",
-        "retract": "osint.cli.case_cmds:retract",
         "list": "osint.cli.case_cmds:list_records",
         "show": "osint.cli.case_cmds:show",
         "search": "osint.cli.case_cmds:search",
         "timeline": "osint.cli.case_cmds:timeline",
         "log": "osint.cli.case_cmds:log",
+        "edit": "osint.cli.case_cmds:edit",
+        "retract": "osint.cli.case_cmds:retract",
+        "link": "osint.cli.case_cmds:link",
         "verify": "osint.cli.case_cmds:verify",
+        "key": "osint.cli.signing_cmds:key_app",
+        "signers": "osint.cli.signing_cmds:signers_app",
     },
 )
 
@@ -118,6 +127,7 @@ SOURCES = Feature(
         "quote": "osint.cli.groups:quote_app",
         "finding": "osint.cli.groups:finding_app",
     },
+    panel="Evidence",
     subcommands={
         "source": ("osint.cli.source_cmds",),
         "quote": ("osint.cli.source_cmds",),
@@ -135,6 +145,8 @@ CAPTURE = Feature(
         "capture": "osint.cli.capture_cmds:capture_urls",
         "timestamp": "osint.cli.capture_cmds:timestamp",
     },
+    panel="Evidence",
+    panels={"timestamp": "Case"},
     subcommands={"source": ("osint.cli.capture_cmds",), "export": ("osint.cli.capture_cmds",)},
 )
 
@@ -148,6 +160,7 @@ IMAGERY = Feature(
     brief_parts=("osint.imagery.brief:context_part",),
     demo_steps=("osint.demo.imagery",),
     commands={"image": "osint.cli.groups:image_app"},
+    panel="Evidence",
     subcommands={"image": ("osint.cli.image_cmds",)},
 )
 
@@ -184,6 +197,7 @@ MARITIME = Feature(
         "ais": "osint.cli.maritime_cmds:ais_app",
         "visits": "osint.cli.maritime_cmds:visits",
     },
+    panel="Maritime",
     subcommands={"export": ("osint.cli.maritime_cmds",)},
 )
 
@@ -205,6 +219,7 @@ SCREENING = Feature(
         "lists": "osint.cli.screening_cmds:lists_app",
         "screen": "osint.cli.screening_cmds:screen",
     },
+    panel="Maritime",
     subcommands={"export": ("osint.cli.ftm_cmds",)},
     demo_steps=("osint.demo.screening",),
     extra="screening",
@@ -215,6 +230,7 @@ BRIEFS = Feature(
     "briefs",
     "briefs for editors, lawyers and policy staff; GeoJSON, KML and CSV exports",
     commands={"export": "osint.cli.groups:export_app"},
+    panel="Output",
     subcommands={"export": ("osint.cli.export_cmds",)},
 )
 
@@ -225,6 +241,7 @@ SHARING = Feature(
         "merge": "osint.cli.share_cmds:merge",
         "conflicts": "osint.cli.share_cmds:conflicts",
     },
+    panel="Sharing",
     subcommands={"export": ("osint.cli.share_cmds",)},
 )
 
@@ -232,6 +249,7 @@ SERVE = Feature(
     "serve",
     "browse the case read-only in Datasette",
     commands={"serve": "osint.cli.share_cmds:serve"},
+    panel="Sharing",
     extra="serve",
     requires=("datasette",),
 )
@@ -240,6 +258,7 @@ DEMO = Feature(
     "demo",
     "the worked example case",
     commands={"demo": "osint.cli.demo_cmds:demo"},
+    panel="Output",
 )
 
 # The built-in features, in order: kinds, checks, brief parts and commands follow this order.

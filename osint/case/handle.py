@@ -11,11 +11,12 @@ import contextlib
 import os
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
 from osint import __version__, ids
+from osint.case.sshsig import Signer
 from osint.case.store import audit, db, schema
 from osint.errors import CaseExists, InvalidInput, WriteFailed
 from osint.timeutil import now_iso
@@ -52,10 +53,21 @@ def command_line(args: list[str] | None = None) -> str:
 class Case:
     """An open case file. Use as a context manager so the connection is always closed."""
 
-    def __init__(self, path, conn, *, actor: str | None = None, command: str | None = None):
+    def __init__(
+        self,
+        path,
+        conn,
+        *,
+        actor: str | None = None,
+        command: str | None = None,
+        signer: Signer | Callable[[], Signer | None] | None = None,
+    ):
         self.path = Path(path)
         self.conn = conn
         self._actor = actor
+        # The key that signs this command's audit entries, or a function that loads it on the
+        # first entry (so a command that writes nothing never asks for a passphrase).
+        self._signer = signer
         self.command = command or "osint (python API)"
         self.version = __version__
         self._id = ""
@@ -117,8 +129,11 @@ class Case:
         at=None,
         case_id=None,
     ) -> str:
-        """Append an audit entry for a change made by this command (inside `writing()`)."""
-        return audit.append(
+        """Append an audit entry for a change made by this command (inside `writing()`).
+
+        With a signing key chosen, the entry's hash is signed (SSHSIG) in the same transaction.
+        """
+        entry_hash = audit.append(
             self.conn,
             case_id=case_id or self.id or None,
             at=at or now_iso(),
@@ -131,6 +146,16 @@ class Case:
             data=data,
             parents=parents,
         )
+        signer = self.signer
+        if signer is not None:
+            audit.store_signature(self.conn, entry_hash, signer)
+        return entry_hash
+
+    @property
+    def signer(self) -> Signer | None:
+        if callable(self._signer) and not isinstance(self._signer, Signer):
+            self._signer = self._signer()
+        return self._signer
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -148,7 +173,12 @@ class Case:
 
 
 def open_case(
-    path, *, actor: str | None = None, command: str | None = None, readonly=False
+    path,
+    *,
+    actor: str | None = None,
+    command: str | None = None,
+    readonly=False,
+    signer: Signer | Callable[[], Signer | None] | None = None,
 ) -> Case:
     """Open an existing case, upgrading its schema when this osint is newer."""
     conn = db.connect(path, readonly=readonly)
@@ -165,11 +195,17 @@ def open_case(
     except BaseException:
         conn.close()
         raise
-    return Case(path, conn, actor=actor, command=command)
+    return Case(path, conn, actor=actor, command=command, signer=signer)
 
 
 def init_case(
-    path, *, title: str | None = None, summary: str | None = None, actor=None, command=None
+    path,
+    *,
+    title: str | None = None,
+    summary: str | None = None,
+    actor=None,
+    command=None,
+    signer: Signer | Callable[[], Signer | None] | None = None,
 ) -> Case:
     """Create a new case file; refuses to overwrite anything."""
     path = Path(path)
@@ -182,7 +218,7 @@ def init_case(
     conn = db.connect(partial, create=True)
     try:
         schema.migrate(conn, partial)
-        case = Case(path, conn, actor=actor, command=command)
+        case = Case(path, conn, actor=actor, command=command, signer=signer)
         with case.writing():
             from osint.case import records
 
@@ -208,4 +244,4 @@ def init_case(
             conn.close()
         if partial.exists():
             partial.unlink()
-    return open_case(path, actor=actor, command=command)
+    return open_case(path, actor=actor, command=command, signer=case.signer)

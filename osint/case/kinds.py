@@ -101,6 +101,7 @@ def registry() -> dict[str, Kind]:
         for module in features.kind_modules():
             importlib.import_module(module)
         register(LINK)
+        register(SIGNER)
     return _KINDS
 
 
@@ -140,6 +141,24 @@ LINK = Kind(
     label=lambda r: f"{r['from_id'][:8]} {r['relation']} {r['to_id'][:8]}",
     editable={"note": optional_text},
     listed=False,
+)
+
+SIGNER = Kind(
+    name="signer",
+    plural="signers",
+    table="signers",
+    fields={
+        "id": "id",
+        "name": "name",
+        "fingerprint": "fingerprint",
+        "public_key": "public_key",
+        "note": "note",
+    },
+    columns=["id", "name", "fingerprint"],
+    label=lambda r: cut(f"{r['name']} {r['fingerprint']}"),
+    editable={"note": optional_text},
+    search_title="name",
+    search_fields=("fingerprint", "note"),
 )
 
 RELATIONS = ("supports", "contradicts", "depicts", "mentions", "same-as", "derived-from")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from typing import Any
 
 from osint import features
-from osint.case import kinds
+from osint.case import kinds, signatures
 from osint.case.store import audit, blobs
 from osint.features import Problem
 
@@ -96,6 +97,7 @@ def check_replay(conn: sqlite3.Connection, record_ids=None) -> Iterator[Problem]
                     f"{_short(state.get(column))}: changed outside osint",
                 )
 
+    cursor: Iterable[Any]
     if record_ids is None:
         cursor = conn.execute(
             "SELECT record_id, kind, action, data, redacted FROM audit_log "
@@ -165,16 +167,21 @@ def check_blobs(conn: sqlite3.Connection, rehash: bool = True) -> Iterator[Probl
 CORE_CHECKS = (check_integrity, check_audit_chain, check_replay, check_blobs)
 
 
-def verify(conn: sqlite3.Connection) -> dict:
-    """Run every check; returns {"ok": bool, "problems": [{"id", "kind", "problem"}], "checked": {...}}."""
+def verify(conn: sqlite3.Connection, **options) -> dict:
+    """Run every check; returns {"ok": bool, "problems": [{"id", "kind", "problem"}], "checked": {...},
+    "reports": {...}}. Options: require_signatures, allowed_signers (see osint.case.signatures)."""
     from osint.case.integrity import withheld_summary
 
     problems: list[Problem] = []
+    reports: dict = {}
     with _reading(conn):
         for check in CORE_CHECKS:
             problems.extend(check(conn))
         for check in features.checks():
             problems.extend(check(conn))
+        name, data, found = signatures.signature_report(conn, options)
+        reports[name] = data
+        problems.extend(found)
         checked = {
             "audit_entries": audit.count(conn),
             "stored_files": conn.execute("SELECT count(*) FROM blobs").fetchone()[0],
@@ -185,7 +192,12 @@ def verify(conn: sqlite3.Connection) -> dict:
             "head": audit.head(conn),
             "withheld": withheld_summary(conn),
         }
-    return {"ok": not problems, "problems": [asdict(p) for p in problems], "checked": checked}
+    return {
+        "ok": not problems,
+        "problems": [asdict(p) for p in problems],
+        "checked": checked,
+        "reports": reports,
+    }
 
 
 def verify_merged(conn: sqlite3.Connection, *, since_seq: int, record_ids) -> list[Problem]:

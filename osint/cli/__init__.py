@@ -155,27 +155,11 @@ def extra_hint(feature: features.Feature) -> str:
     return f"needs the {feature.extra} extra: pip install 'osint[{feature.extra}]'"
 
 
-# The sections of `osint --help`; a command in none of them is listed under "Other commands".
-HELP_PANELS: dict[str, tuple[str, ...]] = {
-    "Case": (
-        "init",
-        "info",
-        "list",
-        "show",
-        "search",
-        "timeline",
-        "log",
-        "edit",
-        "retract",
-        "link",
-        "verify",
-        "timestamp",
-    ),
-    "Evidence": ("source", "capture", "quote", "image", "finding"),
-    "Maritime": ("vessel", "place", "sighting", "ais", "visits", "lists", "screen"),
-    "Sharing": ("merge", "conflicts", "serve"),
-    "Output": ("export", "demo"),
-}
+# The sections of `osint --help`, in order; each feature says which section its commands go in.
+HELP_PANELS: dict[str, tuple[str, ...]] = {panel: () for panel in features.PANELS}
+for _name, (_, _, _feature) in features.commands().items():
+    _panel = _feature.panels.get(_name, _feature.panel)
+    HELP_PANELS[_panel] = (*HELP_PANELS.get(_panel, ()), _name)
 
 
 def _target(name: str):

@@ -24,7 +24,12 @@ def init(
 
     env = get_env(ctx)
     with init_case(
-        path, title=title, summary=summary, actor=env.actor, command=env.command_line()
+        path,
+        title=title,
+        summary=summary,
+        actor=env.actor,
+        command=env.command_line(),
+        signer=env.signer,
     ) as case:
         row = case.info()
     if env.json:
@@ -462,6 +467,13 @@ def log(
             "--limit", metavar="N", help="Only the newest N entries, 0 for all (people only)."
         ),
     ] = 200,
+    show_signature: Annotated[
+        bool,
+        typer.Option(
+            "--show-signature",
+            help="Each entry's SSH signature, checked (as `git log --show-signature` does).",
+        ),
+    ] = False,
 ) -> None:
     """The audit trail: every change to the case, who made it, when, with which command."""
     import collections
@@ -472,6 +484,21 @@ def log(
     env = get_env(ctx)
     with env.case() as case, case.reading():
         record_id = records.resolve_id(case.conn, ref) if ref else None
+        if show_signature:
+            from osint.case.signatures import entry_signatures
+
+            items = entry_signatures(case.conn, audit.entries(case.conn, record_id))
+            if env.json:
+                env.emit_json_array(items)
+                return
+            for item in items:
+                env.print(
+                    f"entry {item['seq']} {item['hash']} {item['at']} {item['actor']} "
+                    f"{item['action']}: {item['status']}"
+                )
+                if item["signature"]:
+                    env.print(item["signature"].rstrip())
+            return
         if env.json:
             env.emit_json_array(e.as_dict() for e in audit.entries(case.conn, record_id))
             return
@@ -503,15 +530,42 @@ def log(
     )
 
 
-def verify(ctx: typer.Context) -> None:
+def verify(
+    ctx: typer.Context,
+    require_signatures: Annotated[
+        bool,
+        typer.Option(
+            "--require-signatures",
+            help="Fail on entries unsigned, signed by a key that is not an allowed signer, or "
+            "whose investigator is not the name the key is allowed for.",
+        ),
+    ] = False,
+    allowed_signers: Annotated[
+        Path | None,
+        typer.Option(
+            "--allowed-signers",
+            metavar="FILE",
+            help="Trust the signers in this OpenSSH allowed_signers file (kept outside the case) "
+            "instead of the case's own list.",
+        ),
+    ] = None,
+) -> None:
     """Re-hash every stored file, check the audit chain and every verified quote (exit 1 on problems)."""
     from osint.case.verify import verify as run_verify
     from osint.cli.progress import working
 
     env = get_env(ctx)
+    pinned = None
+    if allowed_signers is not None:
+        try:
+            pinned = allowed_signers.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"{allowed_signers}: cannot read it ({exc})") from None
     env.interrupt_note = "interrupted: verification stopped before the end; nothing was changed"
     with env.case() as case, working(env, "Verifying"):
-        result = run_verify(case.conn)
+        result = run_verify(
+            case.conn, require_signatures=require_signatures, allowed_signers=pinned
+        )
     if env.json:
         env.emit_json(result)
     else:
@@ -524,6 +578,22 @@ def verify(ctx: typer.Context) -> None:
             f"{checked['audit_entries']} audit entries, {checked['stored_files']} stored files "
             f"({checked['stored_bytes']:,} bytes), {checked['verified_quotes']} verified quotes"
         )
+        signatures = result.get("reports", {}).get("signatures")
+        if signatures:
+            for signer in signatures["signers"]:
+                env.print(
+                    f"Signed by {signer['signer'] or 'a key that is not an allowed signer'} "
+                    f"({signer['fingerprint']}): {signer['entries']} entries, "
+                    f"{signer['first']} to {signer['last']}"
+                )
+            others = [
+                (signatures["unsigned"], "unsigned"),
+                (signatures["signed_by_unknown_key"], "signed by a key that is not allowed"),
+                (signatures["actor_not_signer"], "signed under another investigator's name"),
+            ]
+            for count, what in others:
+                if count:
+                    env.print(f"{count} {'entry' if count == 1 else 'entries'} {what}")
         if result["ok"]:
             env.print_labelled(
                 "OK:", "ok", f"the case is intact ({summary}); log head {checked['head']}"

@@ -87,9 +87,40 @@ class Env:
         from osint.case.handle import open_case
 
         with open_case(
-            self.case_path(), actor=self.actor, command=self.command_line(), readonly=readonly
+            self.case_path(),
+            actor=self.actor,
+            command=self.command_line(),
+            readonly=readonly,
+            signer=None if readonly else self.signer,
         ) as case:
             yield case
+
+    def signer(self):
+        """The investigator's signing key (osint key use), loaded when the first entry is made."""
+        from osint.case import keys
+
+        chosen = keys.configured_key()
+        return keys.current_signer(self.passphrase_prompt(chosen[0])) if chosen else None
+
+    def passphrase_prompt(self, key_path):
+        """Asks for a key's passphrase once, on the terminal; None where nobody can answer."""
+        if not (self.stdin_is_terminal()):
+            return None
+
+        def ask() -> str:
+            import getpass
+
+            return getpass.getpass(f"Passphrase for {key_path}: ", stream=self.stderr)
+
+        return ask
+
+    def stdin_is_terminal(self) -> bool:
+        import sys
+
+        try:
+            return sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
 
     # ---- output ----------------------------------------------------------------------------
 

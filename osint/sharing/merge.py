@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from osint import features
-from osint.case import kinds, records
+from osint.case import kinds, records, signatures
 from osint.case.store import audit, blobs, schema
 from osint.case.store.db import APPLICATION_ID
 from osint.errors import InvalidInput, NotACase, SchemaTooNew
@@ -41,6 +41,7 @@ class MergeReport:
     new_records: int = 0
     updated_records: int = 0
     files: int = 0
+    signatures: int = 0
     bulk: dict = field(default_factory=dict)
     conflicts: list[dict] = field(default_factory=list)
     up_to_date: bool = False
@@ -55,6 +56,7 @@ class MergeReport:
             "new_records": self.new_records,
             "updated_records": self.updated_records,
             "files": self.files,
+            "signatures": self.signatures,
             "bulk": self.bulk,
             "conflicts": self.conflicts,
             "withheld_here": self.withheld_here,
@@ -203,6 +205,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                     f"{other_path}: record {rid} was created differently in both cases "
                     "(an id collision): refused, nothing was merged"
                 )
+        signatures.check_merged_entries(conn, other, missing, other_path)
         for entry in missing:
             stored = {
                 **entry.as_dict(),
@@ -212,6 +215,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
             }
             audit.store(conn, entry.hash, stored)
         report.entries = len(missing)
+        report.signatures = signatures.copy_signatures(conn, other, [e.hash for e in missing])
         # Entries copied as they are were checked with the other case's log: from here on the
         # merged log's own entries.
         copied_seq = conn.execute("SELECT coalesce(max(seq), 0) FROM audit_log").fetchone()[0]

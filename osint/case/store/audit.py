@@ -129,6 +129,31 @@ class Entry:
         return out
 
 
+def signing_message(entry_hash: str) -> bytes:
+    """What an entry's SSH signature signs: its hash, as the ASCII hex string (no newline), so
+    that `ssh-keygen -Y verify -n osint ... < file-holding-the-hash` checks it."""
+    return entry_hash.encode("ascii")
+
+
+def store_signature(conn: sqlite3.Connection, entry_hash: str, signer) -> None:
+    """Sign an entry's hash with `signer` (an sshsig.Signer) and keep the signature beside it."""
+    signature = signer.sign(signing_message(entry_hash))
+    conn.execute(
+        "INSERT OR REPLACE INTO audit_signatures (entry_hash, signature, key_fingerprint) "
+        "VALUES (?, ?, ?)",
+        (entry_hash, signature, signer.public.fingerprint),
+    )
+
+
+def signatures(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """{entry hash: (armored signature, key fingerprint)} for every signed entry."""
+    try:
+        rows = conn.execute("SELECT entry_hash, signature, key_fingerprint FROM audit_signatures")
+        return {row[0]: (row[1], row[2]) for row in rows}
+    except sqlite3.OperationalError:  # a case from before signatures (opened read-only)
+        return {}
+
+
 def head(conn: sqlite3.Connection) -> str | None:
     """The hash of the newest entry: the one every new entry names as its parent."""
     row = conn.execute("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()

@@ -509,15 +509,31 @@ def m0008_archives_search_fold(db) -> None:
             )
 
 
-def m_integrity_salts(db) -> None:
+def m0009_integrity_salts(db) -> None:
     """Each audit entry's content hash commits to a random salt kept beside its content (and
     withheld with it in a redacted copy), so withheld words cannot be confirmed by guessing."""
     db.execute("ALTER TABLE audit_log ADD COLUMN salt TEXT")
 
 
-def m_brief_finding_confidence(db) -> None:
+def m0010_brief_finding_confidence(db) -> None:
     """A finding states the analyst's confidence in it: high, moderate or low (or none)."""
     db.execute("ALTER TABLE findings ADD COLUMN confidence TEXT")
+
+
+def m0011_signatures(db) -> None:
+    """Signed provenance: each audit entry may carry an SSH signature (SSHSIG, namespace
+    "osint") over its hash, kept beside the log so that the entry's hash, and so the chain, does
+    not change; and the case's allowed signers, as records (name and OpenSSH public key)."""
+    db.execute(
+        "CREATE TABLE audit_signatures ("
+        "entry_hash TEXT PRIMARY KEY, signature TEXT NOT NULL, key_fingerprint TEXT NOT NULL)"
+    )
+    record_table(
+        db,
+        "signers",
+        {"name": str, "public_key": str, "fingerprint": str, "note": str},
+        indexes=["fingerprint"],
+    )
 
 
 MIGRATIONS: list[tuple[str, Callable]] = [
@@ -529,8 +545,9 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0006_ais_sources", m0006_ais_sources),
     ("0007_realfiles_times", m0007_realfiles_times),
     ("0008_archives_search_fold", m0008_archives_search_fold),
-    ("integrity_salts", m_integrity_salts),
-    ("brief_finding_confidence", m_brief_finding_confidence),
+    ("0009_integrity_salts", m0009_integrity_salts),
+    ("0010_brief_finding_confidence", m0010_brief_finding_confidence),
+    ("0011_signatures", m0011_signatures),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
