@@ -80,13 +80,9 @@ def _trust_store_roots() -> list:
 
 def pinned_roots_path():
     """The user's pinned TSA roots: outside every case, so a case file cannot add to them."""
-    from pathlib import Path
+    from osint import userdirs
 
-    folder = os.environ.get("OSINT_CONFIG_DIR", "").strip()
-    if not folder:
-        base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
-        folder = str(Path(base) / "osint")
-    return Path(folder) / "trusted-tsa-roots.pem"
+    return userdirs.config_dir() / "trusted-tsa-roots.pem"
 
 
 def _pinned_roots() -> list:

@@ -26,18 +26,14 @@ _SQLITE_INTERNAL = ("sqlite_autoindex_", "sqlite_stat", "sqlite_sequence")
 def _cache_file():
     """Where the expected objects are kept between runs, keyed by the migrations' source."""
     import hashlib
-    import os
     from pathlib import Path
 
+    from osint import userdirs
     from osint.case.store import schema
 
-    folder = os.environ.get("OSINT_CACHE_DIR", "").strip()
-    if not folder:
-        base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
-        folder = str(Path(base) / "osint")
     key = hashlib.sha256(Path(schema.__file__).read_bytes())
     key.update(sqlite3.sqlite_version.encode())
-    return Path(folder) / f"schema-objects-{key.hexdigest()[:20]}.json"
+    return userdirs.cache_dir() / f"schema-objects-{key.hexdigest()[:20]}.json"
 
 
 @functools.lru_cache(maxsize=1)

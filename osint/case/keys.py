@@ -1,7 +1,7 @@
 """Which SSH key signs this investigator's audit entries: chosen once, kept outside any case.
 
 `osint key use ~/.ssh/id_ed25519` records the key's path (never the key) in osint's user
-configuration ($XDG_CONFIG_HOME/osint/config.json, else ~/.config/osint/config.json);
+configuration (`config.json` in osint.userdirs.config_dir());
 $OSINT_SIGNING_KEY overrides it for one shell. Without either, entries are made unsigned, as
 before; signing can start at any entry.
 """
@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from osint import userdirs
 from osint.case import sshsig
 from osint.errors import InvalidInput
 
@@ -20,8 +21,7 @@ ENV_KEY = "OSINT_SIGNING_KEY"
 
 
 def config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "osint" / "config.json"
+    return userdirs.config_dir() / "config.json"
 
 
 def _read_config() -> dict:
