@@ -8,7 +8,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -157,9 +157,10 @@ def extra_hint(feature: features.Feature) -> str:
 
 # The sections of `osint --help`, in order; each feature says which section its commands go in.
 HELP_PANELS: dict[str, tuple[str, ...]] = {panel: () for panel in features.PANELS}
-for _name, (_, _, _feature) in features.commands().items():
-    _panel = _feature.panels.get(_name, _feature.panel)
-    HELP_PANELS[_panel] = (*HELP_PANELS.get(_panel, ()), _name)
+for _command, _declared in features.commands().items():
+    _feature = _declared[2]
+    _panel = _feature.panels.get(_command, _feature.panel)
+    HELP_PANELS[_panel] = (*HELP_PANELS.get(_panel, ()), _command)
 
 
 def _target(name: str):
@@ -185,7 +186,7 @@ def load_command(name: str):
         importlib.import_module(module)
     obj = _target(name)
     if isinstance(obj, typer.Typer):
-        command = typer.main.get_group(obj)
+        command: Any = typer.main.get_group(obj)
     else:
         single = typer.Typer(rich_markup_mode=None, add_completion=False)
         single.command(name)(obj)

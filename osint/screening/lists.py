@@ -342,7 +342,7 @@ def _store(case, plan: dict, name, published, locator, grade, note) -> dict:
     if already:
         return {"import": already, "source": None, "already": True, "warnings": []}
     warnings = list(plan["warnings"])
-    given = next((f["path"] for f in files if f["path"] is not None), None)
+    given = next(f["path"] for f in files if f["path"] is not None)
     mtime = iso(datetime.fromtimestamp(given.stat().st_mtime, UTC))
     joined = plan["joined"]
     if published:

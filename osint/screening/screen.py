@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -159,7 +160,7 @@ def _as_of(item: dict) -> str:
 
 def screen(
     conn: sqlite3.Connection,
-    refs: list[str] = (),
+    refs: Sequence[str] = (),
     *,
     all_versions: bool = False,
     threshold: float = DEFAULT_THRESHOLD,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 from osint import features
@@ -35,8 +36,8 @@ def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
     """The records to withhold: the roots and everything that refers to them, id -> kind."""
     withheld: dict[str, str] = {}
     for rid in roots:
-        kind, _ = records.find_any(conn, rid)
-        withheld[rid] = kind.name
+        spec, _ = records.resolve(conn, rid)
+        withheld[rid] = spec.name
     changed = True
     while changed:
         changed = False
@@ -80,7 +81,7 @@ def _kept_files_naming(conn: sqlite3.Connection, withheld: dict[str, str]) -> li
     return [f"ais-import {iid[:8]} ({name})" for iid, name in sorted(found.items())]
 
 
-def export_copy(case, output, *, redact: list[str] = (), reason: str | None = None) -> dict:
+def export_copy(case, output, *, redact: Sequence[str] = (), reason: str | None = None) -> dict:
     """Write a copy of the case to `output`; returns a summary of what it holds and withheld."""
     from osint.case import verify as verifier
     from osint.case.handle import open_case
@@ -138,7 +139,7 @@ def _redact(copy, roots: set[str], reason: str | None) -> dict:
         conn.execute("PRAGMA secure_delete=ON")
         bulk: dict = {}
         for table in features.bulk_tables():
-            bulk.update(features.resolve_callable(table.redact)(conn, withheld) or {})
+            bulk.update(features.load(table.redact)(conn, withheld) or {})
         for rid, kind in withheld.items():
             spec = kinds.KINDS[kind]
             conn.execute(f"DELETE FROM [{spec.table}] WHERE id = ?", (rid,))

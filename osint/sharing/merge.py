@@ -192,7 +192,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
         touched: dict[str, str] = {}
         created: set[str] = set()
         for entry in missing:
-            if entry.record_id and entry.kind in kinds.KINDS:
+            if entry.record_id and entry.kind and entry.kind in kinds.KINDS:
                 touched.setdefault(entry.record_id, entry.kind)
                 if entry.action == "create":
                     created.add(entry.record_id)
@@ -282,7 +282,7 @@ def _merge(case, other: sqlite3.Connection, other_path: Path) -> MergeReport:
                 pending_resolutions.append((spec, rid, fixes, replayed, conflicts))
             report.conflicts.extend(conflicts)
         for table in features.bulk_tables():
-            report.bulk.update(features.resolve_callable(table.merge)(case, other) or {})
+            report.bulk.update(features.load(table.merge)(case, other) or {})
         case.log(
             "merge",
             data={
@@ -355,7 +355,7 @@ def _copy_blobs(conn: sqlite3.Connection, other: sqlite3.Connection, other_path:
 
 def open_conflicts(conn: sqlite3.Connection) -> list[dict]:
     """Conflicts from merges that no later change of the same field has settled."""
-    latest: dict[tuple[str, str], dict] = {}
+    latest: dict[tuple[str | None, str], dict] = {}
     for row in conn.execute(
         "SELECT * FROM audit_log WHERE action = 'conflict' ORDER BY seq"
     ).fetchall():

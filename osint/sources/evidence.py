@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -202,7 +203,7 @@ def add_quote(
     snapshot = current_snapshot(case.conn, source)
     body = snapshot_text(case.conn, snapshot)
     verified, start, end = 0, None, None
-    if body is not None:
+    if body is not None and snapshot is not None:
         match = textmatch.find(quote_text, body)
         if match:
             verified, start, end = 1, match.start, match.end
@@ -259,7 +260,7 @@ def extract_quotes(case, source_ref: str, *, add: bool = False, min_words: int =
     _, source = records.resolve(case.conn, source_ref, ["source"])
     snapshot = current_snapshot(case.conn, source)
     body = snapshot_text(case.conn, snapshot)
-    if body is None:
+    if body is None or snapshot is None:
         raise InvalidInput(f"source {source['id'][:8]} has no text snapshot to extract quotes from")
     recorded = [
         (q["start_char"], q["end_char"], q["id"])
@@ -315,8 +316,8 @@ def add_finding(
     case,
     text: str,
     *,
-    supported_by: list[str] = (),
-    contradicted_by: list[str] = (),
+    supported_by: Sequence[str] = (),
+    contradicted_by: Sequence[str] = (),
     note: str | None = None,
     confidence: str | None = None,
 ) -> tuple[dict, list[dict]]:
@@ -342,7 +343,7 @@ def _snapshot_for(conn: sqlite3.Connection, ref: str, capture: int | None) -> tu
     if spec.name == "snapshot":
         if capture is not None:
             raise InvalidInput("--capture: give a source id, not a snapshot id, with --capture")
-        return records.get(conn, "source", row["source"]), row
+        return records.require(conn, "source", row["source"]), row
     source = row
     if capture is None:
         snapshot = current_snapshot(conn, source)
@@ -421,7 +422,7 @@ def _capture_payload(conn: sqlite3.Connection, snapshot: dict) -> bytes:
         chosen = responses[-1]
     if chosen is None:
         raise InvalidInput(f"snapshot {snapshot['id'][:8]}: its WARC holds no response payload")
-    return chosen.content
+    return chosen.content or b""
 
 
 def snapshot_text_report(conn: sqlite3.Connection, ref: str, capture: int | None = None) -> dict:

@@ -204,7 +204,7 @@ def detect_codec(data: bytes) -> str | None:
         guesses = [(c, conf) for c, conf in guesses if c]
         if guesses:
             top = guesses[0][1]
-            tied = list(dict.fromkeys(c for c, conf in guesses if conf >= top * 0.9))
+            tied = list(dict.fromkeys(c for c, conf in guesses if c and conf >= top * 0.9))
             if len(tied) == 1 or tied[0] in _web_codecs():
                 return tied[0]
             # A code page web servers hardly send (Mac, KZ-1048) only narrowly ahead of one
