@@ -16,6 +16,7 @@ import functools
 import gzip
 import json
 import math
+from collections.abc import Sequence
 from importlib import resources
 
 from osint.briefs.charts import _esc, _legend, _points
@@ -194,7 +195,8 @@ def _shapes(box, project, *, fill: bool, min_px: float = 0.7):
             for piece in pieces:
                 if len(piece) < 2:
                     continue
-                path, last = [], None
+                path: list[str] = []
+                last = None
                 for lon, lat in piece:
                     x, y = project(lat, lon + shift)
                     if last and abs(x - last[0]) < min_px and abs(y - last[1]) < min_px:
@@ -226,7 +228,7 @@ def map_svg(
     places: list[dict],
     points,
     *,
-    pictures: list[dict] = (),
+    pictures: Sequence[dict] = (),
     width: int = 560,
     height: int = 420,
     title: str = "Places, sightings and pictures",

@@ -7,6 +7,7 @@ as markup without letting a name become an element or an attribute.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
 
 
@@ -29,7 +30,7 @@ def map_svg(
     places: list[dict],
     points: list[dict],
     *,
-    pictures: list[dict] = (),
+    pictures: Sequence[dict] = (),
     width: int = 640,
     height: int = 420,
     title: str = "Places and sightings",
@@ -154,7 +155,8 @@ def map_svg(
 
 def _extent(points) -> list[dict]:
     """The corners of the points' bounding box (at most two dicts), read in one pass."""
-    south = north = west = east = None
+    south: float | None = None
+    north = west = east = 0.0
     for p in points:
         if p.get("lat") is None or p.get("lon") is None:
             continue
@@ -378,8 +380,8 @@ def cumulative_chart_svg(
     last_day = max(times)
     start = first.timestamp() / 86400
     end_dt = datetime.fromtimestamp(last_day * 86400, UTC)
-    end = datetime(end_dt.year + (end_dt.month == 12), end_dt.month % 12 + 1, 1, tzinfo=UTC)
-    end = end.timestamp() / 86400
+    end_month = datetime(end_dt.year + (end_dt.month == 12), end_dt.month % 12 + 1, 1, tzinfo=UTC)
+    end = end_month.timestamp() / 86400
     margin_left, margin_right, margin_top, margin_bottom = 62, 16, 34, 40
     plot_w = width - margin_left - margin_right
     plot_h = height - margin_top - margin_bottom

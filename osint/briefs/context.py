@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from osint import __version__, features
 from osint.briefs.refs import Ref, References, _ref_key, http_url, is_illustrative
@@ -65,7 +66,7 @@ def build_context(
     sources = _sources(conn, refs)
     source_by_id = {s["id"]: s for s in sources}
     quotes = _quotes(conn, refs, source_by_id)
-    context = {
+    context: dict[str, Any] = {
         "case": Ref(
             {
                 **info,
@@ -208,12 +209,12 @@ def _verification_line(result: dict | None) -> str:
 
 
 def _findings(conn, refs: References, limits: Limits) -> list[Ref]:
-    findings = []
+    findings: list[Ref] = []
     rows = _rows(conn, "finding")
     for row in rows:  # numbered in order first, so a finding citing a later one keeps the order
         refs.assign("finding", row["id"])
     for row in rows:
-        cited = {"supports": [], "contradicts": []}
+        cited: dict[str, list] = {"supports": [], "contradicts": []}
         for link in records.links_of(conn, row["id"]):
             if link["direction"] != "in" or link["other_retracted"] or not link["other_kind"]:
                 continue

@@ -66,7 +66,8 @@ def _simplify(points: list, tolerance: float) -> list:
 
 
 def _encode(points: list) -> list[int]:
-    out, last_x, last_y = [], 0, 0
+    out: list[int] = []
+    last_x, last_y = 0, 0
     for lon, lat in points:
         x, y = round(lon * SCALE), round(lat * SCALE)
         if out and x == last_x and y == last_y:
