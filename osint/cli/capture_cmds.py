@@ -16,7 +16,7 @@ from osint.formats import size
 TimeoutOption = Annotated[
     float,
     typer.Option(
-        "--timeout", metavar="SECONDS", help="Give up on a server silent for this long.", min=1
+        "--timeout", metavar="SECONDS", help="Give up on a capture not finished within this time (the whole exchange).", min=1
     ),
 ]
 MaxSizeOption = Annotated[
