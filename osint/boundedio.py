@@ -354,11 +354,16 @@ def overlong(line: str | bytes) -> int | None:
 class LineGuard(io.RawIOBase):
     """A raw stream of `source`'s bytes in which each line longer than `limit` bytes is replaced by
     one marker line (`osint-overlong-line LENGTH`), so readers count it as one bad line, with its
-    number, without ever holding it. At most `limit` bytes plus one read are kept."""
+    number, without ever holding it. At most `limit` bytes plus one read are kept.
 
-    def __init__(self, source, limit: int):
+    With `refuse` (a name for the input), an over-long line raises LineTooLong instead, naming
+    its line number: for formats where one bad line spoils the file."""
+
+    def __init__(self, source, limit: int, refuse: str | None = None):
         self.source = source
         self.limit = limit
+        self.refuse = refuse
+        self.lines = 0  # newlines passed on so far (with `refuse`)
         self.partial = bytearray()  # the line being read, not yet ended
         self.skipping = 0  # bytes of an over-long line dropped so far (0: not in one)
         self.ready = b""
@@ -375,7 +380,15 @@ class LineGuard(io.RawIOBase):
         self.ready = self.ready[count:]
         return count
 
-    def _marker(self, length: int) -> bytes:
+    def _marker(self, length: int, out: bytes = b"") -> bytes:
+        if self.refuse is not None:
+            number = self.lines + out.count(b"\n") + 1
+            raise LineTooLong(
+                f"{self.refuse}: line {number:,} is longer than {size_text(self.limit)} "
+                "(the line-length limit); refused",
+                number,
+                self.limit,
+            )
         return f"{OVERLONG} {length}\n".encode()
 
     def _fill(self, size: int) -> None:
@@ -384,6 +397,8 @@ class LineGuard(io.RawIOBase):
             self.done = True
             if self.skipping:
                 self.ready = self._marker(self.skipping)
+            elif len(self.partial) > self.limit:
+                self.ready = self._marker(len(self.partial))
             else:
                 self.ready = bytes(self.partial)
             self.partial = bytearray()
@@ -396,7 +411,7 @@ class LineGuard(io.RawIOBase):
                 if end < 0:
                     self.skipping += len(chunk) - start
                     break
-                out += self._marker(self.skipping + end - start)
+                out += self._marker(self.skipping + end - start, out)
                 self.skipping = 0
                 start = end + 1
                 continue
@@ -411,13 +426,13 @@ class LineGuard(io.RawIOBase):
             if self.partial:
                 length = len(self.partial) + end - start
                 if length > self.limit:
-                    out += self._marker(length)
+                    out += self._marker(length, out)
                 else:
                     out += self.partial
                     out += chunk[start : end + 1]
                 self.partial = bytearray()
             elif end - start > self.limit:
-                out += self._marker(end - start)
+                out += self._marker(end - start, out)
             else:
                 # The common case: whole lines, copied in one piece up to the last newline.
                 last = chunk.rfind(b"\n")
@@ -429,6 +444,8 @@ class LineGuard(io.RawIOBase):
                 out += chunk[start : end + 1]
             start = end + 1
         self.ready = bytes(out)
+        if self.refuse is not None:
+            self.lines += self.ready.count(b"\n")
 
 
 def _longest_line(block: bytes, limit: int) -> int:
@@ -460,3 +477,61 @@ def bounded_lines(stream, limit: int, what: str = "the file") -> Iterator[tuple[
                 limit,
             )
         yield number, line
+
+
+# ---- zip members, read in place ----------------------------------------------------------------
+
+
+class ZipWindow(io.RawIOBase):
+    """A stored (uncompressed) zip member read in place: seekable, nothing extracted anywhere."""
+
+    def __init__(self, path, start: int, size: int):
+        self.handle = open(path, "rb")  # noqa: SIM115 - closed by close()
+        self.start = start
+        self.size = size
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.position, 2: self.size}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        count = max(0, min(len(buffer), self.size - self.position))
+        if not count:
+            return 0
+        self.handle.seek(self.start + self.position)
+        got = self.handle.readinto(memoryview(buffer)[:count])
+        self.position += got
+        return got
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
+def open_zip_member(path, archive, info):
+    """A seekable binary stream of one zip member, read where it lies: a stored member (as WACZ
+    keeps its WARC files) is a window on the file; a compressed one is zipfile's stream, which
+    decompresses as it is read (seeking back starts over). Never extracted to disk."""
+    import struct
+    import zipfile
+
+    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+        with open(path, "rb") as handle:
+            handle.seek(info.header_offset)
+            header = handle.read(30)
+        if len(header) == 30 and header[:4] == b"PK\x03\x04":
+            name_length, extra_length = struct.unpack("<HH", header[26:30])
+            start = info.header_offset + 30 + name_length + extra_length
+            return io.BufferedReader(ZipWindow(path, start, info.file_size), CHUNK)
+    return archive.open(info)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import re
 import shutil
 import zlib
@@ -79,9 +78,10 @@ def part_of(path: Path) -> str | None:
 
 
 def _rows(path: Path, columns: tuple[str, ...]):
+    from osint.screening.readers import _text_lines
+
     with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(_text_lines(raw, path))
         try:
             for row in reader:
                 if not row or (len(row) == 1 and row[0].strip() in ("", "\x1a")):
