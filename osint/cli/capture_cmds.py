@@ -16,7 +16,17 @@ from osint.formats import size
 TimeoutOption = Annotated[
     float,
     typer.Option(
-        "--timeout", metavar="SECONDS", help="Give up on a capture not finished within this time (the whole exchange).", min=1
+        "--timeout", metavar="SECONDS", help="Give up on a server silent for this long.", min=1
+    ),
+]
+CaptureTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up on a page not received within this time (a deadline for the whole "
+        "exchange, redirects included).",
+        min=1,
     ),
 ]
 MaxSizeOption = Annotated[
@@ -102,7 +112,7 @@ def capture_urls(
         str | None,
         typer.Option("--grade", metavar="A-F", help="Admiralty reliability for new sources."),
     ] = None,
-    timeout: TimeoutOption = 30.0,
+    timeout: CaptureTimeoutOption = 30.0,
     max_size: MaxSizeOption = 100.0,
     insecure: Annotated[
         bool,
