@@ -236,3 +236,21 @@ def test_a_list_file_with_an_over_long_line_is_refused_by_line_number(tmp_path, 
     csv_path.write_bytes(b"id,schema,name\n" + b"x" * 5000 + b"\n")
     with pytest.raises(boundedio.LineTooLong, match="line 2 is longer than 1000 bytes"):
         readers.read_simple_csv(csv_path)
+
+
+def test_a_gzip_list_file_that_inflates_like_a_bomb_is_refused_early(tmp_path):
+    from bombs import gzip_bomb
+
+    from osint.errors import InvalidInput
+    from osint.screening import ofac_files
+
+    path = tmp_path / "entities.ftm.json.gz"
+    path.write_bytes(
+        gzip_bomb(b'{"id": "x", "schema": "Vessel", "pad": "', b" " * (1 << 20), 1024, b'"}\n')
+    )
+    assert path.stat().st_size < 2 << 20
+    folder = tmp_path / "work"
+    folder.mkdir()
+    with pytest.raises(InvalidInput, match="100 times its size.*refused as a decompression bomb"):
+        ofac_files.gunzip(path, folder)
+    assert list(folder.iterdir()) == []  # the partial copy is gone; it never passed 64 MiB
