@@ -127,7 +127,7 @@ class DevTools:
             return browser
         browser = cls._spawn(binary, (), timeout, deadline)
         try:
-            browser.call("Browser.getVersion", timeout=min(timeout, 20.0))
+            browser.call("Browser.getVersion", timeout=timeout)
             return browser
         except BrowserStopped as exc:  # no user namespaces or setuid helper here
             reason = str(exc).removeprefix("Chromium stopped").lstrip(": ") or "it stopped"

@@ -204,7 +204,12 @@ def _render(tools: DevTools, hop, user_agent: str, max_bytes: int) -> Shot:
         if params.get("responseErrorReason"):
             tools.send("Fetch.continueRequest", {"requestId": request_id}, session)
             return
-        if len(shot.resources) >= MAX_RESOURCES or state["bytes"] > max_bytes:
+        declared = next(
+            (v for k, v in _pairs(params.get("responseHeaders")) if k.lower() == "content-length"),
+            "",
+        )
+        too_big = declared.strip().isdigit() and state["bytes"] + int(declared) > max_bytes
+        if len(shot.resources) >= MAX_RESOURCES or state["bytes"] > max_bytes or too_big:
             shot.refused.append(url)
             tools.send(
                 "Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"},
