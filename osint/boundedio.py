@@ -380,7 +380,7 @@ class LineGuard(io.RawIOBase):
         self.ready = self.ready[count:]
         return count
 
-    def _marker(self, length: int, out: bytes = b"") -> bytes:
+    def _marker(self, length: int, out: bytes | bytearray = b"") -> bytes:
         if self.refuse is not None:
             number = self.lines + out.count(b"\n") + 1
             raise LineTooLong(

@@ -596,7 +596,7 @@ def _unique_relations(relations: list[Relation]) -> list[Relation]:
 MAX_LINE = 16 * 1024 * 1024
 
 
-def _text_lines(handle, name: str = "the list file") -> Iterator[str]:
+def _text_lines(handle, name: object = "the list file") -> Iterator[str]:
     from osint.boundedio import LineGuard
 
     guarded = io.BufferedReader(LineGuard(handle, MAX_LINE, refuse=str(name)), READ_CHUNK)
