@@ -57,6 +57,7 @@ class Capture:
     tls_pem: str | None = None  # the final connection's certificate chain, stored as a blob
     screenshot: bytes | None = None
     screenshot_error: str | None = None
+    screenshot_depicts: str | None = None  # what the screenshot shows (screenshot.Shot.depicts)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -215,8 +216,22 @@ def capture(
         "text_extractor": extracted.extractor,
         "text_encoding": columns["text_encoding"],
     }
+    shot, shot_error = None, None
+    if screenshot:  # rendered from the captured response; what it fetched joins the WARC
+        from osint.capture import screenshot as shooter
+
+        try:
+            shot = shooter.screenshot(final, user_agent=user_agent, timeout=timeout)
+            metadata["screenshot"] = shot.record()
+        except shooter.ScreenshotError as exc:
+            shot_error = str(exc)
     name = _warc_name(final.url, final.date)
-    data, response_id = warc.build_capture_warc(result, filename=name, metadata=metadata)
+    data, response_id = warc.build_capture_warc(
+        result,
+        filename=name,
+        metadata=metadata,
+        extra=(lambda builder, info: shooter.warc_members(shot, builder, info)) if shot else None,
+    )
     columns["warc_record_id"] = response_id
     prepared = sources.PreparedSnapshot(
         path=None,
@@ -231,13 +246,9 @@ def capture(
     )
     cap = Capture(url=url, result=result, extracted=extracted, snapshot=prepared, tls_pem=tls_pem)
     cap.warnings.extend(extracted.warnings)
-    if screenshot:
-        from osint.capture import screenshot as shooter
-
-        try:
-            cap.screenshot = shooter.screenshot(final, user_agent=user_agent, timeout=timeout)
-        except shooter.ScreenshotError as exc:
-            cap.screenshot_error = str(exc)
+    cap.screenshot_error = shot_error
+    if shot is not None:
+        cap.screenshot, cap.screenshot_depicts = shot.png, shot.depicts
     return cap
 
 
@@ -338,11 +349,15 @@ def add_capture(
             created = True
         shot = None
         if cap.screenshot:
-            snapshot, shot = store_screenshot(case, source, snapshot, cap.screenshot)
+            snapshot, shot = store_screenshot(
+                case, source, snapshot, cap.screenshot, cap.screenshot_depicts
+            )
     return Outcome(source=source, snapshot=snapshot, created=created, screenshot=shot)
 
 
-def store_screenshot(case, source: dict, snapshot: dict, png: bytes) -> tuple[dict, dict]:
+def store_screenshot(
+    case, source: dict, snapshot: dict, png: bytes, depicts: str | None = None
+) -> tuple[dict, dict]:
     """Keep a capture's full-page screenshot as an image derived from the capture.
 
     It goes through the imagery pipeline (hash, metadata, thumbnail), is linked to the snapshot
@@ -355,8 +370,8 @@ def store_screenshot(case, source: dict, snapshot: dict, png: bytes) -> tuple[di
         png,
         f"screenshot-{snapshot['id'][:8]}.png",
         source=source["id"],
-        caption=f"Full-page screenshot of {snapshot.get('final_url') or source['locator']} "
-        f"at capture ({snapshot.get('retrieved_at')})",
+        caption=f"Full-page screenshot at capture ({snapshot.get('retrieved_at')}) of "
+        + (depicts or snapshot.get("final_url") or source["locator"]),
         derived_from=snapshot["id"],
     )
     new_snapshot, _ = records.update_fields(

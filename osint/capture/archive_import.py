@@ -15,7 +15,6 @@ import base64
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from osint import __version__, sources
+from osint.boundedio import open_zip_member
 from osint.capture import warc as warcmod
 from osint.case import records
 from osint.case.store import blobs
@@ -30,6 +30,14 @@ from osint.errors import InvalidInput
 
 MAX_PAGE_BYTES = 200 * 1024 * 1024
 MAX_METADATA_BYTES = 4 * 1024 * 1024
+# A WACZ's own JSON files: read whole, so bounded (boundedio.read_at_most refuses past these).
+MAX_PACKAGE_BYTES = 16 * 1024 * 1024
+MAX_PAGES_BYTES = 256 * 1024 * 1024
+
+
+def _open(source):
+    """A binary file: `source` is a path, or a callable opening a stream (a WACZ member)."""
+    return source() if callable(source) else open(source, "rb")  # noqa: SIM115
 
 
 def _is_metadata_uri(uri: str | None) -> bool:
@@ -80,7 +88,7 @@ def _iso_seconds(warc_date: str | None) -> str | None:
 
 
 def _sniff(path: Path) -> str:
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         head = handle.read(4096)
     if head.startswith(b"PK\x03\x04"):
         return "wacz"
@@ -147,7 +155,7 @@ def _pages_from_warc(
     """The pages in one WARC file (all HTML/PDF/text responses, or those `page_list` names)."""
     from osint.capture import extract
 
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         found = warcmod.read_records(handle, name, max_content=MAX_PAGE_BYTES)
     if _sniff(path) == "arc":
         # ARC records have no ids (warcio makes random ones): ids from the archive and the
@@ -244,7 +252,7 @@ def _pages_from_warc(
                 continue
             chosen.append(({}, [record]))
     pages = []
-    with open(path, "rb") as handle:
+    with _open(path) as handle:
         for page, hops in chosen:
             final = hops[-1]
             if final.content is None:
@@ -479,7 +487,7 @@ def _check_signature(signed: dict, package_hash: str) -> dict:
     return out
 
 
-def _read_wacz(path: Path, sha: str, parsed: ParsedArchive, workdir: str) -> None:
+def _read_wacz(path: Path, sha: str, parsed: ParsedArchive) -> None:
     name = str(path)
     try:
         archive = zipfile.ZipFile(path)
@@ -490,7 +498,7 @@ def _read_wacz(path: Path, sha: str, parsed: ParsedArchive, workdir: str) -> Non
         if "datapackage.json" not in names:
             raise InvalidInput(f"{name}: not a WACZ file (no datapackage.json)")
         try:
-            package_bytes = archive.read("datapackage.json")
+            package_bytes = _member_bytes(archive, names["datapackage.json"], MAX_PACKAGE_BYTES)
             package = json.loads(package_bytes)
             resources = package["resources"]
         except (ValueError, KeyError, TypeError, zipfile.BadZipFile, zlib.error) as exc:
@@ -541,7 +549,9 @@ def _read_wacz(path: Path, sha: str, parsed: ParsedArchive, workdir: str) -> Non
             )
         if "datapackage-digest.json" in names:
             try:
-                digest = json.loads(archive.read("datapackage-digest.json"))
+                digest = json.loads(
+                    _member_bytes(archive, names["datapackage-digest.json"], MAX_PACKAGE_BYTES)
+                )
             except ValueError as exc:
                 raise InvalidInput(
                     f"{name}: datapackage-digest.json is not readable ({exc})"
@@ -570,20 +580,21 @@ def _read_wacz(path: Path, sha: str, parsed: ParsedArchive, workdir: str) -> Non
         page_list = None
         for pages_name in ("pages/pages.jsonl", "pages/extraPages.jsonl"):
             if pages_name in listed:
-                page_list = (page_list or []) + _read_pages(archive.read(pages_name), name)
+                data = _member_bytes(archive, names[pages_name], MAX_PAGES_BYTES)
+                page_list = (page_list or []) + _read_pages(data, name)
         warcs = sorted(
             n for n in listed if n.startswith("archive/") and n.endswith((".warc", ".warc.gz"))
         )
         if not warcs:
             raise InvalidInput(f"{name}: the WACZ holds no WARC file under archive/")
         for inner in warcs:
-            local = os.path.join(workdir, os.path.basename(inner))
-            with archive.open(names[inner]) as src, open(local, "wb") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
+            # Read where it lies in the WACZ (never extracted to disk).
+            def member(info=names[inner]):
+                return open_zip_member(path, archive, info)
+
             parsed.pages.extend(
                 _pages_from_warc(
-                    Path(local),
+                    member,
                     f"{name}: {inner}",
                     sha,
                     f"{path.name}/{inner}",
@@ -592,6 +603,15 @@ def _read_wacz(path: Path, sha: str, parsed: ParsedArchive, workdir: str) -> Non
                     parsed.checks,
                 )
             )
+
+
+def _member_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A small member of a WACZ, whole; refused (one line naming the limit) past `limit` bytes
+    however small it is compressed."""
+    from osint.boundedio import read_at_most
+
+    with archive.open(info) as handle:
+        return read_at_most(handle, limit, f"{archive.filename}: {info.filename}")
 
 
 def _read_pages(data: bytes, name: str) -> list[dict]:
@@ -621,8 +641,7 @@ def read_archive(path: str | os.PathLike) -> ParsedArchive:
             path, str(path), sha, path.name, None, parsed.warnings, parsed.checks
         )
     else:
-        with tempfile.TemporaryDirectory(prefix="osint-wacz-") as workdir:
-            _read_wacz(path, sha, parsed, workdir)
+        _read_wacz(path, sha, parsed)
     if not parsed.pages:
         raise InvalidInput(f"{path}: no captured page (HTML, PDF or text response) in the archive")
     return parsed

@@ -3,7 +3,9 @@
 No port, no websocket and no extra library: Chromium reads protocol messages (JSON, each ended
 by a NUL byte) on file descriptor 3 and writes its replies and events on descriptor 4. It is
 started with `posix_spawn`, our two pipes mapped to those numbers, in a fresh throw-away profile
-that `close` deletes (its stderr goes to a log file inside it).
+that `close` deletes (its stderr goes to a log file inside it). Chromium's sandbox stays on where
+the system allows it; run as root, or where the kernel refuses it (no user namespaces), Chromium
+runs with --no-sandbox and `sandbox` says so and why.
 
     with DevTools.start() as chromium:
         session = chromium.attach()
@@ -36,7 +38,6 @@ from osint.errors import OsintError
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
     "--headless",
-    "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
     "--no-first-run",
@@ -110,14 +111,36 @@ class DevTools:
         self.buffer = bytearray()
         self.scanned = 0  # bytes of `buffer` known to hold no NUL
         self.closed = False
+        self.sandbox = "on"  # or "off: why"
 
     @classmethod
     def start(cls, binary: str | None = None, *, timeout: float = 30.0,
               deadline: float | None = None) -> Self:  # fmt: skip
-        """Start Chromium (`binary`, or the one `find_chromium` finds) on about:blank."""
+        """Start Chromium (`binary`, or the one `find_chromium` finds) on about:blank, sandboxed
+        where the system allows it."""
         binary = binary or find_chromium()
         if not binary:
             raise BrowserError(NOT_INSTALLED)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            browser = cls._spawn(binary, ("--no-sandbox",), timeout, deadline)
+            browser.sandbox = "off: Chromium cannot use its sandbox when run as root"
+            return browser
+        browser = cls._spawn(binary, (), timeout, deadline)
+        try:
+            browser.call("Browser.getVersion", timeout=timeout)
+            return browser
+        except BrowserStopped as exc:  # no user namespaces or setuid helper here
+            reason = str(exc).removeprefix("Chromium stopped").lstrip(": ") or "it stopped"
+            browser.close()
+        except BrowserError:
+            browser.close()
+            raise
+        browser = cls._spawn(binary, ("--no-sandbox",), timeout, deadline)
+        browser.sandbox = f"off: the system does not allow Chromium's sandbox ({reason[:200]})"
+        return browser
+
+    @classmethod
+    def _spawn(cls, binary: str, extra: tuple, timeout: float, deadline: float | None) -> Self:
         profile = tempfile.mkdtemp(prefix="osint-chromium-")
         child_in, ours_out = (_high(fd) for fd in os.pipe())
         ours_in, child_out = (_high(fd) for fd in os.pipe())
@@ -126,7 +149,7 @@ class DevTools:
         try:
             pid = os.posix_spawn(
                 binary,
-                [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                [binary, *FLAGS, *extra, f"--user-data-dir={profile}", "about:blank"],
                 os.environ,
                 file_actions=[
                     (os.POSIX_SPAWN_DUP2, devnull, 0),

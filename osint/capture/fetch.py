@@ -126,25 +126,43 @@ def _certificate_chain(ssl_object, verified: bool) -> list[bytes]:
 
 
 class _RecordingStream:
-    """An httpcore network stream that keeps a copy of every byte written and read."""
+    """An httpcore network stream that keeps a copy of every byte written and read.
 
-    def __init__(self, inner, peer=None, tls=None, limit: int | None = None):
+    Every read and write waits no longer than what is left before `deadline` (a monotonic time):
+    a server that trickles bytes (slowloris) cannot stretch the exchange past it."""
+
+    def __init__(self, inner, peer=None, tls=None, limit: int | None = None, deadline=None):
         self.inner = inner
         self.peer = peer
         self.tls = tls
         self.limit = limit
+        self.deadline = deadline
         self.sent = bytearray()
         self.received = bytearray()
 
+    def _left(self, timeout: float | None) -> float | None:
+        if self.deadline is None:
+            return timeout
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _PastDeadline()
+        return left if timeout is None else min(timeout, left)
+
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data = self.inner.read(max_bytes, timeout)
+        left = self._left(timeout)
+        try:
+            data = self.inner.read(max_bytes, left)
+        except Exception:
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                raise _PastDeadline() from None
+            raise
         self.received += data
         if self.limit is not None and len(self.received) > self.limit:
             raise _TooLarge(len(self.received))
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self.inner.write(buffer, timeout)
+        self.inner.write(buffer, self._left(timeout))
         self.sent += buffer
 
     def close(self) -> None:
@@ -152,7 +170,7 @@ class _RecordingStream:
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
         # The handshake runs on the inner socket; from here on we record the plaintext.
-        inner = self.inner.start_tls(ssl_context, server_hostname, timeout)
+        inner = self.inner.start_tls(ssl_context, server_hostname, self._left(timeout))
         ssl_object = inner.get_extra_info("ssl_object")
         verified = ssl_context.verify_mode != ssl.CERT_NONE
         tls = {
@@ -162,10 +180,14 @@ class _RecordingStream:
             "server_name": server_hostname,
             "chain": _certificate_chain(ssl_object, verified),
         }
-        return _RecordingStream(inner, self.peer, tls, self.limit)
+        return _RecordingStream(inner, self.peer, tls, self.limit, self.deadline)
 
     def get_extra_info(self, info: str):
         return self.inner.get_extra_info(info)
+
+
+class _PastDeadline(Exception):
+    """The exchange's deadline (--timeout) has passed."""
 
 
 class _TooLarge(Exception):
@@ -174,17 +196,22 @@ class _TooLarge(Exception):
         self.size = size
 
 
-def _recording_backend(limit: int):
+def _recording_backend(limit: int, deadline: float | None = None):
     import httpcore
 
     class RecordingBackend(httpcore.SyncBackend):
         def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _PastDeadline()
+                timeout = left if timeout is None else min(timeout, left)
             stream = super().connect_tcp(host, port, timeout, local_address, socket_options)
             try:
                 peer = stream.get_extra_info("server_addr")
             except OSError:
                 peer = None
-            return _RecordingStream(stream, peer, None, limit)
+            return _RecordingStream(stream, peer, None, limit, deadline)
 
     return RecordingBackend()
 
@@ -248,7 +275,7 @@ def fetch(
 
     url = check_url(url)
     if max_time is None:
-        max_time = max(60.0, 4 * timeout)
+        max_time = timeout  # --timeout: a deadline for the whole exchange, redirects included
     deadline = time.monotonic() + max_time
     try:
         ssl_context = httpx.create_ssl_context(verify=not insecure, trust_env=True)
@@ -268,7 +295,7 @@ def fetch(
         http1=True,
         http2=False,
         retries=0,
-        network_backend=_recording_backend(wire_limit),
+        network_backend=_recording_backend(wire_limit, deadline),
     )
     headers = {
         "User-Agent": user_agent,
@@ -303,6 +330,14 @@ def fetch(
 def _one_hop(client, url: str, timeout: float, max_bytes: int, deadline: float, max_time: float):
     import httpx
 
+    from osint import boundedio
+
+    too_large = f"{url}: the response is larger than the {size(max_bytes)} cap (--max-size)"
+    host = urlsplit(url).hostname or url
+    past_deadline = (
+        f"{url}: {host} did not answer within {max_time:g} s "
+        "(--timeout, the deadline for the whole exchange); abandoned"
+    )
     started = now()
     try:
         request = client.build_request("GET", url)
@@ -310,11 +345,10 @@ def _one_hop(client, url: str, timeout: float, max_bytes: int, deadline: float, 
     except httpx.HTTPError as exc:
         raise CaptureError(_explain(exc, url, timeout)) from None
     except _TooLarge:
-        raise CaptureError(
-            f"{url}: the response is larger than the {size(max_bytes)} cap (--max-size)"
-        ) from None
+        raise CaptureError(too_large) from None
+    except _PastDeadline:
+        raise CaptureError(past_deadline) from None
     stream = response.extensions.get("network_stream")
-    body = bytearray()
     try:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
@@ -322,22 +356,31 @@ def _one_hop(client, url: str, timeout: float, max_bytes: int, deadline: float, 
                 f"{url}: the response is {size(int(declared))} (Content-Length), over the "
                 f"{size(max_bytes)} cap (--max-size)"
             )
-        for chunk in response.iter_bytes():
+        # The body is decoded here, never by httpx: each read decodes at most what it returns, so
+        # a small compressed response that inflates to gigabytes stops at the cap.
+        coding = response.headers.get("content-encoding")
+        names = boundedio.codings(coding)
+        if any(name not in boundedio.CODINGS for name in names):
+            coding = None  # a coding nobody knows: the payload is kept as sent
+        raw = boundedio.IterReader(response.iter_raw())
+        decoded = boundedio.decoded_reader(raw, coding)
+        body = bytearray()
+        while chunk := decoded.read(boundedio.CHUNK):
             body += chunk
             if len(body) > max_bytes:
-                raise CaptureError(
-                    f"{url}: the response is larger than the {size(max_bytes)} cap (--max-size)"
-                )
+                raise CaptureError(too_large)
             if time.monotonic() > deadline:
-                raise CaptureError(
-                    f"{url}: the capture took longer than {max_time:g} s and was abandoned"
-                )
+                raise CaptureError(past_deadline)
     except httpx.HTTPError as exc:
         raise CaptureError(_explain(exc, url, timeout)) from None
+    except boundedio.LimitExceeded as exc:
+        raise CaptureError(f"{url}: {exc}") from None
+    except ValueError as exc:
+        raise CaptureError(f"{url}: the server's compressed data is damaged ({exc})") from None
     except _TooLarge:
-        raise CaptureError(
-            f"{url}: the response is larger than the {size(max_bytes)} cap (--max-size)"
-        ) from None
+        raise CaptureError(too_large) from None
+    except _PastDeadline:
+        raise CaptureError(past_deadline) from None
     finally:
         response.close()
     if not isinstance(stream, _RecordingStream):  # pragma: no cover - guards an httpx upgrade

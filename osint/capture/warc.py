@@ -99,10 +99,12 @@ def certificates_pem(chain: list[bytes]) -> str:
     return "".join(ssl.DER_cert_to_PEM_cert(der) for der in chain)
 
 
-def build_capture_warc(result, *, filename: str, metadata: dict) -> tuple[bytes, str]:
+def build_capture_warc(result, *, filename: str, metadata: dict, extra=None) -> tuple[bytes, str]:
     """The WARC (gzip per record) of a fetch: warcinfo, request/response per hop, metadata.
 
-    Returns (bytes, WARC-Record-ID of the final response)."""
+    `extra(builder, warcinfo_id)`, when given, returns more gzip members (the screenshot's
+    resources), placed before the metadata record. Returns (bytes, WARC-Record-ID of the final
+    response)."""
     from warcio.recordbuilder import RecordBuilder
 
     builder = RecordBuilder(warc_version="1.1")
@@ -150,6 +152,8 @@ def build_capture_warc(result, *, filename: str, metadata: dict) -> tuple[bytes,
         out += gzip_member(_record_bytes(request))
         out += gzip_member(_record_bytes(response))
         final_id = response_id
+    for member in extra(builder, warcinfo_id) if extra is not None else ():
+        out += member
     meta = json.dumps(metadata, ensure_ascii=False, indent=1, sort_keys=True).encode()
     record = builder.create_warc_record(
         result.final.url,

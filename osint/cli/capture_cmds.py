@@ -19,6 +19,16 @@ TimeoutOption = Annotated[
         "--timeout", metavar="SECONDS", help="Give up on a server silent for this long.", min=1
     ),
 ]
+CaptureTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up on a page not received within this time (a deadline for the whole "
+        "exchange, redirects included).",
+        min=1,
+    ),
+]
 MaxSizeOption = Annotated[
     float,
     typer.Option("--max-size", metavar="MB", help="Refuse responses larger than this.", min=0.001),
@@ -102,7 +112,7 @@ def capture_urls(
         str | None,
         typer.Option("--grade", metavar="A-F", help="Admiralty reliability for new sources."),
     ] = None,
-    timeout: TimeoutOption = 30.0,
+    timeout: CaptureTimeoutOption = 30.0,
     max_size: MaxSizeOption = 100.0,
     insecure: Annotated[
         bool,

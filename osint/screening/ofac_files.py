@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import re
 import shutil
 import zlib
@@ -42,19 +41,35 @@ def is_gzip(path: Path) -> bool:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
+# Lists compress 5 to 10 times; a file that inflates far more is a decompression bomb, refused
+# before it fills the disk (the temporary copy stays within this ratio of the file as given).
+MAX_RATIO = 100
+MIN_ALLOWANCE = 64 * 1024**2
+
+
 def gunzip(path: Path, folder: Path, limit: int = MAX_DECOMPRESSED) -> Path:
-    """`path` decompressed into `folder` (named without `.gz`); refused past `limit` bytes or when
-    the compressed data is damaged or truncated."""
+    """`path` decompressed into `folder` (named without `.gz`); refused past `limit` bytes, past
+    MAX_RATIO times its compressed size (a bomb), or when the data is damaged or truncated."""
+    from osint.boundedio import size_text
+
     name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name + ".out"
     target = folder / name
     written = 0
+    allowed = min(limit, max(MIN_ALLOWANCE, MAX_RATIO * path.stat().st_size))
     try:
         with gzip.open(path, "rb") as source, open(target, "wb") as out:
             while chunk := source.read(1024 * 1024):
                 written += len(chunk)
-                if written > limit:
+                if written > allowed:
+                    target.unlink(missing_ok=True)
+                    if allowed == limit:
+                        raise InvalidInput(
+                            f"{path}: decompresses to more than {limit // 1024**2:,} MiB: refused"
+                        )
                     raise InvalidInput(
-                        f"{path}: decompresses to more than {limit // 1024**2:,} MiB: refused"
+                        f"{path}: decompresses to more than {size_text(allowed)} "
+                        f"({MAX_RATIO} times its size, the limit for a list file): refused as "
+                        "a decompression bomb"
                     )
                 out.write(chunk)
     except (OSError, EOFError, zlib.error) as exc:
@@ -79,9 +94,10 @@ def part_of(path: Path) -> str | None:
 
 
 def _rows(path: Path, columns: tuple[str, ...]):
+    from osint.screening.readers import _text_lines
+
     with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(_text_lines(raw, path))
         try:
             for row in reader:
                 if not row or (len(row) == 1 and row[0].strip() in ("", "\x1a")):

@@ -315,8 +315,9 @@ def read_ftm(path: Path) -> ListData:
     try:
         offset = 0
         number = 0
-        for line in handle:
-            number += 1
+        from osint.boundedio import bounded_lines
+
+        for number, line in bounded_lines(handle, MAX_LINE, str(path)):
             start = offset
             offset += len(line)
             if not line.strip():
@@ -361,7 +362,7 @@ def read_ftm(path: Path) -> ListData:
         with open(path, "rb") as again:
             for start in pending:
                 again.seek(start)
-                obj = orjson.loads(again.readline())
+                obj = orjson.loads(again.readline(MAX_LINE + 1))
                 if not _names_vessel(obj, vessels) and not _has_nested(obj):
                     continue  # a relation or sanction of something else
                 entities = []
@@ -408,7 +409,7 @@ def read_ftm(path: Path) -> ListData:
         # The parties themselves: one more pass, parsing only the lines that hold one.
         raw2, handle2 = open_hashed(path)
         try:
-            for line in handle2:
+            for _, line in bounded_lines(handle2, MAX_LINE, str(path)):
                 match = _ID.search(line)
                 if match is None:
                     continue
@@ -591,8 +592,15 @@ def _unique_relations(relations: list[Relation]) -> list[Relation]:
 # ---- OpenSanctions targets.simple.csv -------------------------------------------------------------
 
 
-def _text_lines(handle) -> Iterator[str]:
-    return io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+# No list row comes near this; a longer line is refused with its number, never held whole.
+MAX_LINE = 16 * 1024 * 1024
+
+
+def _text_lines(handle, name: object = "the list file") -> Iterator[str]:
+    from osint.boundedio import LineGuard
+
+    guarded = io.BufferedReader(LineGuard(handle, MAX_LINE, refuse=str(name)), READ_CHUNK)
+    return io.TextIOWrapper(guarded, encoding="utf-8-sig", errors="replace", newline="")
 
 
 def read_simple_csv(path: Path) -> ListData:
@@ -601,7 +609,7 @@ def read_simple_csv(path: Path) -> ListData:
     last_seen = None
     datasets: dict[str, int] = {}
     try:
-        reader = csv.reader(_text_lines(handle))
+        reader = csv.reader(_text_lines(handle, path))
         try:
             header = [h.strip().lower() for h in next(reader)]
         except StopIteration:
@@ -881,7 +889,7 @@ def read_ofac_csv(path: Path) -> ListData:
     others: dict[str, Listed] = {}
     raw, handle = open_hashed(path)
     try:
-        reader = csv.reader(_text_lines(handle))
+        reader = csv.reader(_text_lines(handle, path))
         try:
             for row in reader:
                 if not row or (len(row) == 1 and row[0].strip() in ("", "\x1a")):

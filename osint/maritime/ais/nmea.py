@@ -257,6 +257,11 @@ class NmeaReader:
             text = text.strip()
             if not text or text.startswith("#"):
                 continue  # blank lines and comments
+            if text.startswith("osint-overlong-line"):  # boundedio.LineGuard's marker
+                from osint.maritime.ais.readers import overlong_problem
+
+                intake.invalid_row(number, *overlong_problem(text))
+                continue
             sentence, epoch, problem, source = split_line(text)
             if sentence is None and "$PGHP," in text:
                 gatehouse, problem = gatehouse_time(text)

@@ -31,6 +31,8 @@ from osint.maritime.ais import layouts
 from osint.maritime.ais.layouts import FIELDS, detect
 
 READ_SIZE = 1 << 20
+# No AIS line comes near this; a longer one is an invalid row (its number kept), never held whole.
+MAX_LINE = 1 << 20
 
 
 class HashingReader(io.RawIOBase):
@@ -62,14 +64,21 @@ class ZstdStream(io.RawIOBase):
     """Decompressed bytes of a Zstandard stream of one or more frames, read as they are needed.
 
     A stream that ends inside a frame (a truncated download) raises EOFError instead of passing
-    for a shorter file.
+    for a shorter file. Memory stays bounded whatever the data inflates to: the decoder is fed
+    1 KiB at a time (a zstd block of 128 KiB needs at least 3 bytes, so one feed makes at most
+    about 43 MiB), and its window is capped as zstd's own command line caps it
+    (boundedio.ZSTD_MAX_WINDOW).
     """
 
-    FEED = 1 << 18
+    FEED = 1 << 10
+    READ = 1 << 18
 
     def __init__(self, source, zstandard):
+        from osint.boundedio import ZSTD_MAX_WINDOW
+
         self.source = source
-        self.dctx = zstandard.ZstdDecompressor(max_window_size=1 << 31)
+        self.input = memoryview(b"")
+        self.dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
         self.obj = self.dctx.decompressobj()
         self.pending = memoryview(b"")
         self.in_frame = False
@@ -82,13 +91,16 @@ class ZstdStream(io.RawIOBase):
         while not self.pending:
             if self.done:
                 return 0
-            chunk = self.source.read(self.FEED)
+            if not self.input:
+                self.input = memoryview(self.source.read(self.READ))
+            chunk = self.input[: self.FEED]
+            self.input = self.input[self.FEED :]
             if not chunk:
                 self.done = True
                 if self.in_frame:
                     raise EOFError("the Zstandard data ends in the middle of a frame")
                 return 0
-            self._feed(chunk)
+            self._feed(bytes(chunk))
         count = min(len(buffer), len(self.pending))
         buffer[:count] = self.pending[:count]
         self.pending = self.pending[count:]
@@ -101,6 +113,13 @@ class ZstdStream(io.RawIOBase):
             try:
                 out.append(self.obj.decompress(chunk))
             except Exception as exc:  # zstandard.ZstdError: corrupt data
+                if "too much memory" in str(exc) or "window" in str(exc).lower():
+                    from osint.boundedio import ZSTD_MAX_WINDOW, size_text
+
+                    raise OSError(
+                        f"the data needs a decoding window over {size_text(ZSTD_MAX_WINDOW)}, "
+                        "the memory limit"
+                    ) from None
                 raise _damaged(exc) from None
             if self.obj.eof:  # a frame ended: what follows is the next frame
                 chunk = self.obj.unused_data
@@ -189,7 +208,25 @@ _DATA_SUFFIXES = (".csv", ".txt", ".nmea", ".log", ".ais", ".tsv", ".dat")
 
 def _text(binary) -> io.TextIOWrapper:
     # utf-8-sig drops a byte-order mark; undecodable bytes in names must not stop an import.
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+    # A line over MAX_LINE reaches the reader as one marker line (boundedio.LineGuard).
+    from osint.boundedio import LineGuard
+
+    guarded = io.BufferedReader(LineGuard(binary, MAX_LINE), READ_SIZE)
+    return io.TextIOWrapper(guarded, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def overlong_problem(line: str) -> tuple[str, str] | None:
+    """(reason, category) when `line` stands for a line over MAX_LINE, else None."""
+    from osint.boundedio import overlong, size_text
+
+    length = overlong(line)
+    if length is None:
+        return None
+    return (
+        f"line of {size_text(length)} is longer than {size_text(MAX_LINE)} "
+        "(the line-length limit); skipped",
+        "over-long line",
+    )
 
 
 def open_file(path: str | os.PathLike) -> Opened:
@@ -334,6 +371,8 @@ class CsvReader:
         """(reason, category) for a row that is not `width` fields; None for a blank line."""
         if not row or (len(row) == 1 and not row[0].strip()):
             return None
+        if len(row) == 1 and (problem := overlong_problem(row[0])):
+            return problem
         return f"has {len(row)} fields, the header has {self.width}", "malformed row"
 
     def line(self) -> int:
@@ -363,6 +402,11 @@ def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | No
         first, skipped = layouts.first_line(opened.text)  # past blank lines and # comments
         if not first.strip():
             raise InvalidInput(f"{opened.path}: the file is empty")
+        if problem := overlong_problem(first):
+            raise InvalidInput(
+                f"{opened.path}: line {skipped + 1}: {problem[0].replace('; skipped', '')}: "
+                "no header or sentence to read; nothing was imported"
+            )
         wanted = layouts.by_name(forced) if forced else None
         if wanted is layouts.NMEA or (wanted is None and looks_like_nmea(first)):
             if mapping:
