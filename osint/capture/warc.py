@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from osint import __version__
+from osint.boundedio import decode_bytes
 from osint.capture.fetch import HeaderAccess
 from osint.errors import InvalidInput
 
@@ -207,78 +208,6 @@ class Record(HeaderAccess):
 
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain")
 
-# Content-Encoding values decoded before text extraction. A small decoder kept here so that a
-# shared bounded one can replace it: each stops at `limit` bytes of output.
-CONTENT_CODINGS = ("gzip", "x-gzip", "deflate", "br", "zstd", "identity")
-
-
-def decode_content(data: bytes, coding: str | None, limit: int) -> tuple[bytes, bool]:
-    """`data` without its Content-Encoding (possibly several, comma-separated, applied in order).
-
-    Returns (decoded, truncated): output stops at `limit` bytes. Raises ValueError when the bytes
-    are not what the coding says."""
-    codings = [c.strip().lower() for c in (coding or "").split(",") if c.strip()]
-    truncated = False
-    for name in reversed(codings):  # the last coding named was applied last
-        if name in ("identity", ""):
-            continue
-        if name in ("gzip", "x-gzip"):
-            data, cut = _zlib_decode(data, zlib.MAX_WBITS | 16, limit)
-        elif name == "deflate":
-            try:
-                data, cut = _zlib_decode(data, zlib.MAX_WBITS, limit)
-            except ValueError:  # servers often send raw deflate without the zlib wrapper
-                data, cut = _zlib_decode(data, -zlib.MAX_WBITS, limit)
-        elif name == "br":
-            data, cut = _brotli_decode(data, limit)
-        elif name == "zstd":
-            data, cut = _zstd_decode(data, limit)
-        else:
-            raise ValueError(f"unknown Content-Encoding {name!r}")
-        truncated = truncated or cut
-    return data, truncated
-
-
-def _zlib_decode(data: bytes, wbits: int, limit: int) -> tuple[bytes, bool]:
-    try:
-        decoder = zlib.decompressobj(wbits)
-        out = decoder.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise ValueError(f"not valid compressed data ({exc})") from None
-    return out[:limit], len(out) > limit
-
-
-def _brotli_decode(data: bytes, limit: int) -> tuple[bytes, bool]:
-    try:
-        import brotli
-    except ImportError:
-        raise ValueError("Brotli is not installed (pip install brotli)") from None
-    decoder = brotli.Decompressor()
-    out = bytearray()
-    try:
-        for start in range(0, len(data), 1 << 16):
-            out += decoder.process(data[start : start + (1 << 16)])
-            if len(out) > limit:
-                return bytes(out[:limit]), True
-    except brotli.error as exc:
-        raise ValueError(f"not valid Brotli data ({exc})") from None
-    return bytes(out), False
-
-
-def _zstd_decode(data: bytes, limit: int) -> tuple[bytes, bool]:
-    import zstandard
-
-    out = bytearray()
-    try:
-        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
-            while chunk := reader.read(1 << 16):
-                out += chunk
-                if len(out) > limit:
-                    return bytes(out[:limit]), True
-    except zstandard.ZstdError as exc:
-        raise ValueError(f"not valid zstd data ({exc})") from None
-    return bytes(out), False
-
 
 def archive_iterator(fileobj, **options):
     """warcio's ArchiveIterator, minus the warnings it prints to stderr on damaged input.
@@ -314,7 +243,7 @@ def _payload(record, max_content: int) -> tuple[bytes, bool, str | None]:
     data = data[:read_limit]
     if coding and coding.strip().lower() != "identity":
         try:
-            decoded, cut = decode_content(data, coding, max_content)
+            decoded, cut = decode_bytes(data, coding, max_content)
         except ValueError as exc:
             return data, truncated, f"Content-Encoding {coding}: {exc}"
         return decoded, truncated or cut, None
