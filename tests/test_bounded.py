@@ -227,7 +227,7 @@ def test_a_wacz_whose_datapackage_inflates_to_a_gigabyte_is_refused(case_path, t
 def test_a_list_file_with_an_over_long_line_is_refused_by_line_number(tmp_path, monkeypatch):
     from osint.screening import readers
 
-    monkeypatch.setattr(readers, "MAX_LINE", 1000)
+    monkeypatch.setattr(readers.common, "MAX_LINE", 1000)
     path = tmp_path / "entities.ftm.json"
     path.write_bytes(b'{"id": "a", "schema": "Vessel"}\n' + b"{" + b" " * 5000 + b"}\n")
     with pytest.raises(boundedio.LineTooLong, match="line 2 is longer than 1000 bytes"):
@@ -242,7 +242,7 @@ def test_a_gzip_list_file_that_inflates_like_a_bomb_is_refused_early(tmp_path):
     from bombs import gzip_bomb
 
     from osint.errors import InvalidInput
-    from osint.screening import ofac_files
+    from osint.screening.readers import ofac_files
 
     path = tmp_path / "entities.ftm.json.gz"
     path.write_bytes(

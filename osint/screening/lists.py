@@ -185,7 +185,7 @@ def group_files(paths) -> list[list[Path]]:
 def _head(path: Path) -> bytes:
     import gzip
 
-    from osint.screening import ofac_files
+    from osint.screening.readers import ofac_files
 
     try:
         if ofac_files.is_gzip(path):
@@ -249,7 +249,7 @@ def import_list(
 
 
 def _read_parts(conn, parts: list[Path], folder: Path) -> dict:
-    from osint.screening import ofac_files
+    from osint.screening.readers import ofac_files
 
     files = []  # (path as given or None, role, sha256, size, compressed, stored name)
     readable: dict[str, Path] = {}

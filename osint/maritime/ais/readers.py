@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import itertools
 import os
@@ -27,37 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from osint.errors import InvalidInput
+from osint.fileio import HashingReader
 from osint.maritime.ais import layouts
 from osint.maritime.ais.layouts import FIELDS, detect
 
 READ_SIZE = 1 << 20
 # No AIS line comes near this; a longer one is an invalid row (its number kept), never held whole.
 MAX_LINE = 1 << 20
-
-
-class HashingReader(io.RawIOBase):
-    """A raw byte stream that hashes and counts everything read through it."""
-
-    def __init__(self, handle):
-        self.handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        count = self.handle.readinto(buffer)
-        if count:
-            self.digest.update(memoryview(buffer)[:count])
-            self.size += count
-        return count or 0
-
-    def drain(self) -> None:
-        """Hash whatever the decoder did not need (trailing bytes), so the hash is the file's."""
-        while chunk := self.handle.read(READ_SIZE):
-            self.digest.update(chunk)
-            self.size += len(chunk)
 
 
 class ZstdStream(io.RawIOBase):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from osint.fileio import open_hashed
 from osint.screening import readers
 
 DEFAULTS = {
@@ -70,7 +71,7 @@ def read(path: Path) -> readers.ListData:
     features: dict[str, list[tuple[str, str | None, str | None]]] = {}
     relations: list[tuple[str, str, str]] = []
     entries: dict[str, tuple[list[str], str | None]] = {}
-    raw, handle = readers.open_hashed(path)
+    raw, handle = open_hashed(path)
     seen_root = False
     try:
         parser: Any = ET.XMLPullParser(events=("end",))
