@@ -65,8 +65,22 @@ def test_serve_shows_tables_as_json_with_generated_metadata(cli, case_path, arti
             urllib.request.urlopen(request, timeout=5)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=15)
+    # Stopping osint stops Datasette with it: nothing is left serving the case.
+    assert not _still_listening(port)
     assert json.loads(cli("--json", "verify").stdout)["ok"] is True
+
+
+def _still_listening(port: int, wait: float = 5.0) -> bool:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                pass
+        except OSError:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def _get(url: str) -> tuple[bytes, str]:
@@ -117,7 +131,8 @@ def test_serve_home_links_what_people_read_first_and_images_show_as_thumbnails(
         assert "&lt;b&gt;[name withheld]&lt;/b&gt;" in findings.decode()
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=15)
+    assert not _still_listening(port)
 
 
 def test_serve_without_datasette_says_so_before_serving(cli, monkeypatch):

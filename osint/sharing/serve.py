@@ -150,7 +150,31 @@ def serve(case, *, host: str = "127.0.0.1", port: int = 8001, open_browser: bool
         ]  # fmt: skip
         if open_browser:
             argv.append("--open")
+        return _run_until_stopped(argv)
+
+
+def _run_until_stopped(argv: list[str]) -> int:
+    """Run Datasette as a child and make sure it ends with us: Ctrl-C, or a SIGTERM/SIGHUP sent
+    to osint (a service manager, a test, a closed terminal), stops it too, never leaving it
+    serving the case in the background."""
+    import signal
+
+    child = subprocess.Popen(argv, env={**os.environ})
+
+    def stop(signum, frame) -> None:
+        child.terminate()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        child.terminate()
+        return 0
+    finally:
         try:
-            return subprocess.call(argv, env={**os.environ})
-        except KeyboardInterrupt:
-            return 0
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
