@@ -201,6 +201,14 @@ MARITIME = Feature(
     subcommands={"export": ("osint.cli.maritime_cmds",)},
 )
 
+BEHAVIOUR = Feature(
+    "behaviour",
+    "maritime behaviour: encounters, loitering, dark activity, identity anomalies, sightings "
+    "checked against AIS",
+    commands={"sightings": "osint.cli.events_cmds:sightings_app"},
+    subcommands={"ais": ("osint.cli.events_cmds",)},
+)
+
 SCREENING = Feature(
     "screening",
     "sanctions lists (OpenSanctions, OFAC) and screening vessels against them; FtM export",
@@ -268,6 +276,7 @@ BUILTIN: tuple[Feature, ...] = (
     CAPTURE,
     IMAGERY,
     MARITIME,
+    BEHAVIOUR,
     SCREENING,
     BRIEFS,
     SHARING,

@@ -16,7 +16,11 @@ vessel_app = group(
 )
 place_app = group("Named places with a radius (terminals, anchorages).", ["add"])
 sighting_app = group("Observations of a vessel at a time and place.", ["add"])
-ais_app = group("AIS position reports: import files, find gaps.", ["import", "gaps"])
+ais_app = group(
+    "AIS position reports: import files, find gaps, encounters, loitering, dark activity and "
+    "anomalies.",
+    ["import", "gaps", "dark", "encounters", "loitering", "anomalies"],
+)
 
 FromOpt = Annotated[
     str | None, typer.Option("--from", metavar="DATE", help="From this date or time (UTC).")
