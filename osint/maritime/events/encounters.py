@@ -304,7 +304,7 @@ def _rows(conn, p: Params, c: Candidates, done: list) -> list[dict]:
         mid = len(ordered) // 2
         median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
         silent = []
-        for label, ti, vid, mmsi in (("a", ta, va, ma), ("b", tb, vb, mb)):
+        for label, ti in (("a", ta), ("b", tb)):
             for edge, slot in (("before", first - 1), ("after", last + 1)):
                 if not c.covered(ti, slot):
                     silent.append(f"vessel_{label} has no AIS position {edge} it (not bridged)")
