@@ -205,6 +205,8 @@ BEHAVIOUR = Feature(
     "behaviour",
     "maritime behaviour: encounters, loitering, dark activity, identity anomalies, sightings "
     "checked against AIS",
+    kinds=("osint.maritime.events.record_kinds",),
+    details={"event-query": "osint.maritime.events.record:query_details"},
     commands={"sightings": "osint.cli.events_cmds:sightings_app"},
     subcommands={"ais": ("osint.cli.events_cmds",)},
 )

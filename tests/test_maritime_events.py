@@ -136,3 +136,243 @@ def test_grid_and_reference_agree_on_a_dense_cluster(case, cli, tmp_path, distan
     cli("ais", "import", fx.write_csv(tmp_path / "dense.csv", rows))
     p = enc.Params(max_distance_m=distance, min_hours=0.3, max_speed_kn=5)
     assert enc.find(case.conn, p) == enc.reference(case.conn, p)
+
+
+# ---- loitering and dark partners ---------------------------------------------------------------
+
+LOITER = fx.offset(*fx.PORT, -60_000, 30_000)
+
+
+def loiterer_and_partner(tmp_path, cli):
+    cli(
+        "place",
+        "add",
+        "Nakhodka anchorage",
+        "--at",
+        f"{fx.PORT[0]},{fx.PORT[1]}",
+        "--radius-m",
+        "3000",
+    )
+    e = fx.meeting(LOITER, fx.T0, 6, fx.PORT, every_s=300, drift_m=(300, 300))
+    # the partner comes within 5 km, then is silent for 8 hours, then sails off
+    near = fx.offset(*LOITER, 5_000, 0)
+    d = fx.leg_points(fx.offset(*near, 40_000, 0), near, fx.T0 - 4 * 3600, fx.T0, 240)
+    d += fx.leg_points(near, fx.offset(*near, 0, 40_000), fx.T0 + 8 * 3600, fx.T0 + 12 * 3600, 240)
+    rows = fx.rows("445000031", "SLOW ONE", e) + fx.rows("445000032", "SILENT ONE", d)
+    cli("ais", "import", fx.write_csv(tmp_path / "loiter.csv", rows))
+
+
+def test_loitering_with_a_possible_dark_partner(cli, tmp_path):
+    loiterer_and_partner(tmp_path, cli)
+    rows = cli.json("ais", "loitering")
+    assert [r["vessel"]["name"] for r in rows] == ["SLOW ONE"]
+    row = rows[0]
+    assert 5.8 <= row["hours"] <= 6.2 and row["mean_speed_kn"] < 1
+    assert abs(row["lat"] - LOITER[0]) < 0.02
+    assert row["encounters"] == []
+    partners = row["dark_partners"]
+    assert [p["vessel"]["name"] for p in partners] == ["SILENT ONE"]
+    assert partners[0]["distance_km"] == pytest.approx(5.0, abs=0.5)
+    assert "dark partner" in partners[0]["reason"]
+    # flags: a 7-hour minimum finds nothing; a 1 km partner radius finds no partner
+    assert cli.json("ais", "loitering", "--min-hours", "7") == []
+    assert cli.json("ais", "loitering", "--partner-radius-km", "1")[0]["dark_partners"] == []
+
+
+def test_loitering_lists_the_encounter_it_overlaps(cli, tmp_path):
+    tanker_meeting(tmp_path, cli, hours=5.0)
+    rows = cli.json("ais", "loitering")
+    assert len(rows) == 2
+    for row in rows:
+        assert len(row["encounters"]) == 1
+        assert row["encounters"][0]["other"]["name"] in {"KUM UN SAN", "VOLNA"}
+
+
+# ---- dark activity -----------------------------------------------------------------------------
+
+
+def test_dark_activity_needs_a_silence_at_sea_with_data_around_it(cli, tmp_path):
+    cli(
+        "place",
+        "add",
+        "Nakhodka anchorage",
+        "--at",
+        f"{fx.PORT[0]},{fx.PORT[1]}",
+        "--radius-m",
+        "3000",
+    )
+    at_sea = fx.offset(*fx.PORT, -80_000, 0)
+    # heard every 3 minutes, silent 20 hours at sea, heard again
+    a = fx.leg_points(at_sea, fx.offset(*at_sea, 0, 20_000), fx.T0 - 12 * 3600, fx.T0, 180)
+    a += fx.leg_points(fx.offset(*at_sea, 0, 60_000), fx.offset(*at_sea, 0, 80_000),
+                       fx.T0 + 20 * 3600, fx.T0 + 32 * 3600, 180)  # fmt: skip
+    # heard every 6 hours only: its 20-hour silence is probably a coverage hole
+    b = [(fx.T0 - 6 * 3600, *at_sea), (fx.T0, *at_sea), (fx.T0 + 20 * 3600, *at_sea),
+         (fx.T0 + 26 * 3600, *at_sea)]  # fmt: skip
+    # silent 20 hours, but it starts in port
+    c = [(fx.T0 + k * 600, *fx.PORT) for k in range(10)]
+    c += [(fx.T0 + 20 * 3600 + k * 600, *at_sea) for k in range(10)]
+    rows = (fx.rows("445000041", "SWITCHED OFF", a) + fx.rows("445000042", "FAR OUT", b)
+            + fx.rows("445000043", "IN PORT", c))  # fmt: skip
+    cli("ais", "import", fx.write_csv(tmp_path / "dark.csv", rows))
+    found = cli.json("ais", "dark")
+    assert [(r["vessel"]["name"], r["status"]) for r in found] == [
+        ("SWITCHED OFF", "dark activity")
+    ]
+    assert found[0]["density"] == 1.0 and found[0]["hours"] == pytest.approx(20, abs=0.1)
+    every = {r["vessel"]["name"]: r["status"] for r in cli.json("ais", "dark", "--all")}
+    assert every == {
+        "SWITCHED OFF": "dark activity",
+        "FAR OUT": "possible coverage gap",
+        "IN PORT": "near a place",
+    }
+    assert cli.json("ais", "dark", "--min-hours", "21") == []
+
+
+# ---- anomalies ---------------------------------------------------------------------------------
+
+
+def anomaly_case(tmp_path, cli):
+    base = fx.offset(*fx.PORT, -100_000, 0)
+    # a position jump: one report 300 km away in a slow track
+    f = fx.leg_points(base, fx.offset(*base, 0, 10_000), fx.T0, fx.T0 + 3 * 3600, 300)
+    k = len(f) // 2
+    f[k] = (f[k][0], *fx.offset(*base, 300_000, 0))
+    # two ships sharing one MMSI, reporting alternately from 200 km apart
+    other = fx.offset(*base, -200_000, 50_000)
+    g = []
+    for n in range(36):
+        spot = base if n % 2 else other
+        g.append((fx.T0 + n * 300, *fx.offset(*spot, n * 10, 0)))
+    # a renamed ship
+    h = fx.leg_points(other, fx.offset(*other, 10_000, 0), fx.T0, fx.T0 + 4 * 3600, 600)
+    rows = fx.rows("445000051", "JUMPER", f) + fx.rows("445000052", "TWIN", g)
+    rows += fx.rows("445000053", "OLD NAME", h[:12]) + fx.rows("445000053", "NEW NAME", h[12:])
+    cli("ais", "import", fx.write_csv(tmp_path / "anomalies.csv", rows))
+
+
+def test_anomalies_jump_shared_mmsi_and_renamed_ship(cli, tmp_path):
+    anomaly_case(tmp_path, cli)
+    rows = cli.json("ais", "anomalies", "--no-land")
+    kinds = sorted((r["vessel"]["mmsi"], r["kind"]) for r in rows)
+    assert kinds == [
+        ("445000051", "impossible speed"),
+        ("445000052", "two places at once"),
+        ("445000053", "name change"),
+    ]
+    jump = next(r for r in rows if r["kind"] == "impossible speed")
+    assert jump["evidence"]["distance_km"] == pytest.approx(300, abs=3)
+    assert len(jump["evidence"]["reports"]) == 2 and "kn" in jump["reason"]
+    twin = next(r for r in rows if r["kind"] == "two places at once")
+    assert twin["evidence"]["switches"] > 10
+    renamed = next(r for r in rows if r["kind"] == "name change")
+    assert (renamed["evidence"]["before"]["name"], renamed["evidence"]["after"]["name"]) == (
+        "OLD NAME",
+        "NEW NAME",
+    )
+    assert renamed["when"] and renamed["lat"] is not None
+    # a higher speed limit makes the 300 km in 5 minutes still impossible, 10,000 kn does not
+    assert not any(
+        r["kind"] == "impossible speed"
+        for r in cli.json("ais", "anomalies", "--no-land", "--max-speed-kn", "10000")
+    )
+
+
+def test_flag_that_does_not_match_the_mid(cli, tmp_path):
+    cli("vessel", "add", "FALSE FLAG", "--mmsi", "445000061", "--flag", "PA", "--force")
+    pts = fx.leg_points(MEET, fx.offset(*MEET, 0, 5_000), fx.T0, fx.T0 + 3600, 600)
+    cli(
+        "ais",
+        "import",
+        fx.write_csv(tmp_path / "flag.csv", fx.rows("445000061", "FALSE FLAG", pts)),
+    )
+    rows = cli.json("ais", "anomalies", "--no-land")
+    assert [(r["kind"], r["evidence"]["mid_flag"]) for r in rows] == [
+        ("flag does not match MID", "KP")
+    ]
+
+
+def test_positions_on_land_and_the_mask_missing(cli, tmp_path, monkeypatch):
+    pts = fx.leg_points(MEET, fx.offset(*MEET, 0, 5_000), fx.T0, fx.T0 + 3600, 600)
+    pts += [(fx.T0 + 2 * 3600, 39.0, -98.0)]  # Kansas
+    pts += [(fx.T0 + 30 * 86400, *MEET)]
+    cli("ais", "import", fx.write_csv(tmp_path / "land.csv", fx.rows("445000071", "INLAND", pts)))
+    pytest.importorskip("global_land_mask")
+    rows = cli.json("ais", "anomalies")
+    assert [r["kind"] for r in rows if r["kind"] == "position on land"] == ["position on land"]
+    land = next(r for r in rows if r["kind"] == "position on land")
+    assert (land["lat"], land["lon"]) == (39.0, -98.0)
+    import sys
+
+    monkeypatch.setitem(sys.modules, "global_land_mask", None)
+    result = cli("ais", "anomalies", "--json")
+    assert "position on land" in result.stderr and "global-land-mask" in result.stderr
+    assert not any(r["kind"] == "position on land" for r in __import__("json").loads(result.stdout))
+
+
+def test_single_report_vessels_and_repeated_reports(cli, tmp_path):
+    one = [(fx.T0, *MEET)]
+    twice = fx.leg_points(MEET, MEET, fx.T0 - 3 * 3600, fx.T0 + 3 * 3600, 600)
+    rows = fx.rows("445000081", "LONELY", one) + fx.rows("445000082", "ECHO", twice)
+    rows += fx.rows("445000082", "ECHO", twice)  # every report twice, and out of order
+    rows = rows[::-1]
+    cli("ais", "import", fx.write_csv(tmp_path / "one.csv", rows))
+    assert cli.json("ais", "encounters") == []  # one instant is no encounter
+    assert cli.json("ais", "anomalies", "--no-land") == []
+    assert [r["vessel"]["name"] for r in cli.json("ais", "loitering", "--min-hours", "5")] == [
+        "ECHO"
+    ]
+
+
+# ---- sightings against AIS ---------------------------------------------------------------------
+
+
+def test_sightings_check_statuses(cli, tmp_path):
+    tanker_meeting(tmp_path, cli, hours=8.0, gap_in_b=(fx.T0 - 12 * 3600, fx.T0 + 8 * 3600))
+    cli("vessel", "add", "NO TRANSPONDER", "--mmsi", "445000091")
+    at = f"{MEET[0]},{MEET[1]}"
+    ok = cli.json("sighting", "add", "KUM UN SAN", "--when", fx.iso(fx.T0 + 3600), "--at", at)["id"]
+    far = fx.offset(*MEET, 30_000, 0)
+    elsewhere = cli.json("sighting", "add", "KUM UN SAN", "--when", fx.iso(fx.T0 + 7200),
+                         "--at", f"{far[0]},{far[1]}")["id"]  # fmt: skip
+    dark = cli.json("sighting", "add", "VOLNA", "--when", fx.iso(fx.T0 + 2 * 3600), "--at", at)[
+        "id"
+    ]
+    none = cli.json("sighting", "add", "NO TRANSPONDER", "--when", fx.iso(fx.T0), "--at", at)["id"]
+    rows = {r["sighting"]: r for r in cli.json("sightings", "check")}
+    assert rows[ok]["status"] == "consistent" and rows[ok]["nearest"]["distance_km"] < 1
+    assert rows[elsewhere]["status"] == "elsewhere"
+    assert rows[elsewhere]["nearest"]["distance_km"] == pytest.approx(30, abs=1)
+    assert rows[dark]["status"] == "dark"
+    assert rows[dark]["nearest"]["hours_from_sighting"] > 6
+    assert rows[none]["status"] == "no AIS held" and rows[none]["nearest"] is None
+    # a radius of 40 km makes the far sighting consistent; a window of 7 h reaches VOLNA's AIS
+    wide = {r["sighting"]: r["status"] for r in cli.json("sightings", "check", "--radius-km", "40")}
+    assert wide[elsewhere] == "consistent"
+    long = {r["sighting"]: r["status"] for r in cli.json("sightings", "check", "--window-h", "7")}
+    assert long[dark] != "dark"
+
+
+# ---- recording ----------------------------------------------------------------------------------
+
+
+def test_record_keeps_the_query_parameters_and_imports(cli, tmp_path):
+    tanker_meeting(tmp_path, cli)
+    result = cli("ais", "encounters", "--min-hours", "2.5", "--record")
+    assert "Recorded finding" in result.stderr and "Rule:" in result.stderr
+    assert "min_hours=2.5" in result.stderr
+    queries = cli.json("list", "event-queries")
+    assert len(queries) == 1
+    shown = cli.json("show", queries[0]["id"])
+    import json
+
+    params = json.loads(shown["parameters"])
+    assert params["min_hours"] == 2.5 and params["max_distance_m"] == 500.0
+    assert "2.5 h" in shown["rule"]
+    text = cli("show", queries[0]["id"]).stdout
+    assert "meet.csv" in text and "sha256" in text
+    findings = cli.json("list", "findings")
+    assert len(findings) == 1 and findings[0]["text"].startswith("Encounters at sea: 1 found")
+    links = cli("show", findings[0]["id"]).stdout
+    assert queries[0]["id"][:8] in links
+    assert cli.json("verify")["ok"]
