@@ -231,6 +231,14 @@ def anomalies(
             help="Positions on land count this far from recorded places.",
         ),
     ] = 1.0,
+    land_episode_h: Annotated[
+        float,
+        typer.Option(
+            "--land-episode-h",
+            metavar="H",
+            help="Reports on land less than this apart are one episode.",
+        ),
+    ] = 1.0,
     no_land: Annotated[
         bool, typer.Option("--no-land", help="Do not check positions against the land mask.")
     ] = False,
@@ -250,6 +258,7 @@ def anomalies(
         min_jump_km=min_jump_km,
         min_track_reports=min_track_reports,
         land_margin_km=land_margin_km,
+        land_episode_h=land_episode_h,
         land=not no_land,
         vessel=vessel or [],
         start=start,

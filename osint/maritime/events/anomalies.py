@@ -49,6 +49,7 @@ class Params:
     min_jump_km: float = 1.0
     min_track_reports: int = 3
     land_margin_km: float = 1.0
+    land_episode_h: float = 1.0
     land: bool = True
     vessel: list[str] = field(default_factory=list)
     start: str | None = None
@@ -59,6 +60,7 @@ class Params:
         core.non_negative(self.min_jump_km, "--min-jump-km")
         core.positive(self.min_track_reports, "--min-track-reports")
         core.non_negative(self.land_margin_km, "--land-margin-km")
+        core.non_negative(self.land_episode_h, "--land-episode-h")
 
     def values(self) -> dict:
         return {
@@ -66,6 +68,7 @@ class Params:
             "min_jump_km": self.min_jump_km,
             "min_track_reports": self.min_track_reports,
             "land_margin_km": self.land_margin_km,
+            "land_episode_h": self.land_episode_h,
             "land": self.land,
             "vessel": self.vessel or None,
             "from": self.start,
@@ -100,11 +103,12 @@ def find(conn: sqlite3.Connection, p: Params) -> Result:
     unavailable: dict[str, str] = {}
     land = None
     if p.land:
-        try:
-            from global_land_mask import globe
+        from osint.maritime.events.landmask import LandMask
 
-            land = globe.is_land
-        except ImportError:
+        mask = LandMask.load()
+        if mask is not None:
+            land = mask.is_land
+        else:
             unavailable["position on land"] = (
                 f"needs the optional package {LAND_PACKAGE} (pip install {LAND_PACKAGE}): "
                 "not checked"
@@ -244,45 +248,44 @@ def _positions(track: core.Track, ref: dict, max_ms, min_jump, p: Params) -> lis
 
 
 def _on_land(track: core.Track, ref: dict, is_land, near_place, p: Params) -> list[dict]:
+    """Reports on land, away from places, as episodes (land reports less than land_episode_h
+    apart belong to one episode)."""
     import numpy as np
 
-    lats = np.asarray(track.lats, dtype=float)
-    lons = np.asarray(track.lons, dtype=float)
-    mask = is_land(lats, lons)
+    mask = is_land(track.lats, track.lons)
     if not mask.any():
         return []
-    out = []
-    run = None
-    for k in np.flatnonzero(mask).tolist() + [None]:
-        if k is not None and near_place(track.lats[k], track.lons[k]):
-            k = "skip"
-        if run is not None and k not in ("skip", None) and k == run[1] + 1:
-            run[1] = k
+    episodes: list[list[int]] = []  # [first index, last index, count]
+    limit = p.land_episode_h * 3600
+    for k in np.flatnonzero(mask).tolist():
+        if near_place(track.lats[k], track.lons[k]):
             continue
-        if run is not None:
-            a, b = run
-            out.append(
-                {
-                    "kind": "position on land",
-                    "vessel": ref,
-                    "when": from_epoch(track.epochs[a]),
-                    "lat": round(track.lats[a], 5),
-                    "lon": round(track.lons[a], 5),
-                    "evidence": {
-                        "reports": [
-                            _report(track.epochs[a], track.lats[a], track.lons[a]),
-                            _report(track.epochs[b], track.lats[b], track.lons[b]),
-                        ],
-                        "count": b - a + 1,
-                    },
-                    "reason": f"{b - a + 1} consecutive report(s) on land by the land mask, "
-                    f"more than {p.land_margin_km:g} km from any recorded place: a false "
-                    "position (or a port the case does not record)",
-                }
-            )
-            run = None
-        if isinstance(k, int):
-            run = [k, k]
+        if episodes and track.epochs[k] - track.epochs[episodes[-1][1]] <= limit:
+            episodes[-1][1] = k
+            episodes[-1][2] += 1
+        else:
+            episodes.append([k, k, 1])
+    out = []
+    for a, b, count in episodes:
+        out.append(
+            {
+                "kind": "position on land",
+                "vessel": ref,
+                "when": from_epoch(track.epochs[a]),
+                "lat": round(track.lats[a], 5),
+                "lon": round(track.lons[a], 5),
+                "evidence": {
+                    "reports": [
+                        _report(track.epochs[a], track.lats[a], track.lons[a]),
+                        _report(track.epochs[b], track.lats[b], track.lons[b]),
+                    ],
+                    "count": count,
+                },
+                "reason": f"{count} report(s) on land by the land mask (1 km cells), more than "
+                f"{p.land_margin_km:g} km from any recorded place: a false position, or a port "
+                "the case does not record",
+            }
+        )
     return out
 
 
