@@ -379,3 +379,43 @@ def test_record_keeps_the_query_parameters_and_imports(cli, tmp_path):
     links = cli("show", findings[0]["id"]).stdout
     assert queries[0]["id"][:8] in links
     assert cli.json("verify")["ok"]
+
+
+def test_numpy_and_plain_resampling_agree(case, cli, tmp_path, monkeypatch):
+    import math
+    import random
+
+    rng = random.Random(3)
+    rows = []
+    for n in range(12):
+        lat, lon = 10.0 + rng.uniform(-0.05, 0.05), 179.95 + rng.uniform(-0.05, 0.05)
+        pts = []
+        t = fx.T0 + rng.choice([0, 600, 37])
+        for _ in range(150):
+            pts.append((t, lat, (lon + 180) % 360 - 180))
+            t += rng.choice([60, 600, 600, 1200, 5400])  # on and off the grid, and silences
+            lat, lon = fx.offset(lat, lon, rng.uniform(-50, 50), rng.uniform(-50, 50))
+        sog = None if n % 3 == 0 else 0.5
+        rows += fx.rows(f"4450{n:05d}", f"GRID {n}", pts, sog=sog)
+    # speeds left empty for some vessels: the implied speeds are used
+    rows = [r.replace(",0.5,", ",,", 1) if i % 7 == 0 else r for i, r in enumerate(rows)]
+    cli("ais", "import", fx.write_csv(tmp_path / "grid.csv", rows))
+    p = enc.Params(max_distance_m=3000, min_hours=0.5, max_speed_kn=3)
+    fast = enc.collect(case.conn, p)
+    monkeypatch.setattr(enc, "USE_NUMPY", False)
+    plain = enc.collect(case.conn, p)
+    assert list(fast.slot) == list(plain.slot) and list(fast.track) == list(plain.track)
+    for a, b in ((fast.lat, plain.lat), (fast.lon, plain.lon), (fast.speed, plain.speed)):
+        assert all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9) for x, y in zip(a, b))
+    assert fast.coverage == plain.coverage and fast.runs == plain.runs
+    assert len(fast.slot) > 100
+    assert enc.find(case.conn, p, candidates=fast) == enc.find(case.conn, p, candidates=plain)
+
+
+def test_anomalies_the_same_without_the_vectorised_shortcut(cli, tmp_path, monkeypatch):
+    from osint.maritime.events import anomalies
+
+    anomaly_case(tmp_path, cli)
+    fast = cli.json("ais", "anomalies", "--no-land")
+    monkeypatch.setattr(anomalies, "USE_NUMPY", False)
+    assert cli.json("ais", "anomalies", "--no-land") == fast and len(fast) == 3

@@ -118,7 +118,7 @@ def find(conn: sqlite3.Connection, p: Params) -> Result:
     near_place = places.near_test(p.land_margin_km * 1000)
     max_ms = p.max_speed_kn * core.KNOT_MS
     min_jump = p.min_jump_km * 1000
-    for track in core.iter_tracks(conn, sc):
+    for track in core.iter_tracks(conn, sc, with_sog=False):
         ref = core.vessel_ref(vessels, track.vessel, track.mmsi)
         rows += _positions(track, ref, max_ms, min_jump, p)
         if land is not None:
@@ -145,8 +145,35 @@ def _reachable(t0, lat0, lon0, t1, lat1, lon1, max_ms, min_jump) -> tuple[bool, 
     return d <= allowed, d
 
 
+USE_NUMPY = True  # tests switch it off to check the plain way alone
+
+
+def _all_clear(track: core.Track, max_ms: float, min_jump: float) -> bool:
+    """Whether every report is clearly reachable from the one before (the flat-earth test of
+    _reachable, vectorised): then the track holds no jump and one ship. False when unsure."""
+    if not USE_NUMPY or track.clashes:
+        return False
+    try:
+        import numpy as np
+    except ImportError:
+        return False
+    if len(track.epochs) < 2:
+        return True
+    e = np.asarray(track.epochs, dtype=np.int64)
+    lat = np.asarray(track.lats, dtype=float)
+    lon = np.asarray(track.lons, dtype=float)
+    allowed = max_ms * np.diff(e) + min_jump
+    dy = np.diff(lat) * 111_195.0
+    dlon = np.diff(lon)
+    dlon = np.where(dlon > 180, dlon - 360, np.where(dlon < -180, dlon + 360, dlon))
+    dx = dlon * 111_195.0 * np.cos(np.radians(lat[:-1]))
+    return bool(np.all(dx * dx + dy * dy < 0.7 * allowed * allowed))
+
+
 def _positions(track: core.Track, ref: dict, max_ms, min_jump, p: Params) -> list[dict]:
     """Jumps, and an MMSI's reports split into tracks that one ship could have sailed."""
+    if _all_clear(track, max_ms, min_jump):
+        return []
     epochs, lats, lons = track.epochs, track.lats, track.lons
     # tracks: [last_t, last_lat, last_lon, count, first_t]
     tracks = []

@@ -25,7 +25,7 @@ from osint.case import records
 from osint.errors import InvalidInput
 from osint.maritime.ais import store as ais_store
 from osint.maritime.ais import tracks as ais_tracks
-from osint.maritime.geo import EARTH_RADIUS_M, haversine_m, wrap_lon
+from osint.maritime.geo import EARTH_RADIUS_M, haversine_m, wrap_lon  # noqa: F401
 from osint.timeutil import bound, from_epoch, to_epoch
 
 KNOT_MS = 1852.0 / 3600.0
@@ -109,8 +109,13 @@ def scope(conn: sqlite3.Connection, *, start=None, end=None, vessels=()) -> Scop
     )
 
 
-def iter_tracks(conn: sqlite3.Connection, sc: Scope, *, mmsis=None) -> Iterator[Track]:
-    """Each vessel's reports per MMSI in time order (repeated reports once)."""
+def iter_tracks(
+    conn: sqlite3.Connection, sc: Scope, *, mmsis=None, with_sog: bool = True
+) -> Iterator[Track]:
+    """Each vessel's reports per MMSI in time order (repeated reports once).
+
+    Without speeds, and when no withdrawn AIS needs each row's import looked up, the rows come
+    straight from the positions' key index (MMSI, time, lat, lon), which covers the query."""
     if not sc.mapping or not sc.active:
         return
     clauses = []
@@ -133,6 +138,13 @@ def iter_tracks(conn: sqlite3.Connection, sc: Scope, *, mmsis=None) -> Iterator[
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     cursor = conn.cursor()
     cursor.row_factory = None
+    if sc.simple:
+        columns = "mmsi, epoch, lat, lon" + (", sog" if with_sog else "")
+        cursor.execute(
+            f"SELECT {columns} FROM ais_positions {where} ORDER BY mmsi, epoch, lat, lon", params
+        )
+        yield from _tracks_by_chunks(cursor, sc, with_sog)
+        return
     cursor.execute(
         f"SELECT batch, mmsi, epoch, lat, lon, sog FROM ais_positions {where} "
         "ORDER BY mmsi, epoch, lat, lon",
@@ -140,13 +152,13 @@ def iter_tracks(conn: sqlite3.Connection, sc: Scope, *, mmsis=None) -> Iterator[
     )
     tracks: dict[str, Track] = {}
     current = None
-    mapping, simple, by_mmsi, wanted_vessels = sc.mapping, sc.simple, sc.by_mmsi, sc.vessels
+    mapping, wanted_vessels = sc.mapping, sc.vessels
     for batch, mmsi, epoch, lat, lon, sog in cursor:
         if mmsi != current:
             yield from tracks.values()
             tracks = {}
             current = mmsi
-        vessel = by_mmsi.get(mmsi) if simple else mapping.get((batch, mmsi))
+        vessel = mapping.get((batch, mmsi))
         if vessel is None or (wanted_vessels is not None and vessel not in wanted_vessels):
             continue
         track = tracks.get(vessel)
@@ -164,41 +176,189 @@ def iter_tracks(conn: sqlite3.Connection, sc: Scope, *, mmsis=None) -> Iterator[
     yield from tracks.values()
 
 
+def _tracks_by_chunks(cursor, sc: Scope, with_sog: bool) -> Iterator[Track]:
+    """Rows in (MMSI, time) order, one MMSI per vessel: moved into tracks a chunk at a time
+    (columns extended in C, not row by row)."""
+    from bisect import bisect_right
+
+    by_mmsi, wanted = sc.by_mmsi, sc.vessels
+    track: Track | None = None
+    while chunk := cursor.fetchmany(50_000):
+        cols = list(zip(*chunk, strict=True))
+        mmsi_col = cols[0]
+        i = 0
+        n = len(chunk)
+        while i < n:
+            mmsi = mmsi_col[i]
+            j = bisect_right(mmsi_col, mmsi, i)
+            if track is None or track.mmsi != mmsi:
+                if track is not None and track.vessel:
+                    yield _clean(track)
+                vessel = by_mmsi.get(mmsi)
+                track = (
+                    Track(vessel, mmsi)
+                    if vessel is not None and (wanted is None or vessel in wanted)
+                    else Track("", mmsi)
+                )
+            if track.vessel:
+                track.epochs.extend(cols[1][i:j])
+                track.lats.extend(cols[2][i:j])
+                track.lons.extend(cols[3][i:j])
+                if with_sog:
+                    track.sogs.extend(cols[4][i:j])
+            i = j
+    if track is not None and track.vessel:
+        yield _clean(track)
+
+
+def _clean(track: Track) -> Track:
+    """Fold reports at a second already held into the track's clashes."""
+    epochs = track.epochs
+    if len(set(epochs)) != len(epochs):
+        keep_e, keep_lat, keep_lon, keep_sog = [], [], [], []
+        sogs = track.sogs or [None] * len(epochs)
+        for e, lat, lon, sog in zip(epochs, track.lats, track.lons, sogs, strict=True):
+            if keep_e and keep_e[-1] == e:
+                if keep_lat[-1] != lat or keep_lon[-1] != lon:
+                    track.clashes.append((e, lat, lon))
+                continue
+            keep_e.append(e)
+            keep_lat.append(lat)
+            keep_lon.append(lon)
+            keep_sog.append(sog)
+        track.epochs, track.lats, track.lons = keep_e, keep_lat, keep_lon
+        track.sogs = keep_sog if track.sogs else []
+    if not track.sogs:
+        track.sogs = [None] * len(track.epochs)
+    return track
+
+
+def _known(value) -> bool:
+    return value is not None and value == value
+
+
 def resample(track: Track, step_s: int, max_interp_s: int):
-    """Yield (slot, lat, lon, speed_kn) at each multiple of step_s the track covers: between two
-    reports at most max_interp_s apart, or at a report that falls exactly on the grid."""
+    """Yield (slot, lat, lon, speed_kn) at each multiple of step_s the track covers.
+
+    A report exactly on the grid is a position. Between two reports at most max_interp_s apart
+    the position is interpolated; a longer silence is never bridged. The speed is the reported
+    speed of the nearer report, else of the other, else the speed the two reports imply; for a
+    report on the grid, its own speed, else as for the bridged pair after it (or before it); NaN
+    (never slow) when nothing tells.
+    """
     epochs, lats, lons, sogs = track.epochs, track.lats, track.lons, track.sogs
     n = len(epochs)
-    for i in range(n - 1):
-        t0, t1 = epochs[i], epochs[i + 1]
+
+    def pair_speed(i: int, near_first: bool) -> float:
+        a, b = (sogs[i], sogs[i + 1]) if near_first else (sogs[i + 1], sogs[i])
+        if _known(a):
+            return a
+        if _known(b):
+            return b
+        return (
+            haversine_m(lats[i], lons[i], lats[i + 1], lons[i + 1])
+            / (epochs[i + 1] - epochs[i])
+            / KNOT_MS
+        )
+
+    for k in range(n):
+        t0 = epochs[k]
+        if t0 % step_s == 0:
+            speed = sogs[k]
+            if not _known(speed):
+                if k + 1 < n and epochs[k + 1] - t0 <= max_interp_s:
+                    speed = pair_speed(k, False)
+                elif k > 0 and t0 - epochs[k - 1] <= max_interp_s:
+                    speed = pair_speed(k - 1, False)
+                else:
+                    speed = math.nan
+            yield t0 // step_s, lats[k], lons[k], speed
+        if k + 1 == n:
+            break
+        t1 = epochs[k + 1]
         dt = t1 - t0
-        slot = -(-t0 // step_s)  # the first slot at or after t0
+        if dt > max_interp_s:
+            continue
+        slot = t0 // step_s + 1
         if slot * step_s >= t1:
             continue
-        if dt > max_interp_s:
-            if t0 % step_s == 0:  # a report on the grid is a position, not a bridge
-                s0 = sogs[i]
-                yield slot, lats[i], lons[i], s0 if s0 is not None else 0.0
-            continue
-        lat0, lon0 = lats[i], lons[i]
-        dlat = lats[i + 1] - lat0
-        dlon = wrap_lon(lons[i + 1] - lon0)
-        s0, s1 = sogs[i], sogs[i + 1]
-        implied = None
+        lat0, lon0 = lats[k], lons[k]
+        dlat = lats[k + 1] - lat0
+        dlon = wrap_lon(lons[k + 1] - lon0)
         while slot * step_s < t1:
             f = (slot * step_s - t0) / dt
-            near, other = (s0, s1) if f <= 0.5 else (s1, s0)
-            if near is None:
-                near = other
-            if near is None:
-                if implied is None:
-                    implied = haversine_m(lat0, lon0, lats[i + 1], lons[i + 1]) / dt / KNOT_MS
-                near = implied
-            yield slot, lat0 + f * dlat, norm_lon(lon0 + f * dlon), near
+            yield slot, lat0 + f * dlat, norm_lon(lon0 + f * dlon), pair_speed(k, f <= 0.5)
             slot += 1
-    if n and epochs[-1] % step_s == 0:
-        s = sogs[-1]
-        yield epochs[-1] // step_s, lats[-1], lons[-1], s if s is not None else 0.0
+
+
+def resample_arrays(track: Track, step_s: int, max_interp_s: int):
+    """The same as resample(), as NumPy arrays (slots, lats, lons, speeds); None without NumPy."""
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    n = len(track.epochs)
+    if n == 0:
+        return None
+    e = np.asarray(track.epochs, dtype=np.int64)
+    lat = np.asarray(track.lats, dtype=float)
+    lon = np.asarray(track.lons, dtype=float)
+    sog = np.asarray(track.sogs, dtype=float)  # None becomes NaN
+    first = -(-e[0] // step_s)
+    last = e[-1] // step_s
+    if last < first:
+        empty = np.empty(0)
+        return np.empty(0, dtype=np.int64), empty, empty, empty
+    slots = np.arange(first, last + 1, dtype=np.int64)
+    times = slots * step_s
+    idx = np.searchsorted(e, times, side="right") - 1
+    exact = e[idx] == times
+    nxt = np.minimum(idx + 1, n - 1)
+    gap = e[nxt] - e[idx]
+    bridged = (~exact) & (gap <= max_interp_s) & (nxt > idx)
+    keep = exact | bridged
+    slots, times, idx, exact, nxt = slots[keep], times[keep], idx[keep], exact[keep], nxt[keep]
+    dt = np.maximum(e[nxt] - e[idx], 1)
+    f = np.where(exact, 0.0, (times - e[idx]) / dt)
+    dlat = lat[nxt] - lat[idx]
+    dlon = lon[nxt] - lon[idx]
+    dlon = np.where(dlon > 180, dlon - 360, np.where(dlon < -180, dlon + 360, dlon))
+    out_lat = np.where(exact, lat[idx], lat[idx] + f * dlat)
+    out_lon = np.where(exact, lon[idx], (lon[idx] + f * dlon + 180.0) % 360.0 - 180.0)
+
+    # speeds of each pair (i, i+1): implied by the positions
+    def implied(i, j):
+        p1, p2 = np.radians(lat[i]), np.radians(lat[j])
+        a = (
+            np.sin((p2 - p1) / 2) ** 2
+            + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon[j] - lon[i]) / 2) ** 2
+        )
+        d = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+        return d / np.maximum(e[j] - e[i], 1) / KNOT_MS
+
+    def pair_speed(i, near_first):
+        j = np.minimum(i + 1, n - 1)
+        a = np.where(near_first, sog[i], sog[j])
+        b = np.where(near_first, sog[j], sog[i])
+        return np.where(~np.isnan(a), a, np.where(~np.isnan(b), b, implied(i, j)))
+
+    speed = pair_speed(idx, f <= 0.5)
+    # reports on the grid: their own speed, else as for the bridged pair after (or before) them
+    prev = np.maximum(idx - 1, 0)
+    next_ok = (idx + 1 < n) & (e[np.minimum(idx + 1, n - 1)] - e[idx] <= max_interp_s)
+    prev_ok = (idx > 0) & (e[idx] - e[prev] <= max_interp_s)
+    own = sog[idx]
+    grid_speed = np.where(
+        ~np.isnan(own),
+        own,
+        np.where(
+            next_ok,
+            pair_speed(idx, np.zeros(len(idx), dtype=bool)),
+            np.where(prev_ok, pair_speed(prev, np.zeros(len(idx), dtype=bool)), np.nan),
+        ),
+    )
+    speed = np.where(exact, grid_speed, speed)
+    return slots, out_lat, out_lon, speed
 
 
 @dataclass

@@ -87,48 +87,105 @@ class Candidates:
         return i >= 0 and spans[i][0] <= slot <= spans[i][1]
 
 
+USE_NUMPY = True  # tests switch it off to check that both ways give the same candidates
+
+
 def collect(conn: sqlite3.Connection, p, *, sc: core.Scope | None = None) -> Candidates:
     """Resample every track; keep its candidate instants and the runs they form."""
     step_s = max(1, int(round(p.step_min * 60)))
     max_interp = int(p.max_interp_h * 3600)
     # --vessel picks the encounters a vessel takes part in: every vessel is still compared.
     sc = sc or core.scope(conn, start=p.start, end=p.end)
-    near = core.PlaceIndex.load(conn).near_test(p.min_place_distance_km * 1000)
+    places = core.PlaceIndex.load(conn)
+    near = places.near_test(p.min_place_distance_km * 1000)
     out = Candidates(step_s)
-    max_speed = p.max_speed_kn
     for track in core.iter_tracks(conn, sc):
         ti = len(out.tracks)
         out.tracks.append((track.vessel, track.mmsi))
-        spans: list[tuple[int, int]] = []
-        first = last = None
-        run_first = run_last = None
-        run_idx = 0
-        for slot, lat, lon, speed in core.resample(track, step_s, max_interp):
-            if last is not None and slot == last + 1:
-                last = slot
-            else:
-                if first is not None:
-                    spans.append((first, last))
-                first = last = slot
-            if speed <= max_speed and not near(lat, lon):
-                if run_last is not None and slot == run_last + 1:
-                    run_last = slot
-                else:
-                    if run_first is not None:
-                        out.runs.append((ti, run_first, run_last, run_idx))
-                    run_first = run_last = slot
-                    run_idx = len(out.slot)
-                out.slot.append(slot)
-                out.track.append(ti)
-                out.lat.append(lat)
-                out.lon.append(lon)
-                out.speed.append(speed)
-        if first is not None:
-            spans.append((first, last))
-        if run_first is not None:
-            out.runs.append((ti, run_first, run_last, run_idx))
-        out.coverage.append(spans)
+        arrays = core.resample_arrays(track, step_s, max_interp) if USE_NUMPY else None
+        if arrays is not None:
+            _collect_arrays(out, ti, arrays, p, places)
+        else:
+            _collect_points(out, ti, core.resample(track, step_s, max_interp), p, near)
     return out
+
+
+def _collect_points(out: Candidates, ti: int, points, p, near) -> None:
+    spans: list[tuple[int, int]] = []
+    first = last = None
+    run_first = run_last = None
+    run_idx = 0
+    max_speed = p.max_speed_kn
+    for slot, lat, lon, speed in points:
+        if last is not None and slot == last + 1:
+            last = slot
+        else:
+            if first is not None:
+                spans.append((first, last))
+            first = last = slot
+        if speed <= max_speed and not near(lat, lon):
+            if run_last is not None and slot == run_last + 1:
+                run_last = slot
+            else:
+                if run_first is not None:
+                    out.runs.append((ti, run_first, run_last, run_idx))
+                run_first = run_last = slot
+                run_idx = len(out.slot)
+            out.slot.append(slot)
+            out.track.append(ti)
+            out.lat.append(lat)
+            out.lon.append(lon)
+            out.speed.append(speed)
+    if first is not None:
+        spans.append((first, last))
+    if run_first is not None:
+        out.runs.append((ti, run_first, run_last, run_idx))
+    out.coverage.append(spans)
+
+
+def _runs_of(slots) -> list[tuple[int, int, int]]:
+    """(first slot, last slot, offset) of each run of consecutive slots in a sorted array."""
+    import numpy as np
+
+    if len(slots) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(slots) != 1)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(slots) - 1]))
+    return list(zip(slots[starts].tolist(), slots[ends].tolist(), starts.tolist(), strict=True))
+
+
+def _collect_arrays(out: Candidates, ti: int, arrays, p, places: core.PlaceIndex) -> None:
+    import numpy as np
+
+    slots, lats, lons, speeds = arrays
+    out.coverage.append([(a, b) for a, b, _ in _runs_of(slots)])
+    cand = speeds <= p.max_speed_kn
+    if places.places and cand.any():
+        idx = np.flatnonzero(cand)
+        sub_lat, sub_lon = lats[idx], lons[idx]
+        near = np.zeros(len(idx), dtype=bool)
+        for place in places.places:
+            reach = (place["radius_m"] or 0) + p.min_place_distance_km * 1000
+            p1, p2 = np.radians(sub_lat), math.radians(place["lat"])
+            a = (
+                np.sin((p2 - p1) / 2) ** 2
+                + np.cos(p1) * math.cos(p2) * np.sin(np.radians(place["lon"] - sub_lon) / 2) ** 2
+            )
+            d = 2 * core.EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+            near |= d < reach
+        cand[idx[near]] = False
+    if not cand.any():
+        return
+    c_slots = slots[cand]
+    base = len(out.slot)
+    for first, last, offset in _runs_of(c_slots):
+        out.runs.append((ti, first, last, base + offset))
+    out.slot.extend(c_slots.tolist())
+    out.track.extend([ti] * len(c_slots))
+    out.lat.extend(lats[cand].tolist())
+    out.lon.extend(lons[cand].tolist())
+    out.speed.extend(speeds[cand].tolist())
 
 
 class _Grid:
