@@ -406,7 +406,7 @@ def test_numpy_and_plain_resampling_agree(case, cli, tmp_path, monkeypatch):
     plain = enc.collect(case.conn, p)
     assert list(fast.slot) == list(plain.slot) and list(fast.track) == list(plain.track)
     for a, b in ((fast.lat, plain.lat), (fast.lon, plain.lon), (fast.speed, plain.speed)):
-        assert all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9) for x, y in zip(a, b))
+        assert all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9) for x, y in zip(a, b, strict=True))
     assert fast.coverage == plain.coverage and fast.runs == plain.runs
     assert len(fast.slot) > 100
     assert enc.find(case.conn, p, candidates=fast) == enc.find(case.conn, p, candidates=plain)
