@@ -419,3 +419,25 @@ def test_anomalies_the_same_without_the_vectorised_shortcut(cli, tmp_path, monke
     fast = cli.json("ais", "anomalies", "--no-land")
     monkeypatch.setattr(anomalies, "USE_NUMPY", False)
     assert cli.json("ais", "anomalies", "--no-land") == fast and len(fast) == 3
+
+
+# ---- port visits gain a confidence level ---------------------------------------------------------
+
+
+def test_port_visit_confidence(cli, tmp_path):
+    cli("place", "add", "Nakhodka anchorage", "--at", f"{fx.PORT[0]},{fx.PORT[1]}", "--radius-m", "3000")
+    outside = fx.offset(*fx.PORT, -20_000, 0)
+    # sails in, stops 10 hours, sails out: high
+    a = fx.leg_points(outside, fx.PORT, fx.T0 - 3 * 3600, fx.T0, 600)
+    a += [(fx.T0 + k * 1800, *fx.PORT) for k in range(1, 20)]
+    a += fx.leg_points(fx.PORT, outside, fx.T0 + 10 * 3600, fx.T0 + 13 * 3600, 600)[1:]
+    # appears inside the radius, then vanishes: seen only stopped (low)
+    b = [(fx.T0 + k * 1800, *fx.offset(*fx.PORT, 200, 0)) for k in range(10)]
+    rows = fx.rows("445000101", "CALLER", a) + fx.rows("445000102", "GHOST", b, sog=0.0)
+    cli("ais", "import", fx.write_csv(tmp_path / "visits.csv", rows))
+    each = {v["name"]: v for v in cli.json("visits", "--each")}
+    assert each["CALLER"]["confidence"] == "high"
+    assert each["GHOST"]["confidence"] == "low" and "no entry" in each["GHOST"]["confidence_reason"]
+    cli("sighting", "add", "CALLER", "--when", "2024-04-01", "--place", "Nakhodka anchorage")
+    sighted = [v for v in cli.json("visits", "--each") if v["start"].startswith("2024-04-01")]
+    assert sighted[0]["confidence"] == "low"
