@@ -406,7 +406,9 @@ def test_numpy_and_plain_resampling_agree(case, cli, tmp_path, monkeypatch):
     plain = enc.collect(case.conn, p)
     assert list(fast.slot) == list(plain.slot) and list(fast.track) == list(plain.track)
     for a, b in ((fast.lat, plain.lat), (fast.lon, plain.lon), (fast.speed, plain.speed)):
-        assert all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9) for x, y in zip(a, b, strict=True))
+        assert all(
+            math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9) for x, y in zip(a, b, strict=True)
+        )
     assert fast.coverage == plain.coverage and fast.runs == plain.runs
     assert len(fast.slot) > 100
     assert enc.find(case.conn, p, candidates=fast) == enc.find(case.conn, p, candidates=plain)
@@ -425,7 +427,15 @@ def test_anomalies_the_same_without_the_vectorised_shortcut(cli, tmp_path, monke
 
 
 def test_port_visit_confidence(cli, tmp_path):
-    cli("place", "add", "Nakhodka anchorage", "--at", f"{fx.PORT[0]},{fx.PORT[1]}", "--radius-m", "3000")
+    cli(
+        "place",
+        "add",
+        "Nakhodka anchorage",
+        "--at",
+        f"{fx.PORT[0]},{fx.PORT[1]}",
+        "--radius-m",
+        "3000",
+    )
     outside = fx.offset(*fx.PORT, -20_000, 0)
     # sails in, stops 10 hours, sails out: high
     a = fx.leg_points(outside, fx.PORT, fx.T0 - 3 * 3600, fx.T0, 600)
@@ -441,3 +451,28 @@ def test_port_visit_confidence(cli, tmp_path):
     cli("sighting", "add", "CALLER", "--when", "2024-04-01", "--place", "Nakhodka anchorage")
     sighted = [v for v in cli.json("visits", "--each") if v["start"].startswith("2024-04-01")]
     assert sighted[0]["confidence"] == "low"
+
+
+# ---- GIS exports -------------------------------------------------------------------------------
+
+
+def test_events_in_geojson_and_kml(cli, tmp_path):
+    import json
+    import xml.etree.ElementTree as ET
+
+    tanker_meeting(tmp_path, cli)
+    out = tmp_path / "events.geojson"
+    cli("export", "geojson", "-o", out, "--layer", "events")
+    features = json.loads(out.read_text())["features"]
+    encounters = [f for f in features if f["properties"]["kind"] == "encounter"]
+    assert len(encounters) == 1
+    lon, lat = encounters[0]["geometry"]["coordinates"]
+    assert abs(lat - MEET[0]) < 0.01 and abs(lon - MEET[1]) < 0.01
+    assert "500 m" in encounters[0]["properties"]["rule"]
+    kml = tmp_path / "events.kml"
+    cli("export", "kml", "-o", kml, "--layer", "events")
+    root = ET.parse(kml).getroot()
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    folders = [f.find("k:name", ns).text for f in root.iter(f"{{{ns['k']}}}Folder")]
+    assert folders[0] == "Encounters"
+    assert "KUM UN SAN" in ET.tostring(root, encoding="unicode")

@@ -570,7 +570,9 @@ def _selection(layer, vessel, start, end, split_hours):
 LayerOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--layer", metavar="L", help="places, sightings, tracks (repeatable; default all)."
+        "--layer",
+        metavar="L",
+        help="places, sightings, tracks, events (repeatable; default all).",
     ),
 ]
 VesselOpt = Annotated[
