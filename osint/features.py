@@ -207,6 +207,8 @@ BEHAVIOUR = Feature(
     "checked against AIS",
     kinds=("osint.maritime.events.record_kinds",),
     details={"event-query": "osint.maritime.events.record:query_details"},
+    # After maritime, whose vessels and sightings it refers to.
+    brief_parts=("osint.maritime.events.brief:context_part",),
     commands={"sightings": "osint.cli.events_cmds:sightings_app"},
     subcommands={"ais": ("osint.cli.events_cmds",)},
 )

@@ -476,3 +476,23 @@ def test_events_in_geojson_and_kml(cli, tmp_path):
     folders = [f.find("k:name", ns).text for f in root.iter(f"{{{ns['k']}}}Folder")]
     assert folders[0] == "Encounters"
     assert "KUM UN SAN" in ET.tostring(root, encoding="unicode")
+
+
+# ---- the brief -------------------------------------------------------------------------------------
+
+
+def test_brief_has_a_behaviour_section(cli, tmp_path):
+    tanker_meeting(tmp_path, cli)
+    cli("ais", "encounters", "--record")
+    html = tmp_path / "brief.html"
+    cli("export", "brief", "-o", html)
+    text = html.read_text()
+    section = text[text.index('id="events"') :]
+    assert "Encounters" in section and "VOLNA / KUM UN SAN" in section
+    assert "Encounters and the tracks around them" in text  # the map
+    assert "Recorded behaviour queries" in text and "EQ1" in text
+    md = tmp_path / "brief.md"
+    cli("export", "brief", "-o", md)
+    body = md.read_text()
+    assert "## Behaviour at sea" in body and "VOLNA / KUM UN SAN" in body
+    assert "events-map" in body
