@@ -38,6 +38,14 @@ PlaceDistOpt = Annotated[
         help="At sea: at least this far from the edge of every recorded place.",
     ),
 ]
+ReportedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--reported-speed",
+        help="Use the speed over ground the ships reported instead of the speed their positions "
+        "imply (slower on large cases: reads every row).",
+    ),
+]
 StepOpt = Annotated[
     float,
     typer.Option("--step-min", metavar="MIN", help="Tracks are compared every this many minutes."),
@@ -102,6 +110,7 @@ def encounters(
     min_place_distance_km: PlaceDistOpt = 10.0,
     step_min: StepOpt = 10.0,
     max_interp_h: InterpOpt = 1.0,
+    reported_speed: ReportedOpt = False,
     vessel: VesselOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
@@ -119,6 +128,7 @@ def encounters(
         min_place_distance_km=min_place_distance_km,
         step_min=step_min,
         max_interp_h=max_interp_h,
+        reported_speed=reported_speed,
         vessel=vessel or [],
         start=start,
         end=end,
@@ -143,6 +153,7 @@ def loitering(
     min_place_distance_km: PlaceDistOpt = 10.0,
     step_min: StepOpt = 10.0,
     max_interp_h: InterpOpt = 1.0,
+    reported_speed: ReportedOpt = False,
     encounter_distance_m: Annotated[
         float,
         typer.Option(
@@ -186,6 +197,7 @@ def loitering(
         min_place_distance_km=min_place_distance_km,
         step_min=step_min,
         max_interp_h=max_interp_h,
+        reported_speed=reported_speed,
         encounter_distance_m=encounter_distance_m,
         encounter_min_hours=encounter_min_hours,
         partner_radius_km=partner_radius_km,

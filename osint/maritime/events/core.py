@@ -361,6 +361,52 @@ def resample_arrays(track: Track, step_s: int, max_interp_s: int):
     return slots, out_lat, out_lon, speed
 
 
+def position_speeds(slots: list[int], lats: list, lons: list, fallback: list, step_s: int):
+    """Speeds (knots) the resampled positions imply: the distance between the instants either
+    side over their time apart (one side at the end of a run of instants), so GPS noise between
+    reports seconds apart does not read as speed; an instant alone keeps `fallback`."""
+    n = len(slots)
+    out = list(fallback)
+    for k in range(n):
+        prev_ok = k > 0 and slots[k - 1] == slots[k] - 1
+        next_ok = k + 1 < n and slots[k + 1] == slots[k] + 1
+        if prev_ok and next_ok:
+            a, b, span = k - 1, k + 1, 2
+        elif next_ok:
+            a, b, span = k, k + 1, 1
+        elif prev_ok:
+            a, b, span = k - 1, k, 1
+        else:
+            continue
+        out[k] = haversine_m(lats[a], lons[a], lats[b], lons[b]) / (span * step_s) / KNOT_MS
+    return out
+
+
+def position_speeds_arrays(slots, lats, lons, fallback, step_s: int):
+    """position_speeds() over NumPy arrays."""
+    import numpy as np
+
+    n = len(slots)
+    if n == 0:
+        return fallback
+    consecutive = np.diff(slots) == 1
+    prev_ok = np.concatenate(([False], consecutive))
+    next_ok = np.concatenate((consecutive, [False]))
+    k = np.arange(n)
+    a = np.where(prev_ok, k - 1, k)
+    b = np.where(next_ok, k + 1, k)
+    span = (b - a).astype(float)
+    p1, p2 = np.radians(lats[a]), np.radians(lats[b])
+    h = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lons[b] - lons[a]) / 2) ** 2
+    )
+    d = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = d / (span * step_s) / KNOT_MS
+    return np.where(span > 0, speed, fallback)
+
+
 @dataclass
 class PlaceIndex:
     """The case's places, for "how far from the nearest place" (distance to its circle's edge)."""

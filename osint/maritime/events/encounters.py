@@ -34,6 +34,7 @@ class Params:
     min_place_distance_km: float = 10.0
     step_min: float = 10.0
     max_interp_h: float = 1.0
+    reported_speed: bool = False
     vessel: list[str] = field(default_factory=list)
     start: str | None = None
     end: str | None = None
@@ -54,6 +55,7 @@ class Params:
             "min_place_distance_km": self.min_place_distance_km,
             "step_min": self.step_min,
             "max_interp_h": self.max_interp_h,
+            "speed": "reported" if self.reported_speed else "positions",
             "vessel": self.vessel or None,
             "from": self.start,
             "to": self.end,
@@ -63,7 +65,8 @@ class Params:
         return (
             f"within {self.max_distance_m:g} m for at least {self.min_hours:g} h, both at most "
             f"{self.max_speed_kn:g} kn, at least {self.min_place_distance_km:g} km from any place "
-            f"(tracks every {self.step_min:g} min, silences over {self.max_interp_h:g} h not bridged)"
+            f"(tracks every {self.step_min:g} min, silences over {self.max_interp_h:g} h not bridged; "
+            f"speed {'as reported' if self.reported_speed else 'from the positions'})"
         )
 
 
@@ -99,14 +102,24 @@ def collect(conn: sqlite3.Connection, p, *, sc: core.Scope | None = None) -> Can
     places = core.PlaceIndex.load(conn)
     near = places.near_test(p.min_place_distance_km * 1000)
     out = Candidates(step_s)
-    for track in core.iter_tracks(conn, sc):
+    reported = getattr(p, "reported_speed", False)
+    for track in core.iter_tracks(conn, sc, with_sog=reported):
         ti = len(out.tracks)
         out.tracks.append((track.vessel, track.mmsi))
         arrays = core.resample_arrays(track, step_s, max_interp) if USE_NUMPY else None
         if arrays is not None:
+            if not reported:
+                slots, lats, lons, speeds = arrays
+                speeds = core.position_speeds_arrays(slots, lats, lons, speeds, step_s)
+                arrays = (slots, lats, lons, speeds)
             _collect_arrays(out, ti, arrays, p, places)
         else:
-            _collect_points(out, ti, core.resample(track, step_s, max_interp), p, near)
+            points = list(core.resample(track, step_s, max_interp))
+            if not reported and points:
+                slots, lats, lons, speeds = (list(c) for c in zip(*points, strict=True))
+                speeds = core.position_speeds(slots, lats, lons, speeds, step_s)
+                points = list(zip(slots, lats, lons, speeds, strict=True))
+            _collect_points(out, ti, points, p, near)
     return out
 
 

@@ -29,6 +29,7 @@ class Params:
     min_place_distance_km: float = 10.0
     step_min: float = 10.0
     max_interp_h: float = 1.0
+    reported_speed: bool = False
     encounter_distance_m: float = 500.0
     encounter_min_hours: float = 2.0
     partner_radius_km: float = 50.0
@@ -55,6 +56,7 @@ class Params:
             "min_place_distance_km": self.min_place_distance_km,
             "step_min": self.step_min,
             "max_interp_h": self.max_interp_h,
+            "speed": "reported" if self.reported_speed else "positions",
             "encounter_distance_m": self.encounter_distance_m,
             "encounter_min_hours": self.encounter_min_hours,
             "partner_radius_km": self.partner_radius_km,
@@ -68,7 +70,8 @@ class Params:
         return (
             f"at most {self.max_speed_kn:g} kn for at least {self.min_hours:g} h, at least "
             f"{self.min_place_distance_km:g} km from any place (tracks every {self.step_min:g} "
-            f"min, silences over {self.max_interp_h:g} h not bridged); dark partners: AIS silent "
+            f"min, silences over {self.max_interp_h:g} h not bridged, speed "
+            f"{'as reported' if self.reported_speed else 'from the positions'}); dark partners: AIS silent "
             f"{self.partner_min_gap_h:g} h or more within {self.partner_radius_km:g} km"
         )
 
@@ -80,6 +83,7 @@ class Params:
             min_place_distance_km=self.min_place_distance_km,
             step_min=self.step_min,
             max_interp_h=self.max_interp_h,
+            reported_speed=self.reported_speed,
             start=self.start,
             end=self.end,
         )
