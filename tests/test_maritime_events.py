@@ -125,17 +125,27 @@ def test_grid_and_reference_agree_on_a_dense_cluster(case, cli, tmp_path, distan
     rng = random.Random(int(distance))
     rows = []
     for n in range(30):
-        lat, lon = 70.0 + rng.uniform(-0.3, 0.3), 179.9 + rng.uniform(-0.2, 0.2)
+        spread = distance * 8 / 111_195  # about as many neighbours whatever the distance
+        lat = 70.0 + rng.uniform(-spread, spread)
+        lon = 179.99 + rng.uniform(-3 * spread, 3 * spread)
         pts = []
         t = fx.T0 + rng.randrange(300)
         for _ in range(120):
             pts.append((t, lat, (lon + 180) % 360 - 180))
             t += rng.randrange(100, 500)
-            lat, lon = fx.offset(lat, lon, rng.uniform(-30, 30), rng.uniform(-30, 30))
+            step = distance / 20
+            lat, lon = fx.offset(lat, lon, rng.uniform(-step, step), rng.uniform(-step, step))
         rows += fx.rows(f"2730{n:05d}", f"DRIFTER {n}", pts)
     cli("ais", "import", fx.write_csv(tmp_path / "dense.csv", rows))
     p = enc.Params(max_distance_m=distance, min_hours=0.3, max_speed_kn=5)
-    assert enc.find(case.conn, p) == enc.reference(case.conn, p)
+    found = enc.find(case.conn, p)
+    assert found == enc.reference(case.conn, p)
+    assert len(found) > 0
+    import pytest as _pytest
+
+    with _pytest.MonkeyPatch.context() as patch:
+        patch.setattr(enc, "USE_NUMPY_PAIRS", False)  # the plain grid loop
+        assert enc.find(case.conn, p) == found
 
 
 # ---- loitering and dark partners ---------------------------------------------------------------
