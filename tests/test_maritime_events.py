@@ -519,3 +519,20 @@ def test_reported_speed_instead_of_the_positions(cli, tmp_path):
     assert (
         "as reported" in cli("ais", "encounters", "--reported-speed", "--max-speed-kn", "10").stderr
     )
+
+
+def test_the_same_results_without_numpy(cli, tmp_path, monkeypatch):
+    import sys
+
+    tanker_meeting(tmp_path, cli, hours=8.0, gap_in_b=(fx.T0 + 3 * 3600, fx.T0 + 5 * 3600))
+    anomaly_case(tmp_path, cli)
+    commands = [
+        ("ais", "encounters"),
+        ("ais", "loitering"),
+        ("ais", "anomalies", "--no-land"),
+        ("ais", "dark", "--all"),
+    ]
+    with_numpy = [cli.json(*c) for c in commands]
+    assert with_numpy[0] and with_numpy[1] and with_numpy[2]
+    monkeypatch.setitem(sys.modules, "numpy", None)
+    assert [cli.json(*c) for c in commands] == with_numpy

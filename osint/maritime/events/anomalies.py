@@ -174,7 +174,11 @@ def _positions(track: core.Track, ref: dict, max_ms, min_jump, p: Params) -> lis
     """Jumps, and an MMSI's reports split into tracks that one ship could have sailed."""
     if _all_clear(track, max_ms, min_jump):
         return []
-    epochs, lats, lons = track.epochs, track.lats, track.lons
+    epochs, lats, lons = (
+        core.as_list(track.epochs),
+        core.as_list(track.lats),
+        core.as_list(track.lons),
+    )
     # tracks: [last_t, last_lat, last_lon, count, first_t]
     tracks = []
     jumps = []
@@ -282,6 +286,10 @@ def _on_land(track: core.Track, ref: dict, is_land, near_place, p: Params) -> li
     mask = is_land(track.lats, track.lons)
     if not mask.any():
         return []
+    track = core.Track(
+        track.vessel, track.mmsi, core.as_list(track.epochs), core.as_list(track.lats),
+        core.as_list(track.lons),
+    )  # fmt: skip
     episodes: list[list[int]] = []  # [first index, last index, count]
     limit = p.land_episode_h * 3600
     for k in np.flatnonzero(mask).tolist():

@@ -143,7 +143,12 @@ def iter_tracks(
         cursor.execute(
             f"SELECT {columns} FROM ais_positions {where} ORDER BY mmsi, epoch, lat, lon", params
         )
-        yield from _tracks_by_chunks(cursor, sc, with_sog)
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            yield from _tracks_by_chunks(cursor, sc, with_sog)
+        else:
+            yield from _tracks_by_arrays(cursor, sc, with_sog)
         return
     cursor.execute(
         f"SELECT batch, mmsi, epoch, lat, lon, sog FROM ais_positions {where} "
@@ -211,6 +216,57 @@ def _tracks_by_chunks(cursor, sc: Scope, with_sog: bool) -> Iterator[Track]:
         yield _clean(track)
 
 
+def _tracks_by_arrays(cursor, sc: Scope, with_sog: bool) -> Iterator[Track]:
+    """As _tracks_by_chunks, each chunk turned into one NumPy array (MMSIs and epoch seconds are
+    exact as doubles): tracks hold arrays (int64 times, float64 positions, NaN for no speed)."""
+    import numpy as np
+
+    by_mmsi, wanted = sc.by_mmsi, sc.vessels
+    pieces: list = []
+    current = None
+
+    def finish(mmsi, pieces):
+        vessel = by_mmsi.get(mmsi)
+        if vessel is None or (wanted is not None and vessel not in wanted):
+            return None
+        block = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        track = Track(vessel, mmsi)
+        epochs = block[:, 1].astype(np.int64)
+        lats, lons = block[:, 2], block[:, 3]
+        sogs = block[:, 4] if with_sog else np.full(len(block), np.nan)
+        repeated = np.flatnonzero(np.diff(epochs) == 0) + 1
+        if len(repeated):
+            differs = (lats[repeated] != lats[repeated - 1]) | (
+                lons[repeated] != lons[repeated - 1]
+            )
+            for k in repeated[differs].tolist():
+                track.clashes.append((int(epochs[k]), float(lats[k]), float(lons[k])))
+            keep = np.ones(len(epochs), dtype=bool)
+            keep[repeated] = False
+            epochs, lats, lons, sogs = epochs[keep], lats[keep], lons[keep], sogs[keep]
+        track.epochs, track.lats, track.lons, track.sogs = epochs, lats, lons, sogs
+        return track
+
+    while chunk := cursor.fetchmany(50_000):
+        block = np.array(chunk, dtype=np.float64)
+        mmsis = block[:, 0]
+        cuts = np.flatnonzero(np.diff(mmsis)) + 1
+        bounds = [0, *cuts.tolist(), len(block)]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            mmsi = int(mmsis[a])
+            if mmsi != current:
+                if current is not None:
+                    track = finish(current, pieces)
+                    if track is not None:
+                        yield track
+                current, pieces = mmsi, []
+            pieces.append(block[a:b])
+    if current is not None:
+        track = finish(current, pieces)
+        if track is not None:
+            yield track
+
+
 def _clean(track: Track) -> Track:
     """Fold reports at a second already held into the track's clashes."""
     epochs = track.epochs
@@ -233,6 +289,11 @@ def _clean(track: Track) -> Track:
     return track
 
 
+def as_list(values) -> list:
+    """A plain list of Python numbers (tracks may hold NumPy arrays)."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
 def _known(value) -> bool:
     return value is not None and value == value
 
@@ -246,7 +307,8 @@ def resample(track: Track, step_s: int, max_interp_s: int):
     report on the grid, its own speed, else as for the bridged pair after it (or before it); NaN
     (never slow) when nothing tells.
     """
-    epochs, lats, lons, sogs = track.epochs, track.lats, track.lons, track.sogs
+    epochs, lats, lons = as_list(track.epochs), as_list(track.lats), as_list(track.lons)
+    sogs = [None if v is None or v != v else v for v in as_list(track.sogs)]
     n = len(epochs)
 
     def pair_speed(i: int, near_first: bool) -> float:
