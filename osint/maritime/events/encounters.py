@@ -326,7 +326,7 @@ def _grid_runs_arrays(c: Candidates, p: Params, grid: _Grid, min_slots: int):
         return np.floor((lons + 180.0) * count / 360.0).astype(np.int64) % count, count
 
     found_i, found_j, found_d = [], [], []
-    chunk = 100_000
+    chunk = 50_000
     start = 0
     while start < n:
         end = min(start + chunk, n)
