@@ -209,6 +209,7 @@ BEHAVIOUR = Feature(
     details={"event-query": "osint.maritime.events.record:query_details"},
     # After maritime, whose vessels and sightings it refers to.
     brief_parts=("osint.maritime.events.brief:context_part",),
+    demo_steps=("osint.demo.events",),
     commands={"sightings": "osint.cli.events_cmds:sightings_app"},
     subcommands={"ais": ("osint.cli.events_cmds",)},
 )

@@ -341,14 +341,14 @@ def test_single_report_vessels_and_repeated_reports(cli, tmp_path):
 
 
 def test_sightings_check_statuses(cli, tmp_path):
-    tanker_meeting(tmp_path, cli, hours=8.0, gap_in_b=(fx.T0 - 12 * 3600, fx.T0 + 8 * 3600))
+    tanker_meeting(tmp_path, cli, hours=16.0, gap_in_b=(fx.T0 + 3600, fx.T0 + 15 * 3600))
     cli("vessel", "add", "NO TRANSPONDER", "--mmsi", "445000091")
     at = f"{MEET[0]},{MEET[1]}"
     ok = cli.json("sighting", "add", "KUM UN SAN", "--when", fx.iso(fx.T0 + 3600), "--at", at)["id"]
     far = fx.offset(*MEET, 30_000, 0)
     elsewhere = cli.json("sighting", "add", "KUM UN SAN", "--when", fx.iso(fx.T0 + 7200),
                          "--at", f"{far[0]},{far[1]}")["id"]  # fmt: skip
-    dark = cli.json("sighting", "add", "VOLNA", "--when", fx.iso(fx.T0 + 2 * 3600), "--at", at)[
+    dark = cli.json("sighting", "add", "VOLNA", "--when", fx.iso(fx.T0 + 8 * 3600), "--at", at)[
         "id"
     ]
     none = cli.json("sighting", "add", "NO TRANSPONDER", "--when", fx.iso(fx.T0), "--at", at)["id"]
@@ -356,13 +356,13 @@ def test_sightings_check_statuses(cli, tmp_path):
     assert rows[ok]["status"] == "consistent" and rows[ok]["nearest"]["distance_km"] < 1
     assert rows[elsewhere]["status"] == "elsewhere"
     assert rows[elsewhere]["nearest"]["distance_km"] == pytest.approx(30, abs=1)
-    assert rows[dark]["status"] == "dark"
-    assert rows[dark]["nearest"]["hours_from_sighting"] > 6
+    assert rows[dark]["status"] == "dark", rows[dark]
+    assert abs(rows[dark]["nearest"]["hours_from_sighting"]) > 6
     assert rows[none]["status"] == "no AIS held" and rows[none]["nearest"] is None
-    # a radius of 40 km makes the far sighting consistent; a window of 7 h reaches VOLNA's AIS
+    # a radius of 40 km makes the far sighting consistent; a window of 8 h reaches VOLNA's AIS
     wide = {r["sighting"]: r["status"] for r in cli.json("sightings", "check", "--radius-km", "40")}
     assert wide[elsewhere] == "consistent"
-    long = {r["sighting"]: r["status"] for r in cli.json("sightings", "check", "--window-h", "7")}
+    long = {r["sighting"]: r["status"] for r in cli.json("sightings", "check", "--window-h", "8")}
     assert long[dark] != "dark"
 
 
@@ -536,3 +536,12 @@ def test_the_same_results_without_numpy(cli, tmp_path, monkeypatch):
     assert with_numpy[0] and with_numpy[1] and with_numpy[2]
     monkeypatch.setitem(sys.modules, "numpy", None)
     assert [cli.json(*c) for c in commands] == with_numpy
+
+
+def test_a_sighting_outside_the_ais_coverage_is_not_dark(cli, tmp_path):
+    tanker_meeting(tmp_path, cli)
+    at = f"{MEET[0]},{MEET[1]}"
+    early = cli.json("sighting", "add", "VOLNA", "--when", "2024-01-05", "--at", at)["id"]
+    rows = {r["sighting"]: r for r in cli.json("sightings", "check")}
+    assert rows[early]["status"] == "no AIS held"
+    assert "covers" in rows[early]["reason"]

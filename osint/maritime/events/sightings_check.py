@@ -8,8 +8,10 @@ positions' key index). The status:
   interpolated at the sighting's time between the reports around it is);
 - `elsewhere`: reports in the window, all further than `radius_km`: the picture shows the ship
   here while its AIS said it was there (a possible false position);
-- `dark`: the vessel has AIS in the case, but no report in the window: transponder off;
-- `no AIS held`: the case holds no AIS for the vessel at all.
+- `dark`: the vessel's AIS in the case covers the sighting's time, but holds no report in the
+  window: transponder off;
+- `no AIS held`: the case holds no AIS for the vessel, or none around that time (the sighting
+  is more than `window_h` before its first report or after its last).
 """
 
 from __future__ import annotations
@@ -110,6 +112,20 @@ def check(conn: sqlite3.Connection, p: Params) -> list[dict]:
                     reports.append((epoch, lat, lon, mmsi))
         reports.sort()
         if not reports:
+            span = _coverage(conn, mmsis, batches_of, vessel_id)
+            if span is None or t < span[0] - window or t > span[1] + window:
+                covers = (
+                    f" (its AIS in the case covers {from_epoch(span[0])} to {from_epoch(span[1])})"
+                    if span
+                    else ""
+                )
+                row.update(
+                    status="no AIS held",
+                    nearest=None,
+                    reason=f"the case holds no AIS for this vessel at this time{covers}",
+                )
+                out.append({**row, "rule": rule})
+                continue
             before = _nearest_outside(conn, mmsis, t, where)
             row.update(
                 status="dark",
@@ -155,6 +171,19 @@ def check(conn: sqlite3.Connection, p: Params) -> list[dict]:
             )
         out.append({**row, "rule": rule})
     return out
+
+
+def _coverage(conn, mmsis, batches_of, vessel_id) -> tuple[int, int] | None:
+    """(first, last) epoch of the vessel's AIS reports in the case."""
+    first = last = None
+    for mmsi in mmsis:
+        row = conn.execute(
+            "SELECT min(epoch), max(epoch) FROM ais_positions WHERE mmsi = ?", (mmsi,)
+        ).fetchone()
+        if row and row[0] is not None:
+            first = row[0] if first is None else min(first, row[0])
+            last = row[1] if last is None else max(last, row[1])
+    return (first, last) if first is not None else None
 
 
 def _at(reports, t):

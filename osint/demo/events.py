@@ -1,0 +1,128 @@
+"""Demo step: behaviour at sea, on invented AIS of two of the demo's tankers.
+
+ILLUSTRATIVE DATA, like the fleet it uses: RYONGMUN and MUNDOK meet 40 nautical miles south-east
+of the terminal and drift together for four hours (an encounter, the pattern of a ship-to-ship
+transfer); MUNDOK then switches its AIS off for a day while a (made-up) sighting places it at sea
+(a dark sighting); RYONGMUN's track holds one position 400 km away, minutes after a normal one
+(an impossible jump, the kind a manipulated transponder leaves). The rows are computed by the
+same commands an investigator runs (`osint ais encounters --record`, `sightings check`,
+`ais anomalies`); the encounter is kept as a finding citing the AIS import.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from osint.case import records
+
+ILLUSTRATIVE = (
+    "ILLUSTRATIVE: invented for the osint demo (the AIS positions, the meeting at sea and the "
+    "sighting are made up to show the method)."
+)
+TERMINAL = (42.73, 133.06)
+MEET_AT = "2024-07-14T06:00:00Z"
+START = 1720936800  # 2024-07-14T06:00:00Z
+
+
+def _offset(lat, lon, north_m, east_m):
+    return lat + north_m / 111_195.0, lon + east_m / (111_195.0 * math.cos(math.radians(lat)))
+
+
+def _find(conn, name: str) -> dict | None:
+    for row in records.iter_records(conn, "vessel"):
+        if row["name"] == name:
+            return row
+    return None
+
+
+def _leg(a, b, t0, t1, every):
+    out = []
+    t = t0
+    while t <= t1:
+        f = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
+        out.append((t, a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])))
+        t += every
+    return out
+
+
+def _track(meet, start_from, every, phase, drift, dark_after=None):
+    """Sail 6 h to the meeting, drift 4 h, sail 6 h away (optionally silent from dark_after)."""
+    there = _offset(*meet, *drift)
+    points = _leg(start_from, meet, START - 6 * 3600 + phase, START, every)
+    points += _leg(meet, there, START + every, START + 4 * 3600, every)
+    away = _offset(*there, -60_000, 40_000)
+    points += _leg(there, away, START + 4 * 3600 + every, START + 10 * 3600, every)
+    if dark_after is not None:
+        points = [p for p in points if p[0] < dark_after]
+        points += _leg(away, _offset(*away, -30_000, 30_000), dark_after + 26 * 3600,
+                       dark_after + 30 * 3600, every)  # fmt: skip
+    return points
+
+
+def build(case, folder) -> dict:
+    from osint.exports import gis
+    from osint.maritime import sightings
+    from osint.maritime.ais import importer
+    from osint.maritime.events import anomalies, encounters, sightings_check
+    from osint.maritime.events import record as record_lib
+    from osint.timeutil import from_epoch
+
+    conn = case.conn
+    ryongmun, mundok = _find(conn, "RYONGMUN"), _find(conn, "MUNDOK")
+    if not ryongmun or not mundok:
+        return {}
+    folder = Path(folder)
+    meet = _offset(*TERMINAL, -40 * 1852 * 0.7071, 40 * 1852 * 0.7071)  # 40 nm to the south-east
+    a = _track(meet, _offset(*TERMINAL, -20_000, 10_000), 300, 0, (60, 40))
+    # MUNDOK reports at other instants, and goes dark two hours after the meeting ends.
+    b = _track(meet, _offset(*meet, -80_000, 60_000), 420, 77, (-50, 90),
+               dark_after=START + 6 * 3600)  # fmt: skip
+    jump = len(a) - 10
+    a[jump] = (a[jump][0], *_offset(*meet, 400_000, -150_000))
+    path = folder / "demo-ais-sea.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading",
+                         "VesselName", "IMO", "CallSign", "VesselType", "Status"])  # fmt: skip
+        for vessel, points in ((ryongmun, a), (mundok, b)):
+            for t, lat, lon in points:
+                writer.writerow([vessel["mmsi"], from_epoch(t)[:-1], f"{lat:.5f}", f"{lon:.5f}",
+                                 "", "", "511", vessel["name"], f"IMO{vessel['imo']}", "",
+                                 "80", "0"])  # fmt: skip
+    importer.import_file(case, path, importer.ImportOptions(note=ILLUSTRATIVE))
+    seen_at = _offset(*meet, -70_000, 45_000)
+    with case.writing():
+        sightings.add_sighting(
+            case,
+            mundok["id"],
+            when=from_epoch(START + 18 * 3600),
+            at=seen_at,
+            activity="AIS dark",
+            confidence="low",
+            note="illustrative (demo data): a tanker seen at sea while its AIS was silent",
+        )
+    params = encounters.Params()
+    found = encounters.find(conn, params)
+    finding, _ = record_lib.record(
+        case,
+        "encounters",
+        found,
+        params.values(),
+        params.rule(),
+        text="ILLUSTRATIVE: RYONGMUN and MUNDOK stayed within 500 m of each other at under 2 "
+        "knots for hours, 40 nautical miles from the terminal: the pattern of a ship-to-ship "
+        "transfer (demo data)",
+    )
+    checked = sightings_check.check(conn, sightings_check.Params())
+    odd = anomalies.find(conn, anomalies.Params(land=False))
+    gis.write_geojson(
+        conn, folder / "events.geojson", gis.Selection(layers=("events",))
+    )
+    return {
+        "encounters": len(found),
+        "dark_sightings": sum(1 for r in checked if r["status"] == "dark"),
+        "anomalies": len(odd.rows),
+        "encounter_finding": finding["id"],
+    }
