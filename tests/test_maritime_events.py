@@ -545,3 +545,15 @@ def test_a_sighting_outside_the_ais_coverage_is_not_dark(cli, tmp_path):
     rows = {r["sighting"]: r for r in cli.json("sightings", "check")}
     assert rows[early]["status"] == "no AIS held"
     assert "covers" in rows[early]["reason"]
+
+
+def test_a_redacted_copy_withholds_the_behaviour_queries_naming_a_withheld_vessel(cli, tmp_path):
+    tanker_meeting(tmp_path, cli)
+    cli("ais", "encounters", "--record")
+    volna = next(v for v in cli.json("list", "vessels") if v["name"] == "VOLNA")
+    out = tmp_path / "copy.db"
+    cli("export", "case", "-o", out, "--redact", volna["id"], "--reason", "protect")
+    copy = ["--case", str(out)]
+    assert cli.json(*copy, "list", "event-queries") == []
+    assert b"VOLNA" not in out.read_bytes()  # the query's rows named it
+    assert cli.json(*copy, "verify")["ok"] is True
