@@ -2,8 +2,8 @@
 
 ILLUSTRATIVE DATA, like the fleet it uses: RYONGMUN and MUNDOK meet 40 nautical miles south-east
 of the terminal and drift together for four hours (an encounter, the pattern of a ship-to-ship
-transfer); MUNDOK then switches its AIS off for a day while a (made-up) sighting places it at sea
-(a dark sighting); RYONGMUN's track holds one position 400 km away, minutes after a normal one
+transfer); MUNDOK then switches its AIS off while one of its (made-up) recorded arrivals places
+it at the terminal (a dark sighting); RYONGMUN's track holds one position 400 km away, minutes after a normal one
 (an impossible jump, the kind a manipulated transponder leaves). The rows are computed by the
 same commands an investigator runs (`osint ais encounters --record`, `sightings check`,
 `ais anomalies`); the encounter is kept as a finding citing the AIS import.
@@ -18,12 +18,11 @@ from pathlib import Path
 from osint.case import records
 
 ILLUSTRATIVE = (
-    "ILLUSTRATIVE: invented for the osint demo (the AIS positions, the meeting at sea and the "
-    "sighting are made up to show the method)."
+    "ILLUSTRATIVE: invented for the osint demo (the AIS positions and the meeting at sea are "
+    "made up to show the method)."
 )
 TERMINAL = (42.73, 133.06)
-MEET_AT = "2024-07-14T06:00:00Z"
-START = 1720936800  # 2024-07-14T06:00:00Z
+DEFAULT_START = 1720936800  # 2024-07-14T06:00:00Z, when MUNDOK has no arrival to anchor to
 
 
 def _offset(lat, lon, north_m, east_m):
@@ -47,23 +46,33 @@ def _leg(a, b, t0, t1, every):
     return out
 
 
-def _track(meet, start_from, every, phase, drift, dark_after=None):
-    """Sail 6 h to the meeting, drift 4 h, sail 6 h away (optionally silent from dark_after)."""
+def _track(start, meet, start_from, every, phase, drift, dark=None):
+    """Sail 6 h to the meeting, drift 4 h, sail 6 h away; `dark` = (from, to): silent then."""
     there = _offset(*meet, *drift)
-    points = _leg(start_from, meet, START - 6 * 3600 + phase, START, every)
-    points += _leg(meet, there, START + every, START + 4 * 3600, every)
+    points = _leg(start_from, meet, start - 6 * 3600 + phase, start, every)
+    points += _leg(meet, there, start + every, start + 4 * 3600, every)
     away = _offset(*there, -60_000, 40_000)
-    points += _leg(there, away, START + 4 * 3600 + every, START + 10 * 3600, every)
-    if dark_after is not None:
-        points = [p for p in points if p[0] < dark_after]
-        points += _leg(away, _offset(*away, -30_000, 30_000), dark_after + 26 * 3600,
-                       dark_after + 30 * 3600, every)  # fmt: skip
+    points += _leg(there, away, start + 4 * 3600 + every, start + 10 * 3600, every)
+    if dark is not None:
+        points = [p for p in points if p[0] < dark[0]]
+        points += _leg(away, _offset(*away, -30_000, 30_000), dark[1], dark[1] + 4 * 3600, every)
     return points
+
+
+def _arrival(conn, vessel_id: str) -> int | None:
+    """MUNDOK's recorded arrival at the terminal nearest mid-July (epoch), if any."""
+    from osint.timeutil import to_epoch
+
+    times = [
+        to_epoch(row["seen_at"])
+        for row in records.iter_records(conn, "sighting", where="vessel = ?", params=[vessel_id])
+        if row.get("activity") == "arriving" and "T" in (row["seen_at"] or "")
+    ]
+    return min(times, key=lambda t: abs(t - DEFAULT_START)) if times else None
 
 
 def build(case, folder) -> dict:
     from osint.exports import gis
-    from osint.maritime import sightings
     from osint.maritime.ais import importer
     from osint.maritime.events import anomalies, encounters, sightings_check
     from osint.maritime.events import record as record_lib
@@ -75,10 +84,15 @@ def build(case, folder) -> dict:
         return {}
     folder = Path(folder)
     meet = _offset(*TERMINAL, -40 * 1852 * 0.7071, 40 * 1852 * 0.7071)  # 40 nm to the south-east
-    a = _track(meet, _offset(*TERMINAL, -20_000, 10_000), 300, 0, (60, 40))
-    # MUNDOK reports at other instants, and goes dark two hours after the meeting ends.
-    b = _track(meet, _offset(*meet, -80_000, 60_000), 420, 77, (-50, 90),
-               dark_after=START + 6 * 3600)  # fmt: skip
+    # The meeting ends a day before one of MUNDOK's recorded arrivals at the terminal; MUNDOK
+    # switches its AIS off two hours after it and on again half a day after the arrival, far out
+    # at sea: the arrival sighting is then a sighting while AIS was off.
+    arrival = _arrival(conn, mundok["id"])
+    start = (arrival - 20 * 3600) // 600 * 600 if arrival else DEFAULT_START
+    dark = (start + 6 * 3600, (arrival or start + 20 * 3600) + 12 * 3600)
+    a = _track(start, meet, _offset(*TERMINAL, -20_000, 10_000), 300, 0, (60, 40))
+    # MUNDOK reports at other instants than RYONGMUN.
+    b = _track(start, meet, _offset(*meet, -80_000, 60_000), 420, 77, (-50, 90), dark=dark)
     jump = len(a) - 10
     a[jump] = (a[jump][0], *_offset(*meet, 400_000, -150_000))
     path = folder / "demo-ais-sea.csv"
@@ -92,17 +106,6 @@ def build(case, folder) -> dict:
                                  "", "", "511", vessel["name"], f"IMO{vessel['imo']}", "",
                                  "80", "0"])  # fmt: skip
     importer.import_file(case, path, importer.ImportOptions(note=ILLUSTRATIVE))
-    seen_at = _offset(*meet, -70_000, 45_000)
-    with case.writing():
-        sightings.add_sighting(
-            case,
-            mundok["id"],
-            when=from_epoch(START + 18 * 3600),
-            at=seen_at,
-            activity="AIS dark",
-            confidence="low",
-            note="illustrative (demo data): a tanker seen at sea while its AIS was silent",
-        )
     params = encounters.Params()
     found = encounters.find(conn, params)
     finding, _ = record_lib.record(
