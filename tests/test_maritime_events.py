@@ -557,3 +557,18 @@ def test_a_redacted_copy_withholds_the_behaviour_queries_naming_a_withheld_vesse
     assert cli.json(*copy, "list", "event-queries") == []
     assert b"VOLNA" not in out.read_bytes()  # the query's rows named it
     assert cli.json(*copy, "verify")["ok"] is True
+
+
+def test_a_recorded_behaviour_query_merges_into_a_colleagues_case(cli, tmp_path, bare_cli):
+    # (the meeting starts before midnight and ends after it: dates play no part in the rules)
+    tanker_meeting(tmp_path, cli)
+    cli("ais", "encounters", "--record")
+    other = tmp_path / "other.db"
+    bare_cli("init", other, "--title", "Colleague")
+    bare_cli("--case", other, "merge", cli.case_path)
+    queries = bare_cli("--case", other, "--json", "list", "event-queries")
+    import json
+
+    assert len(json.loads(queries.stdout)) == 1
+    assert json.loads(bare_cli("--case", other, "--json", "verify").stdout)["ok"] is True
+    assert len(json.loads(bare_cli("--case", other, "--json", "ais", "encounters").stdout)) == 1
