@@ -83,6 +83,8 @@ class Candidates:
     speed: array = field(default_factory=lambda: array("d"))
     coverage: list[list[tuple[int, int]]] = field(default_factory=list)  # per track: slot runs
     runs: list[tuple] = field(default_factory=list)  # candidate runs: (track, first, last, idx0)
+    # silences longer than collect()'s gaps_over_s: (track, from t, lat, lon, to t, lat, lon)
+    gaps: list[tuple] = field(default_factory=list)
 
     def covered(self, ti: int, slot: int) -> bool:
         spans = self.coverage[ti]
@@ -93,8 +95,11 @@ class Candidates:
 USE_NUMPY = True  # tests switch it off to check that both ways give the same candidates
 
 
-def collect(conn: sqlite3.Connection, p, *, sc: core.Scope | None = None) -> Candidates:
-    """Resample every track; keep its candidate instants and the runs they form."""
+def collect(
+    conn: sqlite3.Connection, p, *, sc: core.Scope | None = None, gaps_over_s: int | None = None
+) -> Candidates:
+    """Resample every track; keep its candidate instants and the runs they form (and, with
+    gaps_over_s, its silences longer than that)."""
     step_s = max(1, int(round(p.step_min * 60)))
     max_interp = int(p.max_interp_h * 3600)
     # --vessel picks the encounters a vessel takes part in: every vessel is still compared.
@@ -106,6 +111,8 @@ def collect(conn: sqlite3.Connection, p, *, sc: core.Scope | None = None) -> Can
     for track in core.iter_tracks(conn, sc, with_sog=reported):
         ti = len(out.tracks)
         out.tracks.append((track.vessel, track.mmsi))
+        if gaps_over_s is not None:
+            _gaps(out, ti, track, gaps_over_s)
         arrays = core.resample_arrays(track, step_s, max_interp) if USE_NUMPY else None
         if arrays is not None:
             if not reported:
@@ -121,6 +128,28 @@ def collect(conn: sqlite3.Connection, p, *, sc: core.Scope | None = None) -> Can
                 points = list(zip(slots, lats, lons, speeds, strict=True))
             _collect_points(out, ti, points, p, near)
     return out
+
+
+def _gaps(out: Candidates, ti: int, track: core.Track, over_s: int) -> None:
+    try:
+        import numpy as np
+    except ImportError:
+        epochs = core.as_list(track.epochs)
+        found = [k for k in range(len(epochs) - 1) if epochs[k + 1] - epochs[k] > over_s]
+    else:
+        found = np.flatnonzero(np.diff(np.asarray(track.epochs)) > over_s).tolist()
+    for k in found:
+        out.gaps.append(
+            (
+                ti,
+                int(track.epochs[k]),
+                float(track.lats[k]),
+                float(track.lons[k]),
+                int(track.epochs[k + 1]),
+                float(track.lats[k + 1]),
+                float(track.lons[k + 1]),
+            )
+        )
 
 
 def _collect_points(out: Candidates, ti: int, points, p, near) -> None:

@@ -15,11 +15,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from osint.maritime import gaps as gap_lib
 from osint.maritime.events import core
 from osint.maritime.events import encounters as enc
 from osint.maritime.geo import haversine_m
-from osint.timeutil import to_epoch
 
 
 @dataclass
@@ -94,12 +92,11 @@ def find(conn: sqlite3.Connection, p: Params) -> list[dict]:
 
     p.check()
     ep = p.encounter_params()
-    c = enc.collect(conn, ep)
+    c = enc.collect(conn, ep, gaps_over_s=int(p.partner_min_gap_h * 3600))
     encounters = enc.find(conn, ep, candidates=c)
     wanted = {records.resolve_id(conn, ref, ["vessel"]) for ref in p.vessel} if p.vessel else None
     vessels = core.vessel_rows(conn)
     places = core.PlaceIndex.load(conn)
-    silences = gap_lib.find_gaps(conn, min_hours=p.partner_min_gap_h, start=p.start, end=p.end)
     min_slots = enc._min_slots(p, c.step_s)
     rule = p.rule()
     out = []
@@ -127,25 +124,22 @@ def find(conn: sqlite3.Connection, p: Params) -> list[dict]:
         ]
         partners = []
         t0, t1 = first * c.step_s, last * c.step_s
-        for gap in silences:
-            if gap["vessel"] == vessel_id:
+        for gti, g0, glat0, glon0, g1, glat1, glon1 in c.gaps:
+            other, other_mmsi = c.tracks[gti]
+            if other == vessel_id or g0 > t1 or g1 < t0:
                 continue
-            if to_epoch(gap["dark_from"]) > t1 or to_epoch(gap["dark_to"]) < t0:
-                continue
-            d = min(
-                haversine_m(lat, lon, gap["from_lat"], gap["from_lon"]),
-                haversine_m(lat, lon, gap["to_lat"], gap["to_lon"]),
-            )
+            d = min(haversine_m(lat, lon, glat0, glon0), haversine_m(lat, lon, glat1, glon1))
             if d <= p.partner_radius_km * 1000:
+                hours = round((g1 - g0) / 3600, 1)
                 partners.append(
                     {
-                        "vessel": core.vessel_ref(vessels, gap["vessel"], int(gap["mmsi"])),
-                        "dark_from": gap["dark_from"],
-                        "dark_to": gap["dark_to"],
-                        "hours": gap["hours"],
+                        "vessel": core.vessel_ref(vessels, other, other_mmsi),
+                        "dark_from": core.iso(g0),
+                        "dark_to": core.iso(g1),
+                        "hours": hours,
                         "distance_km": round(d / 1000, 1),
                         "reason": "possible dark partner: its AIS was silent "
-                        f"{gap['hours']:g} h during the loitering, {d / 1000:.1f} km away",
+                        f"{hours:g} h during the loitering, {d / 1000:.1f} km away",
                     }
                 )
         place, place_d = places.nearest(lat, lon)
