@@ -212,6 +212,7 @@ BEHAVIOUR = Feature(
     demo_steps=("osint.demo.events",),
     commands={"sightings": "osint.cli.events_cmds:sightings_app"},
     subcommands={"ais": ("osint.cli.events_cmds",)},
+    panel="Maritime",
 )
 
 SCREENING = Feature(

@@ -5,8 +5,9 @@ of the terminal and drift together for four hours (an encounter, the pattern of 
 transfer); MUNDOK then switches its AIS off while one of its (made-up) recorded arrivals places
 it at the terminal (a dark sighting); RYONGMUN's track holds one position 400 km away, minutes after a normal one
 (an impossible jump, the kind a manipulated transponder leaves). The rows are computed by the
-same commands an investigator runs (`osint ais encounters --record`, `sightings check`,
-`ais anomalies`); the encounter is kept as a finding citing the AIS import.
+same commands an investigator runs (`osint ais encounters`, `sightings check`, `ais anomalies`)
+and shown in the brief's "Behaviour at sea" section (the demo records no finding of its own, so
+that its one-page summary stays on one page).
 """
 
 from __future__ import annotations
@@ -75,7 +76,6 @@ def build(case, folder) -> dict:
     from osint.exports import gis
     from osint.maritime.ais import importer
     from osint.maritime.events import anomalies, encounters, sightings_check
-    from osint.maritime.events import record as record_lib
     from osint.timeutil import from_epoch
 
     conn = case.conn
@@ -106,18 +106,7 @@ def build(case, folder) -> dict:
                                  "", "", "511", vessel["name"], f"IMO{vessel['imo']}", "",
                                  "80", "0"])  # fmt: skip
     importer.import_file(case, path, importer.ImportOptions(note=ILLUSTRATIVE))
-    params = encounters.Params()
-    found = encounters.find(conn, params)
-    finding, _ = record_lib.record(
-        case,
-        "encounters",
-        found,
-        params.values(),
-        params.rule(),
-        text="ILLUSTRATIVE: RYONGMUN and MUNDOK stayed within 500 m of each other at under 2 "
-        "knots for hours, 40 nautical miles from the terminal: the pattern of a ship-to-ship "
-        "transfer (demo data)",
-    )
+    found = encounters.find(conn, encounters.Params())
     checked = sightings_check.check(conn, sightings_check.Params())
     odd = anomalies.find(conn, anomalies.Params(land=False))
     gis.write_geojson(
@@ -127,5 +116,4 @@ def build(case, folder) -> dict:
         "encounters": len(found),
         "dark_sightings": sum(1 for r in checked if r["status"] == "dark"),
         "anomalies": len(odd.rows),
-        "encounter_finding": finding["id"],
     }
