@@ -26,7 +26,7 @@ TERMINAL = (42.73, 133.06)
 DEFAULT_START = 1720936800  # 2024-07-14T06:00:00Z, when MUNDOK has no arrival to anchor to
 
 
-def _offset(lat, lon, north_m, east_m):
+def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
     return lat + north_m / 111_195.0, lon + east_m / (111_195.0 * math.cos(math.radians(lat)))
 
 

@@ -180,8 +180,8 @@ def _positions(track: core.Track, ref: dict, max_ms, min_jump, p: Params) -> lis
         core.as_list(track.lons),
     )
     # tracks: [last_t, last_lat, last_lon, count, first_t]
-    tracks = []
-    jumps = []
+    tracks: list[list] = []
+    jumps: list[tuple] = []
     switches = 0
     latest = None  # (t, lat, lon) of the latest report of any track
     for k in range(len(epochs)):

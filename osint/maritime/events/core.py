@@ -271,7 +271,10 @@ def _clean(track: Track) -> Track:
     """Fold reports at a second already held into the track's clashes."""
     epochs = track.epochs
     if len(set(epochs)) != len(epochs):
-        keep_e, keep_lat, keep_lon, keep_sog = [], [], [], []
+        keep_e: list = []
+        keep_lat: list = []
+        keep_lon: list = []
+        keep_sog: list = []
         sogs = track.sogs or [None] * len(epochs)
         for e, lat, lon, sog in zip(epochs, track.lats, track.lons, sogs, strict=True):
             if keep_e and keep_e[-1] == e:
@@ -313,10 +316,10 @@ def resample(track: Track, step_s: int, max_interp_s: int):
 
     def pair_speed(i: int, near_first: bool) -> float:
         a, b = (sogs[i], sogs[i + 1]) if near_first else (sogs[i + 1], sogs[i])
-        if _known(a):
-            return a
-        if _known(b):
-            return b
+        if a is not None and a == a:
+            return float(a)
+        if b is not None and b == b:
+            return float(b)
         return (
             haversine_m(lats[i], lons[i], lats[i + 1], lons[i + 1])
             / (epochs[i + 1] - epochs[i])
@@ -526,7 +529,7 @@ def vessel_ref(vessels: dict, vessel_id: str, mmsi: int | None) -> dict:
 
 
 def place_ref(place: dict | None, distance_m: float | None) -> dict:
-    if place is None:
+    if place is None or distance_m is None:
         return {"nearest_place": None, "nearest_place_km": None}
     return {
         "nearest_place": place["name"],

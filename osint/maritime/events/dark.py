@@ -89,7 +89,7 @@ def find(conn: sqlite3.Connection, p: Params) -> list[dict]:
         near = [
             f"{where} {place['name']} ({d / 1000:.1f} km)"
             for where, place, d in (("starts near", p_from, d_from), ("ends near", p_to, d_to))
-            if place is not None and d < limit
+            if place is not None and d is not None and d < limit
         ]
         if near:
             status, reason = "near a place", "the silence " + " and ".join(near)

@@ -153,7 +153,7 @@ def _gaps(out: Candidates, ti: int, track: core.Track, over_s: int) -> None:
 
 
 def _collect_points(out: Candidates, ti: int, points, p, near) -> None:
-    spans: list[tuple[int, int]] = []
+    spans: list = []
     first = last = None
     run_first = run_last = None
     run_idx = 0

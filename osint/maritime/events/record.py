@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from osint.case import records
 from osint.maritime.events import core
@@ -61,7 +62,7 @@ def record(
     imports = core.imports_citing(conn, vessel_ids)
     title = f"{TITLES.get(command, command)}: {_summary(command, rows)}"
     notes = [f"{kind}: {why}" for kind, why in (unavailable or {}).items()]
-    evidence = {
+    evidence: dict[str, Any] = {
         "ais_imports": imports,
         "vessels": sorted(vessel_ids),
         "sightings": sorted({r["sighting"] for r in rows if r.get("sighting")}),

@@ -63,7 +63,7 @@ def check(conn: sqlite3.Connection, p: Params) -> list[dict]:
     for (batch, mmsi), vessel in sc.mapping.items():
         if batch in sc.active:
             mmsis_of.setdefault(vessel, set()).add(mmsi)
-    batches_of = {}
+    batches_of: dict = {}
     for (batch, mmsi), vessel in sc.mapping.items():
         batches_of.setdefault((vessel, mmsi), set()).add(batch)
     vessels = core.vessel_rows(conn)
@@ -175,7 +175,8 @@ def check(conn: sqlite3.Connection, p: Params) -> list[dict]:
 
 def _coverage(conn, mmsis, batches_of, vessel_id) -> tuple[int, int] | None:
     """(first, last) epoch of the vessel's AIS reports in the case."""
-    first = last = None
+    first: int | None = None
+    last: int | None = None
     for mmsi in mmsis:
         row = conn.execute(
             "SELECT min(epoch), max(epoch) FROM ais_positions WHERE mmsi = ?", (mmsi,)
@@ -183,7 +184,7 @@ def _coverage(conn, mmsis, batches_of, vessel_id) -> tuple[int, int] | None:
         if row and row[0] is not None:
             first = row[0] if first is None else min(first, row[0])
             last = row[1] if last is None else max(last, row[1])
-    return (first, last) if first is not None else None
+    return (first, last) if first is not None and last is not None else None
 
 
 def _at(reports, t):
