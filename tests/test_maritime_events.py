@@ -572,3 +572,18 @@ def test_a_recorded_behaviour_query_merges_into_a_colleagues_case(cli, tmp_path,
     assert len(json.loads(queries.stdout)) == 1
     assert json.loads(bare_cli("--case", other, "--json", "verify").stdout)["ok"] is True
     assert len(json.loads(bare_cli("--case", other, "--json", "ais", "encounters").stdout)) == 1
+
+
+def test_crossing_the_antimeridian_is_no_jump_and_loitering_there_is_placed_right(cli, tmp_path):
+    west = (51.0, 179.8)
+    east = fx.offset(*west, 0, 40_000)  # across 180 degrees
+    seconds = int(40_000 / fx.NM / 12 * 3600)
+    sail = fx.leg_points(west, east, fx.T0, fx.T0 + seconds, 120)
+    assert sail[0][2] > 0 > sail[-1][2]
+    drift = [(fx.T0 + k * 300, 51.0, 180.0 if k % 2 else -179.999) for k in range(80)]
+    rows = fx.rows("273000131", "DATELINE", sail) + fx.rows("273000132", "DRIFTER", drift)
+    cli("ais", "import", fx.write_csv(tmp_path / "dateline.csv", rows))
+    assert cli.json("ais", "anomalies", "--no-land") == []
+    loitering = cli.json("ais", "loitering")
+    assert [r["vessel"]["name"] for r in loitering] == ["DRIFTER"]
+    assert abs(abs(loitering[0]["lon"]) - 180) < 0.01  # not 0 degrees, the naive mean

@@ -516,7 +516,7 @@ def visits(
         rows = result.each()
         env.table(
             rows,
-            ["name", "place", "start", "end", "hours", "sightings", "ais_positions"],
+            ["name", "place", "start", "end", "hours", "sightings", "ais_positions", "confidence"],
             empty="no visits",
         )
     else:
