@@ -32,6 +32,7 @@ BENCHES = {
     "ais": ("ais_import.py", [], ["--full"]),
     "ais-dma": ("ais_dma.py", [], ["--full"]),
     "visits": ("visits.py", [], ["--full"]),
+    "events": ("events.py", [], ["--full"]),
     "search": ("search.py", [], ["--full"]),
     "verify": ("verify.py", [], ["--full"]),
     "brief": ("brief_export.py", [], ["--full"]),

@@ -201,6 +201,20 @@ MARITIME = Feature(
     subcommands={"export": ("osint.cli.maritime_cmds",)},
 )
 
+BEHAVIOUR = Feature(
+    "behaviour",
+    "maritime behaviour: encounters, loitering, dark activity, identity anomalies, sightings "
+    "checked against AIS",
+    kinds=("osint.maritime.events.record_kinds",),
+    details={"event-query": "osint.maritime.events.record:query_details"},
+    # After maritime, whose vessels and sightings it refers to.
+    brief_parts=("osint.maritime.events.brief:context_part",),
+    demo_steps=("osint.demo.events",),
+    commands={"sightings": "osint.cli.events_cmds:sightings_app"},
+    subcommands={"ais": ("osint.cli.events_cmds",)},
+    panel="Maritime",
+)
+
 SCREENING = Feature(
     "screening",
     "sanctions lists (OpenSanctions, OFAC) and screening vessels against them; FtM export",
@@ -268,6 +282,7 @@ BUILTIN: tuple[Feature, ...] = (
     CAPTURE,
     IMAGERY,
     MARITIME,
+    BEHAVIOUR,
     SCREENING,
     BRIEFS,
     SHARING,

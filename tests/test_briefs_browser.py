@@ -53,8 +53,9 @@ def test_the_demo_brief_renders_offline_with_every_picture(browser, tmp_path):
     assert len(report.images) == 8
     assert all(img["complete"] and img["width"] > 0 for img in report.images), report.images
     assert browser.evaluate("document.querySelectorAll('script').length", session) == 0
-    # The map, the cumulative barrels against the cap, the visits per month.
-    assert browser.evaluate("document.querySelectorAll('section svg.figure').length", session) == 3
+    # The map, the cumulative barrels against the cap, the visits per month, and the behaviour
+    # section's map of the encounters.
+    assert browser.evaluate("document.querySelectorAll('section svg.figure').length", session) == 4
     # Laid out as designed: the stylesheet applied, the page is long, the gallery has columns.
     assert report.height > 3000
     columns = browser.evaluate(

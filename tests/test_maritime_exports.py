@@ -53,7 +53,7 @@ def test_kml_parses_and_holds_every_layer(cli, tmp_path):
     folders = [
         f.find("k:name", ns).text for f in root.iter("{http://www.opengis.net/kml/2.2}Folder")
     ]
-    assert folders == ["Places", "Sightings", "AIS tracks"]
+    assert folders[:3] == ["Places", "Sightings", "AIS tracks"]  # then any behaviour events
     assert len(root.findall(".//k:LineString", ns)) >= 3
     assert root.find(".//k:TimeStamp/k:when", ns).text == "2024-03-01"
 

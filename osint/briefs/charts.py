@@ -35,6 +35,7 @@ def map_svg(
     height: int = 420,
     title: str = "Places and sightings",
     max_points: int = 2000,
+    labels: tuple[str, str] = ("sighting", "picture"),
 ) -> str:
     """A locator map: places (with their radius), observation points and pictures, on a
     latitude/longitude grid (no basemap: nothing is fetched).
@@ -148,7 +149,9 @@ def map_svg(
             f"<title>{_esc(picture.get('label') or '')}</title></path>"
         )
     parts.append(_scale_bar(ox, height - 12, scale))
-    parts.append(_legend(width - margin, height - 12, bool(places), bool(points), bool(pictures)))
+    parts.append(
+        _legend(width - margin, height - 12, bool(places), bool(points), bool(pictures), labels)
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -204,14 +207,21 @@ def _points(points, xy, max_points: int) -> list[str]:
     return out
 
 
-def _legend(right: float, y: float, places: bool, points: bool, pictures: bool) -> str:
+def _legend(
+    right: float,
+    y: float,
+    places: bool,
+    points: bool,
+    pictures: bool,
+    labels: tuple[str, str] = ("sighting", "picture"),
+) -> str:
     items = []
     if places:
         items.append(('<rect x="{x}" y="{y0}" width="8" height="8" fill="#8a1c1c"/>', "place"))
     if points:
-        items.append(('<circle cx="{cx}" cy="{cy}" r="3.5" fill="#1f5f99"/>', "sighting"))
+        items.append(('<circle cx="{cx}" cy="{cy}" r="3.5" fill="#1f5f99"/>', labels[0]))
     if pictures:
-        items.append(('<path d="M{cx},{ty} L{rx},{by} L{lx},{by} Z" fill="#d9822b"/>', "picture"))
+        items.append(('<path d="M{cx},{ty} L{rx},{by} L{lx},{by} Z" fill="#d9822b"/>', labels[1]))
     out, x = [], right
     for shape, label in reversed(items):
         text_w = len(label) * 5.6

@@ -14,6 +14,7 @@ REF_PREFIX = {
     "place": "P",
     "finding": "F",
     "visit-query": "VQ",
+    "event-query": "EQ",
     "ais-track": "T",
 }
 OTHER_PREFIX = "R"  # records of kinds without a section of their own (listed under "Also cited")

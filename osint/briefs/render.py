@@ -98,6 +98,7 @@ _REF = re.compile(r"^[A-Z]{1,2}\d+$")
 MD_SECTIONS = {
     "S": "sources", "Q": "quotes", "I": "imagery", "V": "vessels", "P": "map-and-charts",
     "O": "sightings", "VQ": "recorded-visit-counts", "F": "findings", "R": "other-records-cited",
+    "EQ": "recorded-behaviour-queries",
 }  # fmt: skip
 
 

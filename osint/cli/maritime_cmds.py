@@ -16,7 +16,11 @@ vessel_app = group(
 )
 place_app = group("Named places with a radius (terminals, anchorages).", ["add"])
 sighting_app = group("Observations of a vessel at a time and place.", ["add"])
-ais_app = group("AIS position reports: import files, find gaps.", ["import", "gaps"])
+ais_app = group(
+    "AIS position reports: import files, find gaps, encounters, loitering, dark activity and "
+    "anomalies.",
+    ["import", "gaps", "dark", "encounters", "loitering", "anomalies"],
+)
 
 FromOpt = Annotated[
     str | None, typer.Option("--from", metavar="DATE", help="From this date or time (UTC).")
@@ -512,7 +516,7 @@ def visits(
         rows = result.each()
         env.table(
             rows,
-            ["name", "place", "start", "end", "hours", "sightings", "ais_positions"],
+            ["name", "place", "start", "end", "hours", "sightings", "ais_positions", "confidence"],
             empty="no visits",
         )
     else:
@@ -566,7 +570,9 @@ def _selection(layer, vessel, start, end, split_hours):
 LayerOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--layer", metavar="L", help="places, sightings, tracks (repeatable; default all)."
+        "--layer",
+        metavar="L",
+        help="places, sightings, tracks, events (repeatable; default all).",
     ),
 ]
 VesselOpt = Annotated[

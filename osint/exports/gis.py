@@ -1,4 +1,5 @@
-"""GIS layers of the case: places, sightings and AIS tracks, as GeoJSON (RFC 7946) and KML.
+"""GIS layers of the case: places, sightings, AIS tracks and behaviour events (encounters,
+loitering, dark activity, anomalies, by their default rules), as GeoJSON (RFC 7946) and KML.
 
 GeoJSON positions are [longitude, latitude] in WGS 84 with six decimals (about 0.1 m), with no
 `crs` member (RFC 7946 section 4). Tracks are one feature per vessel and MMSI: a MultiLineString
@@ -23,7 +24,7 @@ from osint.maritime.ais import store as ais_store
 from osint.maritime.ais import tracks as ais_tracks
 from osint.timeutil import bound, from_epoch, to_epoch
 
-LAYERS = ("places", "sightings", "tracks")
+LAYERS = ("places", "sightings", "tracks", "events")
 
 
 @dataclass
@@ -196,6 +197,10 @@ def features(conn: sqlite3.Connection, sel: Selection) -> Iterator[dict]:
         yield from sighting_features(conn, sel, wanted)
     if "tracks" in sel.layers:
         yield from track_features(conn, sel, wanted)
+    if "events" in sel.layers:
+        from osint.maritime.events.gis import event_features
+
+        yield from event_features(conn, sel, wanted)
 
 
 def write_geojson(conn: sqlite3.Connection, destination, sel: Selection | None = None) -> dict:
@@ -225,6 +230,7 @@ _KML_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <Style id="place"><IconStyle><color>ff00a5ff</color><Icon><href>http://maps.google.com/mapfiles/kml/shapes/target.png</href></Icon></IconStyle><LineStyle><color>ff00a5ff</color><width>2</width></LineStyle><PolyStyle><color>3300a5ff</color></PolyStyle></Style>
 <Style id="sighting"><IconStyle><color>ff0000ff</color><Icon><href>http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png</href></Icon></IconStyle></Style>
 <Style id="track"><LineStyle><color>ffffff00</color><width>2</width></LineStyle></Style>
+<Style id="event"><IconStyle><color>ff0000ff</color><Icon><href>http://maps.google.com/mapfiles/kml/shapes/caution.png</href></Icon></IconStyle><LineStyle><color>ff0000ff</color><width>3</width></LineStyle></Style>
 """
 
 
@@ -264,7 +270,9 @@ def write_kml(
     sel = sel or Selection()
     counts: dict[str, int] = {}
     folder = None
-    names = {"place": "Places", "sighting": "Sightings", "ais-track": "AIS tracks"}
+    from osint.maritime.events.gis import EVENT_KINDS
+
+    names = {"place": "Places", "sighting": "Sightings", "ais-track": "AIS tracks", **EVENT_KINDS}
     with atomic_output(destination) as out:
         out.write(_KML_HEAD.format(name=escape(title)))
         for item in features(conn, sel):
@@ -293,6 +301,26 @@ def write_kml(
                     f"<name>{escape(str(props['vessel_name'] or ''))} {escape(when)}</name>"
                     f"{_description(props)}<TimeStamp><when>{escape(when)}</when></TimeStamp>"
                     f"<styleUrl>#sighting</styleUrl><Point><coordinates>{lon},{lat}</coordinates></Point>"
+                )
+            elif kind in EVENT_KINDS:
+                if geometry["type"] == "Point":
+                    lon, lat = geometry["coordinates"]
+                    shape = f"<Point><coordinates>{lon},{lat}</coordinates></Point>"
+                else:
+                    shape = (
+                        "<MultiGeometry>"
+                        + "".join(
+                            f"<LineString><coordinates>{_kml_coords(seg)}</coordinates></LineString>"
+                            for seg in geometry["coordinates"]
+                        )
+                        + "</MultiGeometry>"
+                    )
+                title = f"{props.get('anomaly') or names[kind]}: {props.get('name') or ''}"
+                body = (
+                    f"<name>{escape(title)}</name>{_description(props)}"
+                    f"<TimeSpan><begin>{escape(str(props['start']))}</begin>"
+                    f"<end>{escape(str(props['end']))}</end></TimeSpan>"
+                    f"<styleUrl>#event</styleUrl>{shape}"
                 )
             else:
                 lines = "".join(

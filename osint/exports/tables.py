@@ -111,6 +111,7 @@ def visit_list_table(conn: sqlite3.Connection, options: TableOptions):
         "hours",
         "sightings",
         "ais_positions",
+        "confidence",
     ]
     return columns, result.each()
 

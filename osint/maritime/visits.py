@@ -40,6 +40,8 @@ class Visit:
     end: int
     sightings: list[str] = field(default_factory=list)
     ais: list[dict] = field(default_factory=list)  # {batch, mmsi, first, last, rows}
+    confidence: str | None = None  # high / medium / low (osint.maritime.events.visit_confidence)
+    confidence_reason: str | None = None
 
     @property
     def ais_rows(self) -> int:
@@ -112,6 +114,8 @@ class Result:
                     "hours": round((visit.end - visit.start) / 3600, 1),
                     "sightings": len(visit.sightings),
                     "ais_positions": visit.ais_rows,
+                    "confidence": visit.confidence,
+                    "confidence_reason": visit.confidence_reason,
                 }
             )
         return rows
@@ -172,6 +176,11 @@ def compute(conn: sqlite3.Connection, query: Query) -> Result:
                 continue
             current = Visit(vessel_id, place_id, start, end, list(seen), list(ais))
             visits.append(current)
+    from osint.maritime.events.visit_confidence import grade
+
+    circles = {pid: places.circle(p) for pid, p in place_map.items()}
+    for visit in visits:
+        visit.confidence, visit.confidence_reason = grade(conn, visit, circles[visit.place], gap)
     vessel_ids = {v.vessel for v in visits}
     vessels = {
         row["id"]: row

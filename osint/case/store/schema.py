@@ -536,6 +536,25 @@ def m0011_signatures(db) -> None:
     )
 
 
+def m0012_behaviour_events(db) -> None:
+    """A saved behaviour query (`ais encounters|loitering|anomalies|dark`, `sightings check`
+    with --record): the command, its parameters and rule, its rows and the AIS imports cited."""
+    record_table(
+        db,
+        "event_queries",
+        {
+            "title": str,
+            "command": str,
+            "parameters": str,
+            "rule": str,
+            "events": int,
+            "result": str,
+            "evidence": str,
+            "note": str,
+        },
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -548,6 +567,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0009_integrity_salts", m0009_integrity_salts),
     ("0010_brief_finding_confidence", m0010_brief_finding_confidence),
     ("0011_signatures", m0011_signatures),
+    ("0012_behaviour_events", m0012_behaviour_events),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

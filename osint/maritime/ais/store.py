@@ -320,7 +320,8 @@ def merge_positions(case, other: sqlite3.Connection) -> dict:
 def redact_positions(conn: sqlite3.Connection, withheld: dict[str, str]) -> dict:
     """sharing hook: a copy that withholds a vessel, a track or an import withholds its positions.
 
-    Records whose stored JSON names a withheld record (saved visit queries) are withheld too.
+    Records whose stored JSON names a withheld record (saved visit and behaviour queries) are
+    withheld too.
     Returns, per import that lost rows, the rows it keeps and their digest (for `verify`).
     """
     from osint.sharing.copy import _redaction_set
@@ -329,7 +330,10 @@ def redact_positions(conn: sqlite3.Connection, withheld: dict[str, str]) -> dict
         return {}
     # Visit queries keep vessel ids and names inside their JSON: withhold those that name one.
     extra = set()
-    for qid, result, evidence in conn.execute("SELECT id, result, evidence FROM visit_queries"):
+    saved = conn.execute("SELECT id, result, evidence FROM visit_queries").fetchall()
+    # behaviour queries (ais encounters ... --record) keep ids in their JSON too
+    saved += conn.execute("SELECT id, result, evidence FROM event_queries").fetchall()
+    for qid, result, evidence in saved:
         text = f"{result or ''} {evidence or ''}"
         if qid not in withheld and any(rid in text for rid in withheld):
             extra.add(qid)
