@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Iterator
 
 from osint.errors import InvalidInput
+from osint.formats import size as size_text
 
 CHUNK = 1 << 16
 # A zstd frame may ask for a window of up to 2 GiB; the decoder fills it as it goes, so a bomb with a
@@ -52,15 +53,6 @@ class LineTooLong(InvalidInput):
         super().__init__(message)
         self.number = number
         self.limit = limit
-
-
-def size_text(count: int) -> str:
-    """1 MiB, 200 MiB, 64 KiB, 300 bytes."""
-    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if count >= scale:
-            value = count / scale
-            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
-    return f"{count} bytes"
 
 
 def sniff(head: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -169,3 +170,80 @@ def test_a_new_feature_is_one_declaration(cli, monkeypatch, tmp_path):
 @pytest.mark.parametrize("feature", features.BUILTIN, ids=lambda f: f.name)
 def test_every_feature_with_an_extra_names_what_it_needs(feature):
     assert bool(feature.extra) == bool(feature.requires)
+
+
+def _imports_of(module: str) -> set[str]:
+    """Every osint module a module imports, at any depth of its code (lazy imports included)."""
+    path = Path(importlib.util.find_spec(module).origin)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("osint"):
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("osint"))
+    return found
+
+
+def test_feature_hooks_never_import_what_calls_them():
+    """The core loops over the declared hooks; a hook importing its caller back would be a cycle
+    hidden in a string (what `verify.CHECKS -> imagery/hooks -> verify.Problem` used to be).
+    Shared types live in leaves: osint.features (Problem, Bulk), osint.briefs.refs (Ref)."""
+    callers = {
+        "osint.case.verify",
+        "osint.case.overview",
+        "osint.case.kinds.registry",
+        "osint.sharing.merge",
+        "osint.sharing.copy",
+        "osint.briefs.context",
+        "osint.demo",
+    }
+    offenders = []
+    for target in _declared_targets():
+        module = target.partition(":")[0]
+        if module.startswith("osint.cli."):
+            continue  # commands are called by the CLI root, which imports nothing of them
+        bad = _imports_of(module) & callers
+        if bad:
+            offenders.append(f"{module} imports {sorted(bad)}")
+    assert offenders == []
+
+
+def test_module_level_imports_have_no_cycle():
+    """Module-level imports between osint's modules form no cycle (lazy imports inside functions
+    are how a module reaches a feature it must not load at startup)."""
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        graph[".".join(parts)] = set()
+    for module in graph:
+        spec = importlib.util.find_spec(module)
+        tree = ast.parse(Path(spec.origin).read_text())
+        for node in tree.body:
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("osint"):
+                names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                while name and name not in graph:
+                    name = name.rpartition(".")[0]
+                # A submodule importing its own package is how packages work, not a cycle.
+                if name and name != module and not module.startswith(name + "."):
+                    graph[module].add(name)
+    seen: dict[str, int] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        seen[module] = 1
+        for target in graph[module]:
+            if seen.get(target) == 1:
+                raise AssertionError("import cycle: " + " -> ".join([*path, module, target]))
+            if target not in seen:
+                visit(target, [*path, module])
+        seen[module] = 2
+
+    for module in graph:
+        if module not in seen:
+            visit(module, [])

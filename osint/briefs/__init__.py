@@ -13,35 +13,41 @@ run code); HTML is autoescaped and Markdown values pass through `markdown_escape
 from the case becomes markup, a link or a script in either.
 """
 
-from osint.briefs.context import FULL_DATA, Limits, build_context
-from osint.briefs.export import FORMATS, export_brief
-from osint.briefs.refs import (
-    OTHER_PREFIX,
-    REF_PREFIX,
-    Ref,
-    References,
-    cite_groups,
-    http_url,
-    is_illustrative,
-)
-from osint.briefs.render import (
-    BUILTIN_NAMES,
-    MarkdownSafe,
-    available_templates,
-    builtin_template_dirs,
-    environment,
-    fmt_bytes,
-    fmt_coords,
-    fmt_when,
-    fmt_when_short,
-    markdown_escape,
-    user_template_dirs,
-)
+# The public names, each from the module that defines it, imported on first use: a feature's
+# brief part can import `osint.briefs.refs` without loading the context builder (which loops
+# over the features), so no import cycle runs through the feature list.
+_EXPORTS = {
+    "BUILTIN_NAMES": "osint.briefs.render",
+    "FORMATS": "osint.briefs.export",
+    "FULL_DATA": "osint.briefs.context",
+    "Limits": "osint.briefs.context",
+    "MarkdownSafe": "osint.briefs.render",
+    "OTHER_PREFIX": "osint.briefs.refs",
+    "REF_PREFIX": "osint.briefs.refs",
+    "Ref": "osint.briefs.refs",
+    "References": "osint.briefs.refs",
+    "available_templates": "osint.briefs.render",
+    "build_context": "osint.briefs.context",
+    "builtin_template_dirs": "osint.briefs.render",
+    "cite_groups": "osint.briefs.refs",
+    "environment": "osint.briefs.render",
+    "export_brief": "osint.briefs.export",
+    "fmt_bytes": "osint.briefs.render",
+    "fmt_coords": "osint.briefs.render",
+    "fmt_when": "osint.briefs.render",
+    "fmt_when_short": "osint.briefs.render",
+    "http_url": "osint.briefs.refs",
+    "is_illustrative": "osint.briefs.refs",
+    "markdown_escape": "osint.briefs.render",
+    "user_template_dirs": "osint.briefs.render",
+}
 
-__all__ = [
-    "BUILTIN_NAMES", "FORMATS", "FULL_DATA", "OTHER_PREFIX", "REF_PREFIX", "Limits",
-    "MarkdownSafe", "Ref", "References", "available_templates", "build_context",
-    "builtin_template_dirs", "cite_groups", "environment", "export_brief", "fmt_bytes",
-    "fmt_coords", "fmt_when", "fmt_when_short", "http_url", "is_illustrative",
-    "markdown_escape", "user_template_dirs",
-]  # fmt: skip
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from osint.briefs.refs import References, cite_groups, http_url
 from osint.briefs.summary import ID_PREFIX
 from osint.errors import InvalidInput
+from osint.formats import coordinates, size
 
 BUILTIN_NAMES = ("brief", "one-pager")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -275,12 +276,6 @@ def fmt_when_short(value) -> str:
     return fmt_when(value).removesuffix(" UTC")
 
 
-def fmt_coords(lat, lon) -> str:
-    if lat is None or lon is None:
-        return ""
-    return f"{abs(lat):.4f}° {'N' if lat >= 0 else 'S'}, {abs(lon):.4f}° {'E' if lon >= 0 else 'W'}"
-
-
 def _plural(value, singular: str, many: str | None = None) -> str:
     """{{ n | plural("visit") }}: "1 visit", "2 visits", "1,204 visits"."""
     from osint.briefs.summary import plural
@@ -292,14 +287,11 @@ def _plural(value, singular: str, many: str | None = None) -> str:
 
 
 def fmt_bytes(value) -> str:
-    if value is None:
-        return ""
-    size = float(value)
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1000
-    return str(value)
+    return "" if value is None else size(value, decimal=True)
+
+
+def fmt_coords(lat, lon) -> str:
+    return coordinates(lat, lon, hemispheres=True)
 
 
 def _thousands(value):

@@ -50,6 +50,9 @@ class Kind:
     on_edit: str | None = None  # (case, row, changes) -> further changes to apply
     resolve_extra: str | None = None  # (conn, ref) -> list of ids matching a name etc.
     listed: bool = True  # appears in `osint list` and `info` counts
+    # Records osint may generate from another record (a finding kept by `visits --record`, an
+    # annotated copy of an image): their `added_from` names it, so they go where it goes.
+    generated_from: bool = False
     # (conn, row) -> {json field: value} computed from other records (a vessel's aliases).
     json_extra: str | None = None
 

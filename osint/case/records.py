@@ -277,6 +277,44 @@ def find_any(conn: sqlite3.Connection, record_id: str) -> tuple[Kind | None, dic
     return None, None
 
 
+_NOT_REFERENCES = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
+
+
+def referring_to(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
+    """The roots and every record that refers to them, directly or through others: id -> kind.
+
+    What a redacted copy must withhold with a record: a source's snapshots and quotes, links,
+    and records generated from it (a kind with `generated_from`, whose `added_from` names it).
+    """
+    found: dict[str, str] = {}
+    for rid in roots:
+        spec, _ = resolve(conn, rid)
+        found[rid] = spec.name
+    changed = True
+    while changed:
+        changed = False
+        for spec in kinds.KINDS.values():
+            if spec.name == "case":
+                continue
+            columns = [c for c in _columns(conn, spec.table) if c not in _NOT_REFERENCES]
+            if spec.generated_from:
+                columns.append("added_from")
+            for row in conn.execute(f"SELECT * FROM [{spec.table}]"):
+                if row["id"] in found:
+                    continue
+                if any(_names_any(row[c], found) for c in columns if isinstance(row[c], str)):
+                    found[row["id"]] = spec.name
+                    changed = True
+    return found
+
+
+def _names_any(value: str, ids: dict[str, str]) -> bool:
+    if value in ids:
+        return True
+    # Generated provenance ("visit-query <id>", "image <id> sha256:...") names ids in text.
+    return any(rid in value for rid in ids) if " " in value else False
+
+
 def earlier_imports(conn: sqlite3.Connection, kind: str | Kind, sha256: str) -> list[dict]:
     """Imports of the same file (by SHA-256) already in the case and not retracted, oldest first."""
     spec = kind if isinstance(kind, Kind) else kinds.get(kind)

@@ -32,7 +32,7 @@ LOCATION_BASIS = {
 
 
 def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
-    from osint.briefs import Ref, is_illustrative
+    from osint.briefs.refs import Ref, is_illustrative
 
     if "image" not in _kinds():
         return

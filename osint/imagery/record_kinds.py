@@ -48,5 +48,6 @@ register(
         search_title="filename",
         search_fields=("caption", "note", "camera", "format", "sha256"),
         resolve_extra="osint.imagery.hooks:resolve_sha256_prefix",
+        generated_from=True,
     )
 )

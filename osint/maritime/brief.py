@@ -23,7 +23,7 @@ SIGHTING_COLUMNS = (
 
 
 def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
-    from osint.briefs import Ref, is_illustrative
+    from osint.briefs.refs import Ref, is_illustrative
     from osint.maritime import vessels as vessel_lib
     from osint.maritime import visits as visit_lib
 
@@ -236,7 +236,7 @@ def _load_visit_queries(conn: sqlite3.Connection) -> list[dict]:
 
 def _visit_queries(queries: list[dict], refs, cap: int) -> list:
     """The recorded visit counts as the brief shows them: query, totals, evidence references."""
-    from osint.briefs import Ref, is_illustrative
+    from osint.briefs.refs import Ref, is_illustrative
 
     out = []
     for query in queries:
@@ -310,7 +310,7 @@ class SightingList(Sequence):
         return next(islice(iter(self), index, None))
 
     def __iter__(self) -> Iterator:
-        from osint.briefs import Ref, is_illustrative
+        from osint.briefs.refs import Ref, is_illustrative
 
         number = 0
         # Only the columns a brief shows.

@@ -25,43 +25,6 @@ from osint.case import kinds, records
 from osint.errors import InvalidInput, OsintError
 from osint.fileio import atomic_path
 
-PROVENANCE = {"id", "added_by", "added_at", "added_via", "added_from", "osint_version"}
-# Kinds whose records osint may generate from another record (a finding kept by `visits
-# --record` from its query, an annotated copy of an image): their `added_from` names the record
-# they were made from, and their text may name what it shows, so they go where it goes.
-GENERATED_FROM = {"finding", "image"}
-
-
-def _redaction_set(conn: sqlite3.Connection, roots: set[str]) -> dict[str, str]:
-    """The records to withhold: the roots and everything that refers to them, id -> kind."""
-    withheld: dict[str, str] = {}
-    for rid in roots:
-        spec, _ = records.resolve(conn, rid)
-        withheld[rid] = spec.name
-    changed = True
-    while changed:
-        changed = False
-        for spec in kinds.KINDS.values():
-            if spec.name == "case":
-                continue
-            columns = [c for c in records._columns(conn, spec.table) if c not in PROVENANCE]
-            if spec.name in GENERATED_FROM:
-                columns.append("added_from")
-            for row in conn.execute(f"SELECT * FROM [{spec.table}]"):
-                if row["id"] in withheld:
-                    continue
-                if any(_names(row[c], withheld) for c in columns if isinstance(row[c], str)):
-                    withheld[row["id"]] = spec.name
-                    changed = True
-    return withheld
-
-
-def _names(value: str, withheld: dict[str, str]) -> bool:
-    if value in withheld:
-        return True
-    # Generated provenance ("visit-query <id>", "image <id> sha256:...") names ids in text.
-    return any(rid in value for rid in withheld) if " " in value else False
-
 
 def _kept_files_naming(conn: sqlite3.Connection, withheld: dict[str, str]) -> list[str]:
     """Kept AIS files (original bytes) that hold a withheld vessel's or track's reports."""
@@ -126,7 +89,7 @@ def export_copy(case, output, *, redact: Sequence[str] = (), reason: str | None 
 def _redact(copy, roots: set[str], reason: str | None) -> dict:
 
     conn = copy.conn
-    withheld = _redaction_set(conn, roots)
+    withheld = records.referring_to(conn, roots)
     kept = _kept_files_naming(conn, withheld)
     if kept:
         raise InvalidInput(

@@ -107,5 +107,6 @@ register(
             "confidence": _lazy("osint.sources.evidence:parse_finding_confidence"),
         },
         search_fields=("text", "note"),
+        generated_from=True,
     )
 )

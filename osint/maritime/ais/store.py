@@ -21,6 +21,8 @@ import sqlite3
 import struct
 from collections.abc import Iterator
 
+from osint.case import records
+
 ROW_COLUMNS = ("mmsi", "epoch", "lat", "lon", "sog", "cog", "heading", "status")
 SELECT_ROWS = f"SELECT {', '.join(ROW_COLUMNS)} FROM ais_positions"
 
@@ -324,8 +326,6 @@ def redact_positions(conn: sqlite3.Connection, withheld: dict[str, str]) -> dict
     withheld too.
     Returns, per import that lost rows, the rows it keeps and their digest (for `verify`).
     """
-    from osint.sharing.copy import _redaction_set
-
     if not withheld:
         return {}
     # Visit queries keep vessel ids and names inside their JSON: withhold those that name one.
@@ -338,7 +338,7 @@ def redact_positions(conn: sqlite3.Connection, withheld: dict[str, str]) -> dict
         if qid not in withheld and any(rid in text for rid in withheld):
             extra.add(qid)
     if extra:
-        withheld.update(_redaction_set(conn, set(withheld) | extra))
+        withheld.update(records.referring_to(conn, set(withheld) | extra))
     imports = {rid for rid, kind in withheld.items() if kind == "ais-import"}
     tracks = [rid for rid, kind in withheld.items() if kind == "ais-track"]
     batches = dict(conn.execute("SELECT import_id, batch FROM ais_batches").fetchall())

@@ -18,7 +18,7 @@ MAX_ROWS = 50
 
 
 def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
-    from osint.briefs import is_illustrative
+    from osint.briefs.refs import is_illustrative
     from osint.case import records
 
     illustrative = {
