@@ -236,7 +236,8 @@ def _zstd(data):
     ],
 )
 def test_content_encoding_is_decoded_before_text_extraction(cli, tmp_path, coding, encode):
-    page = _html_page(body=encode(PAGE), headers=[("Content-Encoding", coding)])
+    body = encode(PAGE)  # once: gzip writes the time into its header
+    page = _html_page(body=body, headers=[("Content-Encoding", coding)])
     report = cli.json("source", "import", _warc(tmp_path / "c.warc", [page]))
     source = cli.json("show", report["pages"][0]["source"])
     assert source["title"] == "Terminal log"
@@ -245,7 +246,7 @@ def test_content_encoding_is_decoded_before_text_extraction(cli, tmp_path, codin
     assert quote["verified"] is True
     # The stored record keeps the compressed bytes as received.
     (stored,) = stored_warcs(cli.case_path)
-    assert encode(PAGE) in stored
+    assert body in stored
 
 
 def test_undecodable_content_encoding_warns_and_keeps_the_capture(cli, tmp_path):
