@@ -83,7 +83,7 @@ def test_over_long_lines_become_one_marker_line_or_a_refusal_naming_the_line():
     plain = b"row\n" * 100000
     assert io.BufferedReader(boundedio.LineGuard(io.BytesIO(plain), 1000)).read() == plain
     strict = boundedio.LineGuard(io.BytesIO(text), 1000, refuse="list.csv")
-    with pytest.raises(boundedio.LineTooLong, match=r"list.csv: line 2 is longer than 1000 bytes"):
+    with pytest.raises(boundedio.LineTooLong, match=r"list.csv: line 2 is longer than 1,000 bytes"):
         io.BufferedReader(strict).read()
     with pytest.raises(boundedio.LineTooLong, match="line 2 is longer"):
         list(boundedio.bounded_lines(io.BytesIO(text), 1000, "entities.ftm.json"))
@@ -127,7 +127,7 @@ def test_a_small_zstd_response_inflating_to_a_gigabyte_is_refused_at_the_cap(
     assert size < 64 * 1024
     done = run_measured(["-C", str(case_path), "capture", url, "--max-size", "1"], tmp_path)
     assert done.status == 1, done.stderr
-    assert "larger than the 1.0 MiB cap (--max-size)" in done.stderr
+    assert "larger than the 1 MiB cap (--max-size)" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert done.peak_mb < PEAK_MB, f"peak {done.peak_mb:.0f} MB"
 
@@ -230,11 +230,11 @@ def test_a_list_file_with_an_over_long_line_is_refused_by_line_number(tmp_path, 
     monkeypatch.setattr(readers.common, "MAX_LINE", 1000)
     path = tmp_path / "entities.ftm.json"
     path.write_bytes(b'{"id": "a", "schema": "Vessel"}\n' + b"{" + b" " * 5000 + b"}\n")
-    with pytest.raises(boundedio.LineTooLong, match="line 2 is longer than 1000 bytes"):
+    with pytest.raises(boundedio.LineTooLong, match="line 2 is longer than 1,000 bytes"):
         readers.read_ftm(path)
     csv_path = tmp_path / "targets.simple.csv"
     csv_path.write_bytes(b"id,schema,name\n" + b"x" * 5000 + b"\n")
-    with pytest.raises(boundedio.LineTooLong, match="line 2 is longer than 1000 bytes"):
+    with pytest.raises(boundedio.LineTooLong, match="line 2 is longer than 1,000 bytes"):
         readers.read_simple_csv(csv_path)
 
 

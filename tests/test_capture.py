@@ -212,11 +212,11 @@ def test_a_server_that_never_answers_times_out_with_a_clear_message(cli, case_pa
 def test_a_response_over_the_cap_is_refused(cli, case_path, base, site):
     before = audit_count(case_path)
     result = cli("capture", f"{base}/big", "--max-size", "1", expect=1)
-    assert "over the 1.0 MiB cap (--max-size)" in result.stderr
+    assert "over the 1 MiB cap (--max-size)" in result.stderr
     site.add("/big-chunked", site.routes["/big"][2])
     site.chunked.add("/big-chunked")
     result = cli("capture", f"{base}/big-chunked", "--max-size", "1", expect=1)
-    assert "larger than the 1.0 MiB cap (--max-size)" in result.stderr
+    assert "larger than the 1 MiB cap (--max-size)" in result.stderr
     assert audit_count(case_path) == before
 
 
