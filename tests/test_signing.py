@@ -265,3 +265,17 @@ def test_keys_that_are_not_keys_are_refused(bare_cli, tmp_path):
         sshsig.unarmor(
             "-----BEGIN SSH SIGNATURE-----\n" + "A" * 20000 + "\n-----END SSH SIGNATURE-----"
         )
+
+
+@needs_ssh_keygen
+def test_the_brief_lists_signers_and_their_key_fingerprints(cli, tmp_path):
+    key = make_key(tmp_path, "k")
+    chosen = cli.json("key", "use", str(key))
+    cli("signers", "add", "Test Investigator", str(key) + ".pub")
+    cli("finding", "add", "Tankers called at the terminal")
+    for name in ("brief.html", "brief.md"):
+        cli("export", "brief", "-o", str(tmp_path / name))
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert chosen["fingerprint"] in text
+        assert "Signed (SSH, namespace osint) by" in text and "Test Investigator" in text
+        assert "1 entry not signed" in text  # the case was made before the key was chosen

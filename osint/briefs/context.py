@@ -573,7 +573,14 @@ def _provenance(case, run_verify: bool) -> dict:
             )
             if n:
                 retracted[spec.plural] = n
+    if result is not None:
+        signed = result["reports"]["signatures"]
+    else:
+        from osint.case.signatures import signature_report
+
+        signed = signature_report(case.conn, {})[1]
     return {
+        "signatures": signed,
         "case_id": overview["id"],
         "head": overview["audit_head"],
         "audit_entries": overview["audit_entries"],
