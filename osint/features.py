@@ -272,6 +272,8 @@ DEMO = Feature(
     "demo",
     "the worked example case",
     commands={"demo": "osint.cli.demo_cmds:demo"},
+    # After every feature's step: the pictures are checked against the sightings that show them.
+    demo_steps=("osint.demo.image_checks",),
     panel="Output",
 )
 

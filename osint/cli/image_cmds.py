@@ -352,3 +352,314 @@ def image_similar(
         json_rows=[{k: r[k] for k in (*columns, "sha256", "identical")} for r in found],
         empty="no similar images in the case",
     )
+
+
+def _place_and_time(conn, image: str | None, at: str | None, when: str | None):
+    """(lat, lon, aware moment, image row or None, warnings) from an image and/or --at/--when."""
+    from datetime import datetime
+
+    from osint.case import records
+    from osint.errors import InvalidInput
+    from osint.imagery.ingest import parse_at
+    from osint.timeutil import parse_when
+
+    row = records.resolve(conn, image, ["image"])[1] if image else None
+    warnings = []
+    point = parse_at(at) if at else None
+    lat, lon = point if point else ((row or {}).get("lat"), (row or {}).get("lon"))
+    text = parse_when(when, "--when") if when else (row or {}).get("taken")
+    if lat is None or lon is None:
+        raise InvalidInput("no place: the image holds no position; give --at LAT,LON")
+    if not text or "T" not in text:
+        raise InvalidInput("no time: the image holds no capture time; give --when TIME")
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if row is not None and not when and "utc" in (row.get("taken_basis") or "").lower():
+        warnings.append("the picture's time zone is unknown: its time is read as UTC")
+    if when and not any(c in when[10:] for c in "Z+-"):
+        warnings.append("--when has no offset: read as UTC")
+    return lat, lon, moment, row, warnings
+
+
+@image_app.command("sun")
+def image_sun(
+    ctx: typer.Context,
+    image: Annotated[
+        str | None,
+        typer.Argument(metavar="[IMAGE]", help="Image id or prefix (its EXIF place and time)."),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", metavar="LAT,LON", help="The place (instead of the image's)."),
+    ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--when", metavar="TIME", help="The time, with its offset (instead of the image's)."
+        ),
+    ] = None,
+) -> None:
+    """Where the sun stood when and where a picture was taken: azimuth, elevation, shadow length,
+    sunrise and sunset (NOAA's solar position algorithm)."""
+    from osint.imagery import sun
+
+    env = get_env(ctx)
+    with env.case(readonly=True) as case:
+        lat, lon, moment, row, warnings = _place_and_time(case.conn, image, at, when)
+    where = sun.position(lat, lon, moment)
+    local = sun.day(lat, lon, moment)
+    out = {
+        "image": row["id"] if row else None,
+        "lat": lat,
+        "lon": lon,
+        "when": moment.isoformat(),
+        "azimuth": round(where.azimuth, 2),
+        "elevation": round(where.elevation, 2),
+        "daylight": where.daylight,
+        "shadow_length_per_unit_height": round(where.shadow_ratio, 3)
+        if where.shadow_ratio
+        else None,
+        "shadow_azimuth": round(where.shadow_azimuth, 2),
+        "sunrise": local.sunrise.isoformat() if local.sunrise else None,
+        "solar_noon": local.solar_noon.isoformat(),
+        "sunset": local.sunset.isoformat() if local.sunset else None,
+        "polar": local.polar,
+        "warnings": warnings,
+    }
+    for warning in warnings:
+        env.warn(warning)
+    if env.json:
+        env.emit_json(out)
+        return
+    env.print(f"At {lat:.4f},{lon:.4f} on {moment.isoformat()}:")
+    env.print(
+        f"  sun azimuth {where.azimuth:.1f} degrees, elevation {where.elevation:.1f} degrees "
+        f"({'daylight' if where.daylight else 'the sun is down'})"
+    )
+    if where.shadow_ratio:
+        env.print(
+            f"  a vertical object casts a shadow {where.shadow_ratio:.2f} times its height, "
+            f"towards {where.shadow_azimuth:.0f} degrees"
+        )
+    if local.polar:
+        env.print(f"  {local.polar}: the sun neither rises nor sets that day")
+    else:
+        env.print(
+            f"  sunrise {local.sunrise:%Y-%m-%d %H:%M} UTC, solar noon {local.solar_noon:%H:%M}, "
+            f"sunset {local.sunset:%H:%M} UTC"
+        )
+
+
+@image_app.command("shadow")
+def image_shadow(
+    ctx: typer.Context,
+    image: Annotated[
+        str | None, typer.Argument(metavar="[IMAGE]", help="Image id or prefix.")
+    ] = None,
+    object_line: Annotated[
+        str,
+        typer.Option(
+            "--object", metavar="X1,Y1,X2,Y2", help="The object, from its base to its top (pixels)."
+        ),
+    ] = "",
+    shadow_line: Annotated[
+        str,
+        typer.Option(
+            "--shadow", metavar="X1,Y1,X2,Y2", help="Its shadow, from the base to the tip (pixels)."
+        ),
+    ] = "",
+    north_angle: Annotated[
+        float | None,
+        typer.Option(
+            "--north-angle",
+            metavar="DEG",
+            help="The bearing the picture's up direction points to (degrees from true north).",
+        ),
+    ] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option("--reference", metavar="X1,Y1,X2,Y2", help="A line of known direction."),
+    ] = None,
+    reference_azimuth: Annotated[
+        float | None,
+        typer.Option("--reference-azimuth", metavar="DEG", help="The true azimuth of --reference."),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", metavar="LAT,LON", help="The place (else the image's).")
+    ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--when", metavar="TIME", help="The time (else the image's), with its offset."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="FILE.geojson", help="Write the band of places as GeoJSON."
+        ),
+    ] = None,
+    elevation_tolerance: Annotated[
+        float,
+        typer.Option("--elevation-tolerance", metavar="DEG", help="How far the sun may differ."),
+    ] = 1.0,
+    azimuth_tolerance: Annotated[
+        float,
+        typer.Option(
+            "--azimuth-tolerance", metavar="DEG", help="How far its direction may differ."
+        ),
+    ] = 5.0,
+    step: Annotated[
+        float, typer.Option("--step", metavar="DEG", help="Grid step of the band of places.")
+    ] = 1.0,
+) -> None:
+    """From an object and its shadow drawn on a picture: the sun that cast it, the times of that
+    day it fits the place, and the band of places where it fits the time (as GeoJSON)."""
+    from osint.case import records
+    from osint.errors import InvalidInput
+    from osint.imagery import shadow as lib
+
+    env = get_env(ctx)
+    if not object_line or not shadow_line:
+        raise typer.BadParameter("give both --object and --shadow (X1,Y1,X2,Y2 in pixels)")
+    measured = lib.measure(
+        lib.parse_line(object_line, "--object"),
+        lib.parse_line(shadow_line, "--shadow"),
+        north_angle=north_angle,
+        reference=lib.parse_line(reference, "--reference") if reference else None,
+        reference_azimuth=reference_azimuth,
+    )
+    out: dict = {
+        "shadow_length_per_unit_height": round(measured.ratio, 3),
+        "sun_elevation": round(measured.elevation, 2),
+        "sun_azimuth": round(measured.azimuth, 2) if measured.azimuth is not None else None,
+        "shadow_azimuth": (
+            round(measured.shadow_azimuth, 2) if measured.shadow_azimuth is not None else None
+        ),
+        "tolerances": {"elevation": elevation_tolerance, "azimuth": azimuth_tolerance},
+        "times_of_day": None,
+        "band": None,
+    }
+    with env.case(readonly=True) as case:
+        row = records.resolve(case.conn, image, ["image"])[1] if image else None
+        try:
+            lat, lon, moment, _, warnings = _place_and_time(case.conn, image, at, when)
+        except InvalidInput:
+            lat = lon = moment = None
+            warnings = []
+    for warning in warnings:
+        env.warn(warning)
+    if lat is not None and moment is not None:
+        windows = lib.times_of_day(
+            measured,
+            lat,
+            lon,
+            moment,
+            elevation_tolerance=elevation_tolerance,
+            azimuth_tolerance=azimuth_tolerance,
+        )
+        out["times_of_day"] = {
+            "lat": lat,
+            "lon": lon,
+            "windows": [
+                {
+                    "start": w["start"].isoformat(),
+                    "end": w["end"].isoformat(),
+                    "best": w["best"].isoformat(),
+                    "elevation": round(w["elevation"], 2),
+                    "azimuth": round(w["azimuth"], 2),
+                }
+                for w in windows
+            ],
+            "claimed_time_fits": any(w["start"] <= moment <= w["end"] for w in windows),
+        }
+    if moment is not None:
+        cells = lib.places_at(
+            measured,
+            moment,
+            elevation_tolerance=elevation_tolerance,
+            azimuth_tolerance=azimuth_tolerance,
+            step_degrees=step,
+        )
+        out["band"] = {"when": moment.isoformat(), "cells": len(cells), "step": step}
+        if output is not None:
+            from osint.fileio import atomic_path
+
+            properties = {
+                "kind": "shadow band",
+                "image": row["id"] if row else None,
+                "when": moment.isoformat(),
+                "sun_elevation": out["sun_elevation"],
+                "sun_azimuth": out["sun_azimuth"],
+                "tolerances": out["tolerances"],
+            }
+            with atomic_path(output) as partial:
+                partial.write_text(json.dumps(lib.band_geojson(cells, step, properties)))
+            out["band"]["file"] = str(output)
+    if env.json:
+        env.emit_json(out)
+        return
+    env.print(
+        f"Shadow {measured.ratio:.2f} times the object's height: the sun stood "
+        f"{measured.elevation:.1f} degrees high"
+        + (f", at azimuth {measured.azimuth:.1f}" if measured.azimuth is not None else "")
+    )
+    fit = out["times_of_day"]
+    if fit is not None:
+        if not fit["windows"]:
+            env.print(f"At {lat:.4f},{lon:.4f} no time of that day casts such a shadow")
+        for w in fit["windows"]:
+            env.print(f"  fits at the place from {w['start']} to {w['end']} (best {w['best']})")
+        env.print(
+            "  the picture's time "
+            + ("fits" if fit["claimed_time_fits"] else "does NOT fit")
+            + " a shadow like this"
+        )
+    if out["band"] is not None:
+        where = f", written to {output}" if output else " (-o FILE.geojson to write them)"
+        env.print(f"  {out['band']['cells']:,} grid cells on Earth fit at that time{where}")
+
+
+@image_app.command("check")
+def image_check(
+    ctx: typer.Context,
+    image: Annotated[str, typer.Argument(metavar="IMAGE", help="Image id or prefix.")],
+    radius_km: Annotated[
+        float,
+        typer.Option("--radius-km", metavar="KM", help="How far from a sighting's place is fine."),
+    ] = 5.0,
+    window_h: Annotated[
+        float,
+        typer.Option("--window-h", metavar="H", help="How far from a sighting's time is fine."),
+    ] = 2.0,
+    duplicate_bits: Annotated[
+        int,
+        typer.Option(
+            "--duplicate-bits",
+            metavar="BITS",
+            help="Pictures at most this many hash bits apart count as the same picture.",
+        ),
+    ] = 3,
+    record: Annotated[
+        bool, typer.Option("--record", help="Keep the result as a record derived from the image.")
+    ] = False,
+) -> None:
+    """Every consistency check osint can run on a picture: its place and time against the
+    sightings it shows, daylight, footprint, camera clock, earlier near-duplicates."""
+    from osint.imagery.checks import check_image, record_check
+
+    env = get_env(ctx)
+    with env.case() as case:
+        result = check_image(
+            case.conn, image, radius_km=radius_km, window_h=window_h, duplicate_bits=duplicate_bits
+        )
+        if record:
+            result["record"] = record_check(case, result)["id"]
+    if env.json:
+        env.emit_json(result)
+        return
+    env.table(result["checks"], ["check", "result", "detail"], empty="no checks")
+    summary = result["summary"]
+    env.print(
+        f"{summary['pass']} passed, {summary['fail']} failed, {summary['unknown']} unknown"
+        + (f"; kept as {result['record'][:8]}" if record else "")
+    )

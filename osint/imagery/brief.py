@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from osint.case import records
+from osint.imagery.checks import kept_checks
 from osint.imagery.hooks import TAKEN_BASIS, clock_note
 
 LEFT_OUT = {
@@ -78,6 +79,8 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
                 "time_uncertain": row.get("taken_basis") == "exif-local-as-utc",
                 # The camera's time and the GPS time where they disagree (both are shown).
                 "clock_note": clock_note(row),
+                # The latest consistency check kept for it (`osint image check --record`).
+                "check": next(iter(kept_checks(conn, row["id"])), None),
                 "sightings": [],
                 **_picture_facts(row, source),
             }

@@ -76,6 +76,9 @@ def image_details(conn: sqlite3.Connection, image: dict) -> dict:
         out["derived copies"] = [
             f"{row['id']} {row['filename']} {row['caption'] or ''}".rstrip() for row in copies
         ]
+    from osint.imagery.checks import check_details
+
+    out.update(check_details(conn, image))
     return out
 
 

@@ -1,4 +1,5 @@
-"""The kinds of the imagery feature: images (originals and derived copies)."""
+"""The kinds of the imagery feature: images (originals and derived copies) and the consistency
+checks kept for them."""
 
 from __future__ import annotations
 
@@ -48,6 +49,27 @@ register(
         search_title="filename",
         search_fields=("caption", "note", "camera", "format", "sha256"),
         resolve_extra="osint.imagery.hooks:resolve_sha256_prefix",
+        generated_from=True,
+    )
+)
+
+register(
+    Kind(
+        name="image-check",
+        plural="image-checks",
+        table="image_checks",
+        fields={
+            "id": "id",
+            "image": "image",
+            "summary": "summary",
+            "failed": "failed",
+            "checks": "checks",
+            "parameters": "parameters",
+        },
+        columns=["id", "image", "summary", "added_at"],
+        label=lambda r: cut(f"checks of image {(r['image'] or '')[:8]}: {r['summary']}"),
+        editable={"note": optional_text},
+        search_fields=("summary", "note"),
         generated_from=True,
     )
 )

@@ -555,6 +555,25 @@ def m0012_behaviour_events(db) -> None:
     )
 
 
+def m0013_image_checks(db) -> None:
+    """Consistency checks kept for a picture (`osint image check --record`): each check's result
+    and figures as JSON, derived from the image."""
+    record_table(
+        db,
+        "image_checks",
+        {
+            "image": str,
+            "summary": str,
+            "failed": int,
+            "checks": str,
+            "parameters": str,
+            "note": str,
+        },
+        foreign_keys=[("image", "images", "id")],
+        indexes=["image"],
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable]] = [
     ("0001_case_file", m0001_case_file),
     ("0002_capture", m0002_capture),
@@ -568,6 +587,7 @@ MIGRATIONS: list[tuple[str, Callable]] = [
     ("0010_brief_finding_confidence", m0010_brief_finding_confidence),
     ("0011_signatures", m0011_signatures),
     ("0012_behaviour_events", m0012_behaviour_events),
+    ("0013_image_checks", m0013_image_checks),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

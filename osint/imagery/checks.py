@@ -1,0 +1,268 @@
+"""`osint image check`: is a picture's claimed time and place consistent with everything else?
+
+Each check answers pass, fail or unknown, with the figures it used, so that a reader can weigh
+it: the picture's GPS position against the places of the sightings it shows, its time against
+theirs, daylight at that time and place, a georeferenced scene's footprint against the place,
+the camera clock against the GPS clock, and near-identical pictures already in the case with an
+earlier date (the picture may have been published before). `--record` keeps the result as an
+`image-check` record derived from the image.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from osint.case import records
+from osint.imagery import similar, sun
+
+if TYPE_CHECKING:
+    from osint.case.handle import Case
+
+PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
+DEFAULT_RADIUS_KM = 5.0
+DEFAULT_WINDOW_H = 2.0
+# At most this many of 64 perceptual-hash bits apart: almost surely the same picture re-encoded,
+# resized or lightly edited (`image similar` lists looser matches).
+DUPLICATE_BITS = 3
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text or "T" not in text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    from osint.maritime.geo import haversine_m
+
+    return haversine_m(lat1, lon1, lat2, lon2) / 1000
+
+
+def _sightings(conn: sqlite3.Connection, image_id: str) -> list[dict]:
+    """Sightings that show the image, with their place's position and radius when they have one."""
+    try:
+        rows = conn.execute(
+            "SELECT s.id, s.seen_at, s.lat, s.lon, p.name AS place_name, p.lat AS place_lat, "
+            "p.lon AS place_lon, p.radius_m FROM sightings s LEFT JOIN places p ON p.id = s.place "
+            "WHERE s.image = ? AND s.retracted_at IS NULL ORDER BY s.seen_at, s.id",
+            (image_id,),
+        ).fetchall()
+    except sqlite3.OperationalError:  # no maritime tables
+        return []
+    return [dict(r) for r in rows]
+
+
+def check_image(
+    conn: sqlite3.Connection,
+    ref: str,
+    *,
+    radius_km: float = DEFAULT_RADIUS_KM,
+    window_h: float = DEFAULT_WINDOW_H,
+    duplicate_bits: int = DUPLICATE_BITS,
+) -> dict[str, Any]:
+    """Every consistency check for one image: {"image", "checks": [{check, result, detail}],
+    "summary": {pass, fail, unknown}, "parameters"}."""
+    _, image = records.resolve(conn, ref, ["image"])
+    checks: list[dict] = []
+
+    def add(name: str, result: str, detail: str, **figures) -> None:
+        checks.append({"check": name, "result": result, "detail": detail, **figures})
+
+    taken = _moment(image.get("taken"))
+    lat, lon = image.get("lat"), image.get("lon")
+    shown = _sightings(conn, image["id"])
+    basis = image.get("taken_basis") or ""
+
+    # 1. Where the picture says it was, against the places of the sightings it shows.
+    places = [s for s in shown if s.get("place_lat") is not None or s.get("lat") is not None]
+    if lat is None or lon is None:
+        add("position vs sightings", UNKNOWN, "the picture holds no position")
+    elif not places:
+        add("position vs sightings", UNKNOWN, "no sighting with a place shows this picture")
+    else:
+        worst = None
+        for s in places:
+            plat = s["place_lat"] if s.get("place_lat") is not None else s["lat"]
+            plon = s["place_lon"] if s.get("place_lon") is not None else s["lon"]
+            allowed = max(radius_km, (s.get("radius_m") or 0) / 1000)
+            km = _km(lat, lon, plat, plon)
+            if worst is None or km - allowed > worst[0] - worst[1]:
+                worst = (km, allowed, s.get("place_name") or f"{plat:.4f},{plon:.4f}")
+        assert worst is not None
+        km, allowed, name = worst
+        add(
+            "position vs sightings",
+            PASS if km <= allowed else FAIL,
+            f"{km:,.1f} km from {name} (allowed {allowed:,.1f} km)",
+            distance_km=round(km, 3),
+        )
+
+    # 2. When the picture says it was taken, against the sightings' times.
+    times: list[tuple[dict, datetime]] = []
+    for s in shown:
+        seen = _moment(s.get("seen_at"))
+        if seen is not None:
+            times.append((s, seen))
+    if taken is None:
+        add("time vs sightings", UNKNOWN, "the picture holds no capture time")
+    elif not times:
+        add("time vs sightings", UNKNOWN, "no dated sighting shows this picture")
+    else:
+        s, t = max(times, key=lambda pair: abs((pair[1] - taken).total_seconds()))
+        hours = abs((t - taken).total_seconds()) / 3600
+        add(
+            "time vs sightings",
+            PASS if hours <= window_h else FAIL,
+            f"{hours:,.1f} h from sighting {s['id'][:8]} at {s['seen_at']} (allowed {window_h:g} h)",
+            hours=round(hours, 3),
+        )
+
+    # 3. Daylight: a picture of the day cannot be taken when the sun is down.
+    if taken is None or lat is None or lon is None:
+        add("daylight", UNKNOWN, "needs both the capture time and the position")
+    else:
+        where = sun.position(lat, lon, taken)
+        note = " (the picture's time zone is assumed UTC)" if "utc" in basis.lower() else ""
+        add(
+            "daylight",
+            PASS if where.daylight else FAIL,
+            f"sun {where.elevation:.1f} degrees {'above' if where.elevation >= 0 else 'below'} "
+            f"the horizon, azimuth {where.azimuth:.1f}{note}",
+            sun_elevation=round(where.elevation, 2),
+            sun_azimuth=round(where.azimuth, 2),
+        )
+
+    # 4. A georeferenced scene's footprint holds the sightings' places.
+    bounds = [image.get(k) for k in ("geo_south", "geo_west", "geo_north", "geo_east")]
+    if any(b is None for b in bounds):
+        add("footprint holds the place", UNKNOWN, "the picture is not georeferenced")
+    elif not places:
+        add("footprint holds the place", UNKNOWN, "no sighting with a place shows this picture")
+    else:
+        south, west, north, east = (float(b) for b in bounds)  # type: ignore[arg-type]
+        outside = []
+        for s in places:
+            plat = s["place_lat"] if s.get("place_lat") is not None else s["lat"]
+            plon = s["place_lon"] if s.get("place_lon") is not None else s["lon"]
+            inside_lon = west <= plon <= east if west <= east else (plon >= west or plon <= east)
+            if not (south <= plat <= north and inside_lon):
+                outside.append(s.get("place_name") or f"{plat:.4f},{plon:.4f}")
+        add(
+            "footprint holds the place",
+            FAIL if outside else PASS,
+            f"outside the footprint: {', '.join(outside)}"
+            if outside
+            else f"every place lies in {south:.4f}..{north:.4f} N, {west:.4f}..{east:.4f} E",
+        )
+
+    # 5. The camera clock against the GPS clock in the file.
+    error = image.get("clock_error_s")
+    if error:
+        add(
+            "camera clock vs GPS",
+            FAIL,
+            f"the camera clock differs from the GPS time by {abs(error) / 3600:,.1f} h",
+            clock_error_s=error,
+        )
+    elif image.get("gps_time"):
+        add("camera clock vs GPS", PASS, "the camera time agrees with the GPS time")
+    else:
+        add("camera clock vs GPS", UNKNOWN, "the file holds no GPS time")
+
+    # 6. Near-identical pictures already in the case with an earlier date.
+    if not image.get("phash"):
+        add("earlier near-duplicates", UNKNOWN, "the picture's pixels could not be hashed")
+    else:
+        _, near = similar.similar(conn, image["id"], max_distance=duplicate_bits)
+        earlier = [
+            n
+            for n in near
+            if n.get("relation") is None
+            and n.get("taken")
+            and image.get("taken")
+            and n["taken"] < image["taken"]
+        ]
+        if earlier:
+            first = min(earlier, key=lambda n: n["taken"])
+            add(
+                "earlier near-duplicates",
+                FAIL,
+                f"{len(earlier)} nearly identical picture(s) dated earlier, first {first['id'][:8]} "
+                f"({first.get('filename')}) taken {first['taken']}",
+                earlier=[n["id"] for n in earlier],
+            )
+        else:
+            add("earlier near-duplicates", PASS, "no nearly identical picture dated earlier")
+
+    summary = {r: sum(1 for c in checks if c["result"] == r) for r in (PASS, FAIL, UNKNOWN)}
+    return {
+        "image": image["id"],
+        "filename": image.get("filename"),
+        "taken": image.get("taken"),
+        "lat": lat,
+        "lon": lon,
+        "checks": checks,
+        "summary": summary,
+        "parameters": {
+            "radius_km": radius_km,
+            "window_h": window_h,
+            "duplicate_bits": duplicate_bits,
+        },
+    }
+
+
+def record_check(case: Case, result: dict) -> dict:
+    """Keep a check's result as an `image-check` record derived from the image."""
+    summary = result["summary"]
+    words = ", ".join(f"{n} {what}" for what, n in summary.items() if n)
+    with case.writing():
+        row = records.create(
+            case,
+            "image-check",
+            {
+                "image": result["image"],
+                "summary": words,
+                "failed": summary["fail"],
+                "checks": json.dumps(result["checks"], ensure_ascii=False),
+                "parameters": json.dumps(result["parameters"]),
+            },
+            added_from=f"image {result['image']}",
+        )
+        records.link(case, row["id"], result["image"], "derived-from")
+    return row
+
+
+def check_details(conn: sqlite3.Connection, image: dict) -> dict:
+    """`osint show IMAGE`: the checks kept for it."""
+    try:
+        rows = list(
+            records.iter_records(conn, "image-check", where="image = ?", params=[image["id"]])
+        )
+    except sqlite3.OperationalError:
+        return {}
+    if not rows:
+        return {}
+    lines = []
+    for row in rows:
+        lines.append(f"{row['id'][:8]} {row['added_at']}: {row['summary']}")
+        for item in json.loads(row["checks"] or "[]"):
+            lines.append(f"  {item['result'].upper():7} {item['check']}: {item['detail']}")
+    return {"checks": lines}
+
+
+def kept_checks(conn: sqlite3.Connection, image_id: str) -> list[dict]:
+    """The kept checks of an image, newest first, decoded (for the brief)."""
+    try:
+        rows = list(records.iter_records(conn, "image-check", where="image = ?", params=[image_id]))
+    except sqlite3.OperationalError:
+        return []
+    out = []
+    for row in sorted(rows, key=lambda r: r["added_at"] or "", reverse=True):
+        out.append({**row, "checks": json.loads(row["checks"] or "[]")})
+    return out

@@ -1,0 +1,186 @@
+"""Chronolocation from a shadow: an object and its shadow drawn on a picture say where the sun was.
+
+From the two lines (pixels, as `image annotate` takes them) come the shadow's length per unit of
+the object's height and, with the picture's orientation, the shadow's direction. The sun stood
+opposite that direction, at the elevation whose cotangent is the ratio. Then:
+- given the place, the times of that day when the sun stood there (`times_of_day`);
+- given the time, the band of places on Earth where such a shadow falls (`places_at`), the
+  question Bellingcat's ShadowFinder answers.
+
+The ratio assumes the object is vertical and its height and its shadow are seen at the same
+scale (a photograph of flat ground taken from far, or lengths measured on the ground); the
+tolerances say how far a reading may be off.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from osint.errors import InvalidInput
+from osint.imagery import sun
+
+
+def parse_line(value: str, name: str) -> tuple[float, float, float, float]:
+    """`X1,Y1,X2,Y2` in pixels: from the base (where object and shadow meet) to the top or tip."""
+    parts = [p.strip() for p in (value or "").split(",")]
+    try:
+        x1, y1, x2, y2 = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(
+            f"{name}: {value!r} is not X1,Y1,X2,Y2 in pixels (from the base to the top or tip)"
+        ) from None
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
+        raise InvalidInput(f"{name}: {value!r}: coordinates must be numbers")
+    if (x1, y1) == (x2, y2):
+        raise InvalidInput(f"{name}: {value!r}: the two ends are the same point")
+    return x1, y1, x2, y2
+
+
+def length(line: tuple[float, float, float, float]) -> float:
+    x1, y1, x2, y2 = line
+    return math.hypot(x2 - x1, y2 - y1)
+
+
+def image_angle(line: tuple[float, float, float, float]) -> float:
+    """A line's direction on the picture, in degrees clockwise from the picture's up."""
+    x1, y1, x2, y2 = line
+    return math.degrees(math.atan2(x2 - x1, -(y2 - y1))) % 360  # pixel rows grow downwards
+
+
+@dataclass(frozen=True)
+class Shadow:
+    ratio: float  # shadow length per unit of object height
+    elevation: float  # the sun's elevation that casts it (degrees)
+    azimuth: float | None  # the sun's azimuth (degrees from true north), when oriented
+    shadow_azimuth: float | None
+
+
+def measure(
+    object_line: tuple[float, float, float, float],
+    shadow_line: tuple[float, float, float, float],
+    *,
+    north_angle: float | None = None,
+    reference: tuple[float, float, float, float] | None = None,
+    reference_azimuth: float | None = None,
+) -> Shadow:
+    """The sun a shadow implies. `north_angle`: the bearing of the picture's up direction
+    (degrees clockwise from true north); or a `reference` line whose true azimuth is known."""
+    height = length(object_line)
+    ratio = length(shadow_line) / height
+    elevation = math.degrees(math.atan2(1, ratio))
+    offset = None
+    if north_angle is not None:
+        offset = north_angle
+    elif reference is not None and reference_azimuth is not None:
+        offset = reference_azimuth - image_angle(reference)
+    elif reference is not None or reference_azimuth is not None:
+        raise InvalidInput("--reference and --reference-azimuth go together")
+    if offset is None:
+        return Shadow(ratio, elevation, None, None)
+    shadow_azimuth = (image_angle(shadow_line) + offset) % 360
+    return Shadow(ratio, elevation, (shadow_azimuth + 180) % 360, shadow_azimuth)
+
+
+def _angle_gap(a: float, b: float) -> float:
+    return abs((a - b + 180) % 360 - 180)
+
+
+def times_of_day(
+    shadow: Shadow,
+    lat: float,
+    lon: float,
+    on: datetime,
+    *,
+    elevation_tolerance: float = 2.0,
+    azimuth_tolerance: float = 5.0,
+    step_minutes: int = 1,
+) -> list[dict]:
+    """The windows of the (local solar) day of `on` when the sun cast such a shadow at the place:
+    [{start, end, best, elevation, azimuth}] in UTC."""
+    local = sun.day(lat, lon, on)
+    start = local.solar_noon - timedelta(hours=12)
+    windows: list[dict] = []
+    current: dict | None = None
+    for minute in range(0, 24 * 60, step_minutes):
+        moment = start + timedelta(minutes=minute)
+        where = sun.position(lat, lon, moment)
+        miss = abs(where.elevation - shadow.elevation)
+        fits = where.elevation > 0 and miss <= elevation_tolerance
+        if fits and shadow.azimuth is not None:
+            fits = _angle_gap(where.azimuth, shadow.azimuth) <= azimuth_tolerance
+        if fits:
+            score = miss + (
+                _angle_gap(where.azimuth, shadow.azimuth) / 10 if shadow.azimuth is not None else 0
+            )
+            if current is None:
+                current = {"start": moment, "end": moment, "score": score, "best": moment}
+                current.update(elevation=where.elevation, azimuth=where.azimuth)
+                windows.append(current)
+            current["end"] = moment
+            if score < current["score"]:
+                current.update(score=score, best=moment)
+                current.update(elevation=where.elevation, azimuth=where.azimuth)
+        else:
+            current = None
+    for window in windows:
+        window.pop("score")
+    return windows
+
+
+def places_at(
+    shadow: Shadow,
+    when: datetime,
+    *,
+    elevation_tolerance: float = 1.0,
+    azimuth_tolerance: float = 5.0,
+    step_degrees: float = 1.0,
+) -> list[tuple[float, float]]:
+    """The centres (lat, lon) of grid cells where the sun cast such a shadow at `when`."""
+    if not 0.05 <= step_degrees <= 5:
+        raise InvalidInput("--step: give a grid step between 0.05 and 5 degrees")
+    found = []
+    steps_lat = int(180 / step_degrees)
+    steps_lon = int(360 / step_degrees)
+    for i in range(steps_lat):
+        lat = -90 + (i + 0.5) * step_degrees
+        for j in range(steps_lon):
+            lon = -180 + (j + 0.5) * step_degrees
+            where = sun.position(lat, lon, when)
+            if abs(where.elevation - shadow.elevation) > elevation_tolerance:
+                continue
+            if (
+                shadow.azimuth is not None
+                and _angle_gap(where.azimuth, shadow.azimuth) > azimuth_tolerance
+            ):
+                continue
+            found.append((lat, lon))
+    return found
+
+
+def band_geojson(cells: list[tuple[float, float]], step_degrees: float, properties: dict) -> dict:
+    """The matching cells as one GeoJSON MultiPolygon feature (lon, lat order)."""
+    half = step_degrees / 2
+    polygons = [
+        [
+            [
+                [lon - half, lat - half],
+                [lon + half, lat - half],
+                [lon + half, lat + half],
+                [lon - half, lat + half],
+                [lon - half, lat - half],
+            ]
+        ]
+        for lat, lon in cells
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+                "properties": properties,
+            }
+        ],
+    }

@@ -1,0 +1,166 @@
+"""The sun as a witness: where it stood at a place and time, and the shadows it cast.
+
+The sun's position follows NOAA's solar calculator (the equations of its spreadsheet, after Jean
+Meeus, "Astronomical Algorithms"): accurate to about 0.01 degree between latitudes +-70 for
+dates from 1800 to 2100, with NOAA's approximation of atmospheric refraction. Times are UTC;
+longitudes east positive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+# The sun's upper limb on the horizon, refraction included (NOAA's 90.833 degrees zenith).
+SUNRISE_ZENITH = 90.833
+
+
+@dataclass(frozen=True)
+class SunPosition:
+    """The sun seen from one place at one moment (degrees; azimuth clockwise from true north)."""
+
+    when: datetime
+    lat: float
+    lon: float
+    azimuth: float
+    elevation: float  # apparent: refraction included
+    declination: float
+    equation_of_time_min: float
+
+    @property
+    def daylight(self) -> bool:
+        """The sun's upper limb is above the horizon (refraction included)."""
+        return self.elevation > 90 - SUNRISE_ZENITH
+
+    @property
+    def shadow_ratio(self) -> float | None:
+        """Shadow length per unit of height of a vertical object on level ground (None at night)."""
+        if self.elevation <= 0:
+            return None
+        return 1 / math.tan(math.radians(self.elevation))
+
+    @property
+    def shadow_azimuth(self) -> float:
+        """The direction shadows point: away from the sun."""
+        return (self.azimuth + 180) % 360
+
+
+def _julian_century(moment: datetime) -> float:
+    moment = moment.astimezone(UTC)
+    julian_day = moment.timestamp() / 86400 + 2440587.5
+    return (julian_day - 2451545) / 36525
+
+
+def _sun_terms(jc: float) -> tuple[float, float]:
+    """(declination in degrees, equation of time in minutes) at a Julian century."""
+    mean_long = (280.46646 + jc * (36000.76983 + jc * 0.0003032)) % 360
+    mean_anom = 357.52911 + jc * (35999.05029 - 0.0001537 * jc)
+    eccent = 0.016708634 - jc * (0.000042037 + 0.0000001267 * jc)
+    m = math.radians(mean_anom)
+    centre = (
+        math.sin(m) * (1.914602 - jc * (0.004817 + 0.000014 * jc))
+        + math.sin(2 * m) * (0.019993 - 0.000101 * jc)
+        + math.sin(3 * m) * 0.000289
+    )
+    true_long = mean_long + centre
+    omega = math.radians(125.04 - 1934.136 * jc)
+    apparent_long = true_long - 0.00569 - 0.00478 * math.sin(omega)
+    mean_obliquity = 23 + (26 + (21.448 - jc * (46.815 + jc * (0.00059 - jc * 0.001813))) / 60) / 60
+    obliquity = mean_obliquity + 0.00256 * math.cos(omega)
+    declination = math.degrees(
+        math.asin(math.sin(math.radians(obliquity)) * math.sin(math.radians(apparent_long)))
+    )
+    y = math.tan(math.radians(obliquity / 2)) ** 2
+    l0 = math.radians(mean_long)
+    equation_of_time = 4 * math.degrees(
+        y * math.sin(2 * l0)
+        - 2 * eccent * math.sin(m)
+        + 4 * eccent * y * math.sin(m) * math.cos(2 * l0)
+        - 0.5 * y * y * math.sin(4 * l0)
+        - 1.25 * eccent * eccent * math.sin(2 * m)
+    )
+    return declination, equation_of_time
+
+
+def _refraction(elevation: float) -> float:
+    """NOAA's approximation of atmospheric refraction, in degrees, at an (unrefracted) elevation."""
+    if elevation > 85:
+        return 0.0
+    tan_e = math.tan(math.radians(elevation))
+    if elevation > 5:
+        seconds = 58.1 / tan_e - 0.07 / tan_e**3 + 0.000086 / tan_e**5
+    elif elevation > -0.575:
+        e = elevation
+        seconds = 1735 + e * (-518.2 + e * (103.4 + e * (-12.79 + e * 0.711)))
+    else:
+        seconds = -20.772 / tan_e
+    return seconds / 3600
+
+
+def position(lat: float, lon: float, when: datetime) -> SunPosition:
+    """Where the sun stood, seen from (lat, lon), at the aware moment `when`."""
+    if when.tzinfo is None:
+        raise ValueError("the time must say its offset from UTC")
+    utc = when.astimezone(UTC)
+    declination, equation_of_time = _sun_terms(_julian_century(utc))
+    minutes = utc.hour * 60 + utc.minute + (utc.second + utc.microsecond / 1e6) / 60
+    true_solar = (minutes + equation_of_time + 4 * lon) % 1440
+    hour_angle = true_solar / 4 - 180 if true_solar >= 0 else true_solar / 4 + 180
+    phi, delta, h = math.radians(lat), math.radians(declination), math.radians(hour_angle)
+    cos_zenith = math.sin(phi) * math.sin(delta) + math.cos(phi) * math.cos(delta) * math.cos(h)
+    zenith = math.degrees(math.acos(max(-1.0, min(1.0, cos_zenith))))
+    elevation = 90 - zenith
+    sin_zenith = math.sin(math.radians(zenith))
+    if abs(math.cos(phi) * sin_zenith) < 1e-12:
+        azimuth = 180.0 if lat > declination else 0.0  # at the pole or with the sun overhead
+    else:
+        cos_az = (math.sin(phi) * math.cos(math.radians(zenith)) - math.sin(delta)) / (
+            math.cos(phi) * sin_zenith
+        )
+        angle = math.degrees(math.acos(max(-1.0, min(1.0, cos_az))))
+        azimuth = (angle + 180) % 360 if hour_angle > 0 else (540 - angle) % 360
+    return SunPosition(
+        when=utc,
+        lat=lat,
+        lon=lon,
+        azimuth=azimuth,
+        elevation=elevation + _refraction(elevation),
+        declination=declination,
+        equation_of_time_min=equation_of_time,
+    )
+
+
+@dataclass(frozen=True)
+class SunDay:
+    """The sun's day at a place: sunrise, solar noon and sunset in UTC (None in polar day/night)."""
+
+    sunrise: datetime | None
+    solar_noon: datetime
+    sunset: datetime | None
+    polar: str | None  # "polar day" or "polar night" when the sun neither rises nor sets
+
+
+def day(lat: float, lon: float, on: datetime) -> SunDay:
+    """Sunrise, solar noon and sunset of the local day of `on` at (lat, lon) (local by the sun:
+    a picture taken at 05:00 local in the Far East belongs to that morning, not to the UTC date)."""
+    local = on.astimezone(UTC) + timedelta(minutes=4 * lon)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=UTC)
+
+    def at(minutes: float) -> datetime:
+        return midnight + timedelta(minutes=minutes)
+
+    # Two passes: the sun's terms at noon, then at the event itself (NOAA's refinement).
+    noon_minutes = 720 - 4 * lon - _sun_terms(_julian_century(at(720 - 4 * lon)))[1]
+    declination, equation_of_time = _sun_terms(_julian_century(at(noon_minutes)))
+    noon = at(720 - 4 * lon - equation_of_time)
+    phi, delta = math.radians(lat), math.radians(declination)
+    cos_h = math.cos(math.radians(SUNRISE_ZENITH)) / (math.cos(phi) * math.cos(delta)) - math.tan(
+        phi
+    ) * math.tan(delta)
+    if cos_h > 1:
+        return SunDay(None, noon, None, "polar night")
+    if cos_h < -1:
+        return SunDay(None, noon, None, "polar day")
+    half = math.degrees(math.acos(cos_h)) * 4  # minutes from noon
+    return SunDay(noon - timedelta(minutes=half), noon, noon + timedelta(minutes=half), None)
