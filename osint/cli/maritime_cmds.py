@@ -259,11 +259,13 @@ def sighting_add(
 
 def ais_import(
     ctx: typer.Context,
-    path: Annotated[
-        Path,
+    paths: Annotated[
+        list[Path],
         typer.Argument(
-            metavar="FILE",
-            help="CSV or NMEA, plain or .gz/.zip/.zst/.bz2/.xz, as downloaded (read, never unpacked).",
+            metavar="FILE|DIR|GLOB...",
+            help="CSV or NMEA, plain or .gz/.zip/.zst/.bz2/.xz, as downloaded (read, never "
+            "unpacked); several files, a folder of them or a pattern: one transaction per "
+            "file, files already imported skipped.",
         ),
     ],
     layout: Annotated[
@@ -309,7 +311,8 @@ def ais_import(
     """Import AIS position reports (MarineCadastre, Danish Maritime Authority, NMEA, CSV).
 
     Every row is counted: kept, duplicate, invalid (with line numbers), not a vessel, no
-    position, or filtered out (per filter).
+    position, or filtered out (per filter). Many files (months of daily downloads) import one
+    transaction each; an interrupted scan run again skips the files already in the case.
     """
     from osint.maritime.ais import importer
 
@@ -329,6 +332,10 @@ def ais_import(
     )
     from osint.cli.progress import file_progress
 
+    if len(paths) > 1 or not paths[0].is_file():
+        _import_many(env, paths, options)
+        return
+    path = paths[0]
     env.interrupt_note = "interrupted: nothing was imported, the case is unchanged"
     total = path.stat().st_size if path.is_file() else 0
     with file_progress(env, f"AIS {path.name}", total) as watch, env.case() as case:
@@ -406,6 +413,56 @@ def ais_import(
         )
     if len(summary["vessels_created"]) > 10:
         env.note(f"  ... and {len(summary['vessels_created']) - 10} more vessels")
+
+
+def _import_many(env, paths: list[Path], options) -> None:
+    """Many AIS files: a line per file, what was skipped or failed, and the totals."""
+    from osint.maritime.ais import importer
+
+    env.interrupt_note = (
+        "interrupted: the files already listed as imported are in the case; the one being read "
+        "was not imported; run the same command again to go on"
+    )
+
+    def announce(index: int, total: int, path: Path) -> None:
+        env.note(f"[{index + 1}/{total}] {path.name}")
+
+    with env.case() as case:
+        result = importer.import_files(case, list(paths), options, on_file=announce)
+    if env.json:
+        env.emit_json(
+            {
+                "files": [
+                    {**s["import"], "warnings": s["warnings"], "tracks": len(s["tracks"])}
+                    for s in result["files"]
+                ],
+                "skipped": result["skipped"],
+                "failed": result["failed"],
+                "totals": result["totals"],
+            }
+        )
+    else:
+        for summary in result["files"]:
+            row = summary["import"]
+            env.print(
+                f"Imported {row['filename']}: {row['rows_read']:,} rows read, "
+                f"{row['rows_kept']:,} kept, {row['rows_filtered']:,} filtered out, "
+                f"{row['rows_invalid']:,} invalid; import {row['id'][:8]}"
+            )
+            for warning in summary["warnings"]:
+                env.warn(f"{row['filename']}: {warning}")
+        for item in result["skipped"]:
+            env.print(f"Skipped {Path(item['file']).name}: already imported ({item['import'][:8]})")
+        for item in result["failed"]:
+            env.error(f"{Path(item['file']).name}: {item['error']}")
+        totals = result["totals"]
+        env.print(
+            f"{len(result['files'])} files imported, {len(result['skipped'])} skipped, "
+            f"{len(result['failed'])} failed: {totals['rows_read']:,} rows read, "
+            f"{totals['rows_kept']:,} kept"
+        )
+    if result["failed"]:
+        raise typer.Exit(1)
 
 
 _FILTER_NAMES = {

@@ -248,3 +248,88 @@ class _Fixed:
 
     def hexdigest(self) -> str:
         return self.value
+
+
+# What a folder of AIS downloads holds: the providers' files, compressed or not.
+AIS_SUFFIXES = (".csv", ".txt", ".nmea", ".aivdm", ".log", ".gz", ".zip", ".zst", ".bz2", ".xz")
+
+
+def expand_inputs(inputs: list[str | Path]) -> list[Path]:
+    """The files to import, in order, each once: files as named, a folder's AIS files (sorted by
+    name, not recursing), and glob patterns (`AIS_2024_*.zip`) the shell left unexpanded."""
+    import glob
+
+    found: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        if Path(text).is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in Path(text).iterdir()
+                    if p.is_file() and p.name.lower().endswith(AIS_SUFFIXES)
+                )
+            )
+        elif any(c in text for c in "*?[") and not Path(text).exists():
+            matches = sorted(Path(m) for m in glob.glob(text) if Path(m).is_file())
+            if not matches:
+                raise InvalidInput(f"{text}: no file matches this pattern")
+            found.extend(matches)
+        else:
+            path = Path(text)
+            if not path.is_file():
+                raise InvalidInput(f"{text}: no such file")
+            found.append(path)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), None)
+    if not unique:
+        raise InvalidInput(
+            "no AIS file to import (a folder holds none of: " + ", ".join(AIS_SUFFIXES) + ")"
+        )
+    return list(unique)
+
+
+def import_files(
+    case,
+    inputs: list[str | Path],
+    options: ImportOptions | None = None,
+    *,
+    on_file=None,
+) -> dict:
+    """Import many AIS files, one transaction each, so that each lands whole or not at all and an
+    interrupted scan resumes where it stopped: a file already imported (the same SHA-256) is
+    skipped, not read again. `on_file(index, total, path)` is called before each file.
+
+    Returns {"files": [summary...], "skipped": [{file, sha256, import}], "failed": [{file,
+    error}], "totals": {rows_read, rows_kept, ...}}. A file that cannot be read is reported and
+    the scan goes on; the files before it stay imported.
+    """
+    from osint.errors import OsintError
+    from osint.fileio import open_hashed
+
+    options = options or ImportOptions()
+    paths = expand_inputs(inputs)
+    out: dict = {"files": [], "skipped": [], "failed": []}
+    for index, path in enumerate(paths):
+        if on_file:
+            on_file(index, len(paths), path)
+        raw, handle = open_hashed(path)
+        with handle:
+            while handle.read(1 << 20):
+                pass
+        sha256 = raw.digest.hexdigest()
+        earlier = records.earlier_imports(case.conn, "ais-import", sha256)
+        if earlier:
+            out["skipped"].append({"file": str(path), "sha256": sha256, "import": earlier[0]["id"]})
+            continue
+        try:
+            out["files"].append(import_file(case, path, options))
+        except OsintError as exc:
+            out["failed"].append({"file": str(path), "error": str(exc)})
+    keys = ("rows_read", "rows_kept", "rows_duplicate", "rows_invalid", "rows_not_vessel",
+            "rows_no_position", "rows_filtered")  # fmt: skip
+    out["totals"] = {
+        key: sum((summary["import"].get(key) or 0) for summary in out["files"]) for key in keys
+    }
+    return out
