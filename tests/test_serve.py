@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -21,16 +22,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_shows_tables_as_json_with_generated_metadata(cli, case_path, article):
-    source = cli.json(
-        "source",
-        "add",
-        "https://example.org/a",
-        "--title",
-        "Oil report",
-        "--snapshot",
-        str(article),
-    )
+@contextlib.contextmanager
+def serving(case_path, first_path: str):
+    """`osint serve` on a free port, waited for until `first_path` answers; yields (base URL,
+    the first answer's body). Stopped at the end, and checked that nothing is left listening."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "osint", "--case", str(case_path), "serve", "--port", str(port)],
@@ -41,10 +36,8 @@ def test_serve_shows_tables_as_json_with_generated_metadata(cli, case_path, arti
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(
-                    f"{base}/case/sources.json?_shape=array", timeout=2
-                ) as response:
-                    rows = json.load(response)
+                with urllib.request.urlopen(base + first_path, timeout=2) as response:
+                    first = response.read()
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
@@ -52,6 +45,26 @@ def test_serve_shows_tables_as_json_with_generated_metadata(cli, case_path, arti
                         process.stderr.read().decode() if process.poll() is not None else "timeout"
                     ) from None
                 time.sleep(0.2)
+        yield base, first
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    # Stopping osint stops Datasette with it: nothing is left serving the case.
+    assert not _still_listening(port)
+
+
+def test_serve_shows_tables_as_json_with_generated_metadata(cli, case_path, article):
+    source = cli.json(
+        "source",
+        "add",
+        "https://example.org/a",
+        "--title",
+        "Oil report",
+        "--snapshot",
+        str(article),
+    )
+    with serving(case_path, "/case/sources.json?_shape=array") as (base, first):
+        rows = json.loads(first)
         assert [r["id"] for r in rows] == [source["id"]]
         with urllib.request.urlopen(f"{base}/-/metadata.json", timeout=5) as response:
             meta = json.load(response)
@@ -63,11 +76,6 @@ def test_serve_shows_tables_as_json_with_generated_metadata(cli, case_path, arti
         request = urllib.request.Request(f"{base}/case.json?sql=DELETE+FROM+sources", method="GET")
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(request, timeout=5)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-    # Stopping osint stops Datasette with it: nothing is left serving the case.
-    assert not _still_listening(port)
     assert json.loads(cli("--json", "verify").stdout)["ok"] is True
 
 
@@ -97,22 +105,7 @@ def test_serve_home_links_what_people_read_first_and_images_show_as_thumbnails(
     Image.new("RGB", (400, 300), (20, 60, 120)).save(picture)
     image = cli.json("image", "add", str(picture))
     cli("finding", "add", "Tanker <b>[name withheld]</b> at berth 2")
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "osint", "--case", str(case_path), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                home, _ = _get(f"{base}/")
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise AssertionError(process.stderr.read().decode()) from None
-                time.sleep(0.2)
+    with serving(case_path, "/") as (base, home):
         home_text = home.decode()
         first = [home_text.find(f'/case/{t}"') for t in ("findings", "sources", "quotes")]
         assert all(i > 0 for i in first) and first == sorted(first)
@@ -129,10 +122,6 @@ def test_serve_home_links_what_people_read_first_and_images_show_as_thumbnails(
         assert b"white-space: nowrap" in css
         findings, _ = _get(f"{base}/case/findings")
         assert "&lt;b&gt;[name withheld]&lt;/b&gt;" in findings.decode()
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-    assert not _still_listening(port)
 
 
 def test_serve_without_datasette_says_so_before_serving(cli, monkeypatch):
