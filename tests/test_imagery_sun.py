@@ -185,3 +185,20 @@ def test_image_sun_and_shadow_commands(cli, tmp_path):
     refused = cli("image", "shadow", ids["day.jpg"], "--object", "1,2", "--shadow", "1,2,3,4",
                   expect=1)  # fmt: skip
     assert "--object" in refused.stderr
+
+
+def test_a_kept_shadow_reading_shows_its_band_of_places_on_the_brief_map(cli, tmp_path):
+    ids = _night_and_day_pictures(cli, tmp_path)
+    kept = cli.json(
+        "image", "shadow", ids["day.jpg"], "--object", "500,500,500,400",
+        "--shadow", "500,500,520,540", "--north-angle", "0", "--record",
+    )  # fmt: skip
+    shown = cli.json("show", kept["record"])
+    assert shown["kind"] == "image-check" and shown["summary"].startswith("shadow:")
+    cli("export", "brief", "-o", str(tmp_path / "brief.html"))
+    html = (tmp_path / "brief.html").read_text(encoding="utf-8")
+    assert 'class="figure band"' in html and 'fill="#b3261e"' in html
+    assert "Where such a shadow falls at the picture" in html
+    refused = cli("image", "shadow", "--object", "0,10,0,0", "--shadow", "0,10,5,10",
+                  "--at", "42,133", "--when", "2024-06-01T03:00Z", "--record", expect=2)  # fmt: skip
+    assert "--record" in refused.stderr

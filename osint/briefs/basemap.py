@@ -443,3 +443,34 @@ def _inset(x: float, y: float, extent: tuple, size: float = 104.0) -> str:
         f'<rect x="{cx - w / 2:.1f}" y="{cy - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}" '
         'fill="none" stroke="#c0392b" stroke-width="1.5"/></g></g>'
     )
+
+
+def world_band_svg(cells: list, step: float, *, width: int = 560, title: str = "") -> str:
+    """A world map (equirectangular, 70 S to 80 N) with grid cells drawn over the land: where a
+    picture's shadow fits its time (`osint image shadow --record`). Cells are (lat, lon)."""
+    south, north = -70.0, 80.0
+    height = round(width * (north - south) / 360)
+
+    def project(lat: float, lon: float) -> tuple[float, float]:
+        return (lon + 180) / 360 * width, (north - lat) / (north - south) * height
+
+    land = _shapes((-180.0, south, 180.0, north), project, fill=True, min_px=1.0)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{_esc(title or "shadow band")}" class="figure band">',
+        f'<rect width="{width}" height="{height}" fill="{SEA}"/>',
+        f'<path d="{" ".join(land)}" fill="{LAND}"/>',
+    ]
+    # At least 3 px, so that a narrow band stays visible on a page-wide world map.
+    cell_w = max(step / 360 * width, 3.0)
+    cell_h = max(step / (north - south) * height, 3.0)
+    for lat, lon in cells:
+        if not south <= lat <= north:
+            continue
+        x, y = project(lat + step / 2, lon - step / 2)
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{cell_w:.2f}" height="{cell_h:.2f}" '
+            'fill="#b3261e" fill-opacity="0.7"/>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)

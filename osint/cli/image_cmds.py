@@ -511,6 +511,13 @@ def image_shadow(
     step: Annotated[
         float, typer.Option("--step", metavar="DEG", help="Grid step of the band of places.")
     ] = 1.0,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Keep the reading as a record derived from the image (and in the brief).",
+        ),
+    ] = False,
 ) -> None:
     """From an object and its shadow drawn on a picture: the sun that cast it, the times of that
     day it fits the place, and the band of places where it fits the time (as GeoJSON)."""
@@ -519,6 +526,8 @@ def image_shadow(
     from osint.imagery import shadow as lib
 
     env = get_env(ctx)
+    if record and not image:
+        raise typer.BadParameter("--record keeps the reading with an image: name the IMAGE")
     if not object_line or not shadow_line:
         raise typer.BadParameter("give both --object and --shadow (X1,Y1,X2,Y2 in pixels)")
     measured = lib.measure(
@@ -572,6 +581,7 @@ def image_shadow(
             ],
             "claimed_time_fits": any(w["start"] <= moment <= w["end"] for w in windows),
         }
+    cells: list = []
     if moment is not None:
         cells = lib.places_at(
             measured,
@@ -595,6 +605,11 @@ def image_shadow(
             with atomic_path(output) as partial:
                 partial.write_text(json.dumps(lib.band_geojson(cells, step, properties)))
             out["band"]["file"] = str(output)
+    if record and row is not None:
+        from osint.imagery.checks import record_shadow
+
+        with env.case() as case:
+            out["record"] = record_shadow(case, row["id"], out, cells, step)["id"]
     if env.json:
         env.emit_json(out)
         return
@@ -617,6 +632,8 @@ def image_shadow(
     if out["band"] is not None:
         where = f", written to {output}" if output else " (-o FILE.geojson to write them)"
         env.print(f"  {out['band']['cells']:,} grid cells on Earth fit at that time{where}")
+    if out.get("record"):
+        env.print(f"  kept as {out['record'][:8]}")
 
 
 @image_app.command("check")

@@ -79,8 +79,13 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
                 "time_uncertain": row.get("taken_basis") == "exif-local-as-utc",
                 # The camera's time and the GPS time where they disagree (both are shown).
                 "clock_note": clock_note(row),
-                # The latest consistency check kept for it (`osint image check --record`).
-                "check": next(iter(kept_checks(conn, row["id"])), None),
+                # The latest consistency check kept for it (`osint image check --record`), and
+                # the latest shadow reading with its band of places (`image shadow --record`).
+                "check": next(
+                    (c for c in kept_checks(conn, row["id"]) if c["summary"][:7] != "shadow:"),
+                    None,
+                ),
+                "shadow": _shadow_reading(conn, row["id"]),
                 "sightings": [],
                 **_picture_facts(row, source),
             }
@@ -151,3 +156,31 @@ def _annotation_labels(value: str | None) -> list[str]:
     except ValueError:
         return []
     return [str(m.get("label")) for m in marks if isinstance(m, dict) and m.get("label")]
+
+
+def _shadow_reading(conn, image_id: str) -> dict | None:
+    """The latest shadow reading kept for a picture, with its band drawn on a world map."""
+    import json
+
+    from markupsafe import Markup
+
+    from osint.briefs.basemap import world_band_svg
+
+    for check in kept_checks(conn, image_id):
+        if not (check["summary"] or "").startswith("shadow:"):
+            continue
+        parameters = json.loads(check["parameters"] or "{}")
+        band = parameters.get("band") or {}
+        cells = [tuple(c) for c in band.get("cells") or []]
+        svg = (
+            world_band_svg(cells, float(band.get("step") or 1.0), title="shadow band")
+            if cells
+            else None
+        )
+        return {
+            "id": check["id"],
+            "detail": check["checks"][0]["detail"] if check["checks"] else "",
+            "result": check["checks"][0]["result"] if check["checks"] else "",
+            "map": Markup(svg) if svg else None,
+        }
+    return None

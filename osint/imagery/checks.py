@@ -266,3 +266,43 @@ def kept_checks(conn: sqlite3.Connection, image_id: str) -> list[dict]:
     for row in sorted(rows, key=lambda r: r["added_at"] or "", reverse=True):
         out.append({**row, "checks": json.loads(row["checks"] or "[]")})
     return out
+
+
+def record_shadow(case: Case, image_id: str, result: dict, cells: list, step: float) -> dict:
+    """Keep a shadow reading (`osint image shadow --record`) as an `image-check` record derived
+    from the image: the sun it implies, whether the picture's time fits, and the band of places
+    where it fits that time (drawn on a world map in the brief)."""
+    fit = result.get("times_of_day")
+    fits = None if fit is None else fit["claimed_time_fits"]
+    verdict = {True: PASS, False: FAIL, None: UNKNOWN}[fits]
+    detail = (
+        f"shadow {result['shadow_length_per_unit_height']:.2f} x the height: sun "
+        f"{result['sun_elevation']:.1f} degrees high"
+        + (f", azimuth {result['sun_azimuth']:.1f}" if result["sun_azimuth"] is not None else "")
+        + (
+            "; the picture's time fits at its place"
+            if fits
+            else ("; the picture's time does NOT fit at its place" if fits is False else "")
+        )
+        + (f"; {len(cells):,} grid cells on Earth fit its time" if cells else "")
+    )
+    with case.writing():
+        row = records.create(
+            case,
+            "image-check",
+            {
+                "image": image_id,
+                "summary": f"shadow: {verdict}",
+                "failed": 1 if verdict == FAIL else 0,
+                "checks": json.dumps([{"check": "shadow", "result": verdict, "detail": detail}]),
+                "parameters": json.dumps(
+                    {
+                        "shadow": {k: v for k, v in result.items() if k != "band"},
+                        "band": {"step": step, "cells": cells[:20000]},
+                    }
+                ),
+            },
+            added_from=f"image {image_id}",
+        )
+        records.link(case, row["id"], image_id, "derived-from")
+    return row
