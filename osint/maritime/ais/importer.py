@@ -51,138 +51,172 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
     """Import one AIS file; returns a summary (the import record, counts, samples, tracks)."""
     options = options or ImportOptions()
     path = Path(path)
-    conn = case.conn
-    filters = Filters(conn, options)
-    opened, reader = readers.open_reader(path, forced=options.layout, mapping=options.mapping)
+    filters = Filters(case.conn, options)
+    vectorised = use_vectorised(options)
+    opened, reader = readers.open_reader(
+        path, forced=options.layout, mapping=options.mapping, vectorised=vectorised
+    )
+    if vectorised and hasattr(reader, "set_filters"):
+        reader.set_filters(filters)
     if options.watch:
         options.watch(opened.position)
-    import_id = ids.new_id()
     intake = Intake()
-    warnings = list(getattr(reader, "warnings", []))
-
+    layout = reader.layout.name + (
+        f" ({opened.compression})" if opened.compression != "none" else ""
+    )
     try:
-        with case.writing():
-            cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: the key index stays in memory
-            try:
-                batch, last_id = store.new_batch(conn, import_id)
-                first_row = last_id + 1
-                digest = hashlib.sha256()
-                deferred = store.defer_key_index(conn)
-                if deferred:  # rows are appended, then sorted once: a small cache does it best
-                    conn.execute("PRAGMA cache_size=-16384")
-                counts = _stream(conn, reader, filters, batch, intake, digest)
-                if deferred:
-                    repeated = store.build_key_index(conn, first_row)
-                    if repeated:  # far-apart repeats: the digest is of the rows that stayed
-                        counts["duplicate_in_file"] += repeated
-                        counts["offered"] -= repeated
-                        last = conn.execute("SELECT max(id) FROM ais_positions").fetchone()[0]
-                        digest_hex, _ = store.batch_digest(conn, batch, first_row, last)
-                        digest = _Fixed(digest_hex)
-                last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[
-                    0
-                ]
-            finally:
-                conn.execute(f"PRAGMA cache_size={int(cache)}")
-            warnings += _swap_checks(path, intake, filters, counts, reader.column_map())
-            sha256, size = opened.finish()
-            earlier = [
-                {k: e[k] for k in ("id", "filename", "added_at", "added_by")}
-                for e in records.earlier_imports(conn, "ais-import", sha256)
-            ]
-            summaries = conn.execute(
-                "SELECT mmsi, count(*), min(epoch), max(epoch), min(lat), max(lat), min(lon), "
-                "max(lon) FROM ais_positions WHERE id >= ? GROUP BY mmsi ORDER BY mmsi",
-                (first_row,),
-            ).fetchall()
-            inserted = sum(s[1] for s in summaries)
-            conn.execute(
-                "UPDATE ais_batches SET first_row = ?, last_row = ? WHERE batch = ?",
-                (first_row if inserted else None, last_id if inserted else None, batch),
-            )
-            first_epoch = min((s[2] for s in summaries), default=None)
-            last_epoch = max((s[3] for s in summaries), default=None)
-            stored_sha = None
-            if options.keep_file:
-                stored_sha, _, _ = blobs.put_file(conn, path, sha256=sha256)
-            filters_json = dict(filters.description)
-            if filters.removed:
-                filters_json["removed"] = dict(filters.removed)
-            duplicates = {
-                # repeats the importer's window (or the key index's first build) caught
-                "heard again in this file": counts["duplicate_in_file"],
-                # rows the key index turned away: in the case before, or earlier in this file
-                "already stored": counts["offered"] - inserted,
-            }
-            details = {
-                "invalid": dict(intake.reasons),
-                "not_vessel": dict(intake.not_vessel),
-                "no_position": dict(intake.no_position),
-                "duplicate": duplicates,
-                "filtered": dict(filters.removed),
-            }
-            if summaries:
-                details["area"] = {
-                    "south": min(s[4] for s in summaries),
-                    "north": max(s[5] for s in summaries),
-                    "west": min(s[6] for s in summaries),
-                    "east": max(s[7] for s in summaries),
-                }
-            if warnings:
-                details["warnings"] = warnings
-            read = counts["read"] + intake.read
-            import_row = records.create(
-                case,
-                "ais-import",
-                {
-                    "filename": path.name,
-                    "sha256": sha256,
-                    "size": size,
-                    "layout": reader.layout.name
-                    + (f" ({opened.compression})" if opened.compression != "none" else ""),
-                    "column_map": json.dumps(reader.column_map(), ensure_ascii=False),
-                    "filters": json.dumps(filters_json, ensure_ascii=False)
-                    if filters_json
-                    else None,
-                    "rows_read": read,
-                    "rows_kept": inserted,
-                    "rows_duplicate": sum(duplicates.values()),
-                    "rows_invalid": intake.invalid,
-                    "rows_not_vessel": sum(intake.not_vessel.values()),
-                    "rows_no_position": sum(intake.no_position.values()),
-                    "rows_filtered": sum(filters.removed.values()),
-                    "invalid_sample": json.dumps(intake.sample, ensure_ascii=False)
-                    if intake.sample
-                    else None,
-                    "rows_digest": digest.hexdigest(),
-                    "first_time": from_epoch(first_epoch) if first_epoch is not None else None,
-                    "last_time": from_epoch(last_epoch) if last_epoch is not None else None,
-                    "tracks": len(summaries),
-                    "vessels_created": 0,
-                    "stored_sha256": stored_sha,
-                    "details": json.dumps(details, ensure_ascii=False),
-                    "note": options.note,
-                },
-                added_from=f"{path.name} sha256:{sha256}",
-                record_id=import_id,
-            )
-            track_rows, created, link_warnings = tracks.link_tracks(
-                case, import_row, summaries, intake.statics
-            )
-            warnings += link_warnings
-            if created:
-                import_row, _ = records.update_fields(
-                    case,
-                    kinds.get("ais-import"),
-                    import_row,
-                    {"vessels_created": len(created)},
-                    "update",
-                )
+        return _record(
+            case,
+            path,
+            options,
+            filters,
+            intake,
+            lambda conn, batch, digest: _stream(conn, reader, filters, batch, intake, digest),
+            opened.finish,
+            layout,
+            reader.column_map(),
+            list(getattr(reader, "warnings", [])),
+        )
     except readers.DECODE_ERRORS as exc:
         raise InvalidInput(readers.damaged_message(opened, exc)) from None
     finally:
         opened.close()
+
+
+def use_vectorised(options: ImportOptions) -> bool:
+    """Whether CSV rows go through the vectorised reader (vector.py): when pyarrow is there,
+    unless the options say otherwise."""
+    from osint.maritime.ais import vector
+
+    if options.vectorised is False:
+        return False
+    return vector.available()
+
+
+def _record(
+    case, path, options, filters, intake, feed, finish, layout, column_map, warnings
+) -> dict:
+    """One file's import in one transaction: rows through `feed(conn, batch, digest)` (which
+    returns the loop's counts), then the audited import record, tracks and vessels."""
+    conn = case.conn
+    import_id = ids.new_id()
+    with case.writing():
+        cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: the key index stays in memory
+        try:
+            batch, last_id = store.new_batch(conn, import_id)
+            first_row = last_id + 1
+            digest = hashlib.sha256()
+            deferred = store.defer_key_index(conn)
+            if deferred:  # rows are appended, then sorted once: a small cache does it best
+                conn.execute("PRAGMA cache_size=-16384")
+            counts = feed(conn, batch, digest)
+            if deferred:
+                repeated = store.build_key_index(conn, first_row)
+                if repeated:  # far-apart repeats: the digest is of the rows that stayed
+                    counts["duplicate_in_file"] += repeated
+                    counts["offered"] -= repeated
+                    last = conn.execute("SELECT max(id) FROM ais_positions").fetchone()[0]
+                    digest_hex, _ = store.batch_digest(conn, batch, first_row, last)
+                    digest = _Fixed(digest_hex)
+            last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[
+                0
+            ]
+        finally:
+            conn.execute(f"PRAGMA cache_size={int(cache)}")
+        warnings += _swap_checks(path, intake, filters, counts, column_map)
+        sha256, size = finish()
+        earlier = [
+            {k: e[k] for k in ("id", "filename", "added_at", "added_by")}
+            for e in records.earlier_imports(conn, "ais-import", sha256)
+        ]
+        summaries = conn.execute(
+            "SELECT mmsi, count(*), min(epoch), max(epoch), min(lat), max(lat), min(lon), "
+            "max(lon) FROM ais_positions WHERE id >= ? GROUP BY mmsi ORDER BY mmsi",
+            (first_row,),
+        ).fetchall()
+        inserted = sum(s[1] for s in summaries)
+        conn.execute(
+            "UPDATE ais_batches SET first_row = ?, last_row = ? WHERE batch = ?",
+            (first_row if inserted else None, last_id if inserted else None, batch),
+        )
+        first_epoch = min((s[2] for s in summaries), default=None)
+        last_epoch = max((s[3] for s in summaries), default=None)
+        stored_sha = None
+        if options.keep_file:
+            stored_sha, _, _ = blobs.put_file(conn, path, sha256=sha256)
+        filters_json = dict(filters.description)
+        if filters.removed:
+            filters_json["removed"] = dict(filters.removed)
+        duplicates = {
+            # repeats the importer's window (or the key index's first build) caught
+            "heard again in this file": counts["duplicate_in_file"],
+            # rows the key index turned away: in the case before, or earlier in this file
+            "already stored": counts["offered"] - inserted,
+        }
+        details = {
+            "invalid": dict(intake.reasons),
+            "not_vessel": dict(intake.not_vessel),
+            "no_position": dict(intake.no_position),
+            "duplicate": duplicates,
+            "filtered": dict(filters.removed),
+        }
+        if summaries:
+            details["area"] = {
+                "south": min(s[4] for s in summaries),
+                "north": max(s[5] for s in summaries),
+                "west": min(s[6] for s in summaries),
+                "east": max(s[7] for s in summaries),
+            }
+        if warnings:
+            details["warnings"] = warnings
+        read = counts["read"] + intake.read
+        import_row = records.create(
+            case,
+            "ais-import",
+            {
+                "filename": path.name,
+                "sha256": sha256,
+                "size": size,
+                "layout": layout,
+                "column_map": json.dumps(column_map, ensure_ascii=False),
+                "filters": json.dumps(filters_json, ensure_ascii=False)
+                if filters_json
+                else None,
+                "rows_read": read,
+                "rows_kept": inserted,
+                "rows_duplicate": sum(duplicates.values()),
+                "rows_invalid": intake.invalid,
+                "rows_not_vessel": sum(intake.not_vessel.values()),
+                "rows_no_position": sum(intake.no_position.values()),
+                "rows_filtered": sum(filters.removed.values()),
+                "invalid_sample": json.dumps(intake.sample, ensure_ascii=False)
+                if intake.sample
+                else None,
+                "rows_digest": digest.hexdigest(),
+                "first_time": from_epoch(first_epoch) if first_epoch is not None else None,
+                "last_time": from_epoch(last_epoch) if last_epoch is not None else None,
+                "tracks": len(summaries),
+                "vessels_created": 0,
+                "stored_sha256": stored_sha,
+                "details": json.dumps(details, ensure_ascii=False),
+                "note": options.note,
+            },
+            added_from=f"{path.name} sha256:{sha256}",
+            record_id=import_id,
+        )
+        track_rows, created, link_warnings = tracks.link_tracks(
+            case, import_row, summaries, intake.statics
+        )
+        warnings += link_warnings
+        if created:
+            import_row, _ = records.update_fields(
+                case,
+                kinds.get("ais-import"),
+                import_row,
+                {"vessels_created": len(created)},
+                "update",
+            )
     return {
         "import": import_row,
         "invalid_reasons": dict(intake.reasons),
