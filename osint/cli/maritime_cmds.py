@@ -259,11 +259,14 @@ def sighting_add(
 
 def ais_import(
     ctx: typer.Context,
-    path: Annotated[
-        Path,
+    paths: Annotated[
+        list[str],
         typer.Argument(
-            metavar="FILE",
-            help="CSV or NMEA, plain or .gz/.zip/.zst/.bz2/.xz, as downloaded (read, never unpacked).",
+            metavar="FILE|DIR|GLOB...",
+            help="CSV or NMEA, plain or .gz/.zip/.zst/.bz2/.xz, as downloaded (read, never "
+            "unpacked); several files, folders (searched recursively) or globs ('AIS_2024_*.zip') "
+            "are imported one transaction per file, files already imported with the same filters "
+            "skipped.",
         ),
     ],
     layout: Annotated[
@@ -305,6 +308,23 @@ def ais_import(
         bool, typer.Option("--keep-file", help="Also store the original file inside the case.")
     ] = False,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            min=1,
+            help="Processes scanning files at once (default: every core); one writes the case.",
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="tcp://HOST:PORT",
+            help="Scan on this Dask cluster's workers (osint[dask]); they must reach the files.",
+        ),
+    ] = None,
 ) -> None:
     """Import AIS position reports (MarineCadastre, Danish Maritime Authority, NMEA, CSV).
 
@@ -329,6 +349,11 @@ def ais_import(
     )
     from osint.cli.progress import file_progress
 
+    single = Path(paths[0]) if len(paths) == 1 else None
+    if single is None or not single.is_file() or dask or workers:
+        _ais_import_many(env, paths, options, workers, dask)
+        return
+    path = single
     env.interrupt_note = "interrupted: nothing was imported, the case is unchanged"
     total = path.stat().st_size if path.is_file() else 0
     with file_progress(env, f"AIS {path.name}", total) as watch, env.case() as case:
@@ -406,6 +431,79 @@ def ais_import(
         )
     if len(summary["vessels_created"]) > 10:
         env.note(f"  ... and {len(summary['vessels_created']) - 10} more vessels")
+
+
+def _ais_import_many(env, paths, options, workers, dask) -> None:
+    """`osint ais import` over many files: one line per file, a total, exit 1 if any was rejected."""
+    from osint.cli.progress import batch_progress
+    from osint.maritime.ais import batch
+
+    env.interrupt_note = (
+        "interrupted: the files reported imported are in the case, the file being written is not; "
+        "run the same command again to go on"
+    )
+    with batch_progress(env) as progress, env.case() as case:
+        result = batch.import_paths(
+            case, paths, options, workers=workers, dask=dask, progress=progress
+        )
+    imported, skipped, rejected = result["imported"], result["skipped"], result["rejected"]
+    for item in rejected:
+        env.error(item["reason"])
+    if env.json:
+        from osint.case import kinds
+
+        spec = kinds.get("ais-import")
+        env.emit_json_array(
+            [
+                *(
+                    {"path": s["file"], "status": "imported", **spec.to_json(s["import"])}
+                    for s in imported
+                ),
+                *(
+                    {
+                        "path": s["file"],
+                        "status": "skipped",
+                        "sha256": s["sha256"],
+                        "import": s["import"],
+                    }
+                    for s in skipped
+                ),
+                *(
+                    {"file": s["file"], "status": "rejected", "reason": s["reason"]}
+                    for s in rejected
+                ),
+            ]
+        )
+    else:
+        for summary in imported:
+            row = summary["import"]
+            env.print(
+                f"Imported {row['filename']} ({row['layout']}): {row['rows_read']:,} rows read, "
+                f"{row['rows_kept']:,} kept, {row['rows_duplicate']:,} duplicate, "
+                f"{row['rows_invalid']:,} invalid, {row['rows_not_vessel']:,} not vessels, "
+                f"{row['rows_no_position'] or 0:,} without position, "
+                f"{row['rows_filtered']:,} filtered out; import {row['id']}"
+            )
+            for warning in summary["warnings"]:
+                env.warn(f"{row['filename']}: {warning}")
+            if row["rows_invalid"]:
+                env.warn(
+                    f"{row['filename']}: {row['rows_invalid']:,} invalid rows, first: "
+                    + "; ".join(summary["invalid_sample"][:3])
+                )
+        for item in skipped:
+            env.note(
+                f"skipped {Path(item['file']).name}: imported before with the same filters "
+                f"(import {item['import'][:8]})"
+            )
+        env.print(
+            f"{len(imported)} files imported ("
+            f"{sum(s['import']['rows_read'] for s in imported):,} rows read, "
+            f"{sum(s['import']['rows_kept'] for s in imported):,} kept), {len(skipped)} skipped "
+            f"as imported before, {len(rejected)} rejected"
+        )
+    if rejected:
+        raise typer.Exit(1)
 
 
 _FILTER_NAMES = {

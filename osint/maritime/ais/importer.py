@@ -119,9 +119,7 @@ def _record(
                     last = conn.execute("SELECT max(id) FROM ais_positions").fetchone()[0]
                     digest_hex, _ = store.batch_digest(conn, batch, first_row, last)
                     digest = _Fixed(digest_hex)
-            last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[
-                0
-            ]
+            last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[0]
         finally:
             conn.execute(f"PRAGMA cache_size={int(cache)}")
         warnings += _swap_checks(path, intake, filters, counts, column_map)
@@ -180,9 +178,7 @@ def _record(
                 "size": size,
                 "layout": layout,
                 "column_map": json.dumps(column_map, ensure_ascii=False),
-                "filters": json.dumps(filters_json, ensure_ascii=False)
-                if filters_json
-                else None,
+                "filters": json.dumps(filters_json, ensure_ascii=False) if filters_json else None,
                 "rows_read": read,
                 "rows_kept": inserted,
                 "rows_duplicate": sum(duplicates.values()),

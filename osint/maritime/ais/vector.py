@@ -91,7 +91,9 @@ class ArrowCsvReader:
 
         names = [f"c{i}" for i in range(self.fields)]
         text_types = {n: pa.string() for n in names}
-        read_options = pacsv.ReadOptions(column_names=names, use_threads=False, block_size=BLOCK * 2)
+        read_options = pacsv.ReadOptions(
+            column_names=names, use_threads=False, block_size=BLOCK * 2
+        )
         convert = pacsv.ConvertOptions(column_types=text_types)
         plain = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False)
         quoted = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
@@ -189,7 +191,9 @@ class ArrowCsvReader:
                 south, west, north, east = box
                 with np.errstate(invalid="ignore"):
                     inside_lon = (
-                        (lon >= west) | (lon <= east) if west > east else (lon >= west) & (lon <= east)
+                        (lon >= west) | (lon <= east)
+                        if west > east
+                        else (lon >= west) & (lon <= east)
                     )
                     inside = (lat >= south) & (lat <= north) & inside_lon
                     valid = (

@@ -1,0 +1,468 @@
+"""`osint ais import` over many files: folders and globs, every core or a Dask cluster, one writer.
+
+Each file is scanned where it is read (a process of this machine, or a Dask worker): decompressed,
+hashed, parsed, checked, filtered and deduplicated within the file by the same loop as a
+single-file import (stream._scan), its kept rows packed as the rows' digest packs them (eight
+doubles) into a spool. Only kept rows travel back. The one writer (this process) then imports
+each file in its own transaction, in the order given, with the file's own import record (hash,
+counts, invalid lines): a file lands whole or not at all.
+
+A file already imported with the same filters (same SHA-256, same --bbox/--near/--from/--to/
+--mmsi) is skipped before it is scanned, so a scan killed halfway is resumed by running the same
+command again.
+"""
+
+from __future__ import annotations
+
+import copy
+import glob
+import json
+import os
+import struct
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from osint.errors import InvalidInput
+from osint.maritime.ais import readers, store
+from osint.maritime.ais.filters import Filters, ImportOptions
+from osint.maritime.ais.stream import DbSink, Intake, _scan
+
+# Files a folder is searched for (what providers serve, plain or compressed).
+DATA_SUFFIXES = (".csv", ".txt", ".nmea", ".log", ".ais", ".tsv", ".dat")
+COMPRESSED_SUFFIXES = (".zip", ".gz", ".zst", ".bz2", ".xz")
+_ROW = struct.Struct(f"<{len(store.ROW_COLUMNS)}d")
+
+
+def expand(arguments) -> list[Path]:
+    """Files named by FILE / FOLDER / GLOB arguments, in order, each once."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+
+    for argument in arguments:
+        text = str(argument)
+        path = Path(text)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and _is_data(p.name)
+            )
+            if not found:
+                raise InvalidInput(f"{path}: the folder holds no AIS files")
+            for p in found:
+                add(p)
+        elif path.is_file():
+            add(path)
+        elif any(c in text for c in "*?["):
+            matched = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matched:
+                raise InvalidInput(f"{text}: no file matches")
+            for p in matched:
+                add(p)
+        else:
+            raise InvalidInput(f"{path}: no such file")
+    return out
+
+
+def _is_data(name: str) -> bool:
+    lower = name.lower()
+    for suffix in COMPRESSED_SUFFIXES:
+        if lower.endswith(suffix):
+            return True
+    return lower.endswith(DATA_SUFFIXES)
+
+
+def filters_key(filters: Filters) -> str:
+    """The filters as the import record stores them (what a resumed scan must match)."""
+    return json.dumps(dict(filters.description), ensure_ascii=False) if filters.description else ""
+
+
+@dataclass
+class Scanned:
+    """One file scanned away from the case: what the writer needs to import it."""
+
+    path: str
+    sha256: str = ""
+    size: int = 0
+    layout: str = ""
+    column_map: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    intake: Intake | None = None
+    counts: Counter = field(default_factory=Counter)
+    removed: Counter = field(default_factory=Counter)
+    spool: str | None = None  # a file of packed rows (processes of this machine)
+    rows: bytes | None = None  # the packed rows themselves (a Dask worker's result)
+    kept: int = 0
+    error: str | None = None
+    skipped: bool = False
+    seconds: float = 0.0
+
+
+class SpoolSink:
+    """Kept rows packed (8 doubles each) into a file, or into memory when `path` is None."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self.handle = open(path, "wb") if path else None  # noqa: SIM115 - closed by close()
+        self.parts: list[bytes] = []
+        self.kept = 0
+
+    def write(self, chunk: list) -> int:
+        pack = _ROW.pack
+        data = b"".join([pack(*row) for row in chunk])
+        if self.handle is not None:
+            self.handle.write(data)
+        else:
+            self.parts.append(data)
+        self.kept += len(chunk)
+        return len(chunk)  # the case is not here: every row is offered to it later
+
+    def close(self) -> bytes | None:
+        if self.handle is not None:
+            self.handle.close()
+            return None
+        return b"".join(self.parts)
+
+
+def scan_file(
+    path: str,
+    filters: Filters,
+    options: ImportOptions,
+    known: dict[str, str],
+    spool_dir: str | None,
+    vectorised: bool,
+    queue=None,
+) -> Scanned:
+    """Scan one file (in a worker): skipped when `known` holds its SHA-256, else its kept rows
+    spooled (to `spool_dir`, or returned in memory when it is None). `queue.put(("bytes", path,
+    position, size))` hears how far the file has been read, a few times a second."""
+    from osint.case.store.blobs import sha256_file
+
+    started = time.perf_counter()
+    result = Scanned(path=str(path))
+    try:
+        sha256, size = sha256_file(Path(path))
+    except OSError as exc:
+        result.error = f"{path}: cannot read ({exc.strerror or exc})"
+        return result
+    if sha256 in known:
+        result.sha256, result.size, result.skipped = sha256, size, True
+        return result
+    filters = copy.copy(filters)
+    filters.removed = Counter()
+    intake = Intake()
+    sink = None
+    try:
+        opened, reader = readers.open_reader(
+            path, forced=options.layout, mapping=options.mapping, vectorised=vectorised
+        )
+        stop = _watch(opened, path, size, queue) if queue is not None else None
+        try:
+            if hasattr(reader, "set_filters"):
+                reader.set_filters(filters)
+            spool = None
+            if spool_dir is not None:
+                handle, spool = tempfile.mkstemp(suffix=".rows", dir=spool_dir)
+                os.close(handle)
+            sink = SpoolSink(spool)
+            counts = _scan(reader, filters, intake, sink)
+            rows = sink.close()
+            result.sha256, result.size = opened.finish()
+            result.layout = reader.layout.name + (
+                f" ({opened.compression})" if opened.compression != "none" else ""
+            )
+            result.column_map = reader.column_map()
+            result.warnings = list(getattr(reader, "warnings", []))
+        finally:
+            if stop is not None:
+                stop.set()
+            opened.close()
+    except InvalidInput as exc:
+        result.error = str(exc)
+        _drop(sink)
+        return result
+    except readers.DECODE_ERRORS as exc:
+        result.error = readers.damaged_message(opened, exc)
+        _drop(sink)
+        return result
+    result.intake, result.counts, result.removed = intake, counts, filters.removed
+    result.spool, result.rows, result.kept = spool, rows, sink.kept
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _watch(opened, path: str, size: int, queue):
+    """A thread telling `queue` how far `opened` has been read until the returned event is set."""
+    import threading
+
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.25):
+            try:
+                queue.put(("bytes", path, opened.position(), size))
+            except (OSError, ValueError, EOFError, BrokenPipeError):
+                return
+
+    threading.Thread(target=poll, name="osint-ais-progress", daemon=True).start()
+    return stop
+
+
+def _drop(sink: SpoolSink | None) -> None:
+    if sink is not None:
+        sink.close()
+        if sink.path:
+            Path(sink.path).unlink(missing_ok=True)
+
+
+def _chunks(scanned: Scanned, size: int = 20_000):
+    """The spooled rows back as the tuples the loop made (ints where it had ints)."""
+    width = _ROW.size
+    if scanned.spool:
+        handle = open(scanned.spool, "rb")  # noqa: SIM115
+        read = handle.read
+    else:
+        view = memoryview(scanned.rows or b"")
+        state = {"at": 0}
+
+        def read(n: int) -> bytes:
+            at = state["at"]
+            state["at"] = at + n
+            return bytes(view[at : at + n])
+
+        handle = None
+    try:
+        while True:
+            data = read(width * size)
+            if not data:
+                return
+            yield [
+                (int(m), int(e), lat, lon, sog, cog,
+                 int(h) if h == h else h, int(s) if s == s else s)
+                for m, e, lat, lon, sog, cog, h, s in _ROW.iter_unpack(data)
+            ]  # fmt: skip
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def import_scanned(case, scanned: Scanned, options: ImportOptions, filters: Filters) -> dict:
+    """The writer's half: one scanned file into the case, in one transaction."""
+    from osint.maritime.ais import importer
+
+    filters = copy.copy(filters)
+    filters.removed = scanned.removed
+    counts = Counter(scanned.counts)
+
+    def feed(conn, batch, digest):
+        sink = DbSink(conn, batch, digest)
+        for chunk in _chunks(scanned):
+            sink.write(chunk)
+        counts["offered"] = sink.offered
+        return counts
+
+    return importer._record(
+        case,
+        Path(scanned.path),
+        options,
+        filters,
+        scanned.intake,
+        feed,
+        lambda: (scanned.sha256, scanned.size),
+        scanned.layout,
+        scanned.column_map,
+        list(scanned.warnings),
+    )
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def import_paths(
+    case,
+    arguments,
+    options: ImportOptions | None = None,
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    progress=None,
+) -> dict:
+    """Import every AIS file the arguments name; returns {"imported", "skipped", "rejected"}.
+
+    `workers`: processes scanning files (default: every core); `dask`: the address of a Dask
+    scheduler whose workers scan instead (they must reach the same paths). `progress(event,
+    **info)` hears "start" (files), "file" (one file done, imported, skipped or rejected).
+    """
+    options = options or ImportOptions()
+    files = expand(arguments)
+    filters = Filters(case.conn, options)
+    key = filters_key(filters)
+    known = {
+        row["sha256"]: row["id"]
+        for row in case.conn.execute(
+            "SELECT id, sha256, filters FROM ais_imports WHERE retracted_at IS NULL"
+        )
+        if _same_filters(row["filters"], key)
+    }
+    from osint.maritime.ais.importer import use_vectorised
+
+    vectorised = use_vectorised(options)
+    watch, options.watch = options.watch, None
+    workers = workers or default_workers()
+    out: dict = {"imported": [], "skipped": [], "rejected": []}
+    started = time.perf_counter()
+    if progress:
+        progress("start", files=len(files), workers=workers if not dask else None, dask=dask)
+    done = {"rows": 0, "kept": 0}
+
+    def handle(scanned: Scanned) -> None:
+        try:
+            if scanned.skipped:
+                out["skipped"].append(
+                    {
+                        "file": scanned.path,
+                        "sha256": scanned.sha256,
+                        "import": known[scanned.sha256],
+                    }
+                )
+                status = "skipped"
+            elif scanned.error:
+                out["rejected"].append({"file": scanned.path, "reason": scanned.error})
+                status = "rejected"
+            else:
+                try:
+                    summary = import_scanned(case, scanned, options, filters)
+                except InvalidInput as exc:
+                    out["rejected"].append({"file": scanned.path, "reason": str(exc)})
+                    status = "rejected"
+                else:
+                    summary["file"] = scanned.path
+                    out["imported"].append(summary)
+                    done["rows"] += summary["import"]["rows_read"]
+                    done["kept"] += summary["import"]["rows_kept"]
+                    status = "imported"
+        finally:
+            if scanned.spool:
+                Path(scanned.spool).unlink(missing_ok=True)
+        if progress:
+            progress(
+                "file",
+                file=scanned.path,
+                status=status,
+                done=sum(len(v) for v in out.values()),
+                files=len(files),
+                rows=done["rows"],
+                kept=done["kept"],
+                seconds=time.perf_counter() - started,
+            )
+
+    try:
+        if dask:
+            _run_dask(dask, files, filters, options, known, vectorised, handle)
+        else:
+            with tempfile.TemporaryDirectory(prefix="osint-ais-") as spool_dir:
+                _run_local(
+                    files, filters, options, known, vectorised, workers, spool_dir, handle, progress
+                )
+    finally:
+        options.watch = watch
+    return out
+
+
+def _same_filters(stored: str | None, key: str) -> bool:
+    """Whether an import record's filters are the ones asked for (removed counts aside)."""
+    held = json.loads(stored) if stored else {}
+    held.pop("removed", None)
+    wanted = json.loads(key) if key else {}
+    return held == wanted
+
+
+def _run_local(files, filters, options, known, vectorised, workers, spool_dir, handle, progress):
+    if workers <= 1 or len(files) <= 1:
+        queue = _Direct(progress) if progress else None
+        for path in files:
+            handle(scan_file(str(path), filters, options, known, spool_dir, vectorised, queue))
+        return
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    manager = context.Manager() if progress else None
+    queue = manager.Queue() if manager else None
+    drained = threading.Event()
+
+    def drain() -> None:
+        while not drained.is_set():
+            try:
+                event, path, position, size = queue.get(timeout=0.25)
+            except Exception:  # queue.Empty, or the manager went away
+                continue
+            progress(event, file=path, position=position, total=size)
+
+    if queue is not None:
+        threading.Thread(target=drain, name="osint-ais-progress", daemon=True).start()
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=context) as pool:
+            futures = [
+                pool.submit(
+                    scan_file, str(p), filters, options, known, spool_dir, vectorised, queue
+                )
+                for p in files
+            ]
+            try:
+                for future in futures:  # written in the order given, while the others scan on
+                    handle(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        drained.set()
+        if manager is not None:
+            manager.shutdown()
+
+
+class _Direct:
+    """The progress queue of a scan in this process: events go straight to the callback."""
+
+    def __init__(self, progress):
+        self.progress = progress
+
+    def put(self, item) -> None:
+        event, path, position, size = item
+        self.progress(event, file=path, position=position, total=size)
+
+
+def _run_dask(address, files, filters, options, known, vectorised, handle) -> None:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InvalidInput("--dask needs dask.distributed: pip install 'osint[dask]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise InvalidInput(f"--dask {address}: cannot reach the scheduler ({exc})") from None
+    try:
+        futures = [
+            client.submit(
+                scan_file, str(p.resolve()), filters, options, known, None, vectorised, pure=False
+            )
+            for p in files
+        ]
+        for future in futures:
+            handle(future.result())
+    finally:
+        client.close()
