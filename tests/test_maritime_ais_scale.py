@@ -130,6 +130,17 @@ def corpus(folder: Path) -> list[Path]:
                   for n in range(30))
         + "219020000;2024-01-01T00:01:00Z;57.71;10.56;extra\n"
     )  # fmt: skip
+    files["over-long-line.csv"] = (
+        "\n".join([DMA_HEADER, *rows[:5], dma(70, name="X" * (1 << 20) + "Y"), *rows[5:10]]) + "\n"
+    )
+    files["quote-never-closed.csv"] = (
+        "\n".join([DMA_HEADER, *rows[:5], dma(71, name='"OPEN'), *rows[5:10]]) + "\n"
+    )
+    files["header-only.csv"] = DMA_HEADER + "\n"
+    files["empty.csv"] = ""
+    files["nmea.txt"] = (
+        "\\s:rORBCOMM000,c:1678147200*4B\\!AIVDM,1,1,,B,13u?etPv2;0n:dDPwUM1U1Cb069D,0*24\n"
+    )
     out = []
     for name, text in files.items():
         path = folder / name
@@ -197,9 +208,7 @@ def test_vectorised_reader_gives_the_python_readers_rows_and_counts(tmp_path, mo
 def test_vectorised_reader_reads_blocks_with_pyarrow(tmp_path):
     path = tmp_path / "day.csv"
     path.write_text(dma_day(500, seed=1))
-    from osint.maritime.ais import readers
-
-    opened, reader = readers.open_reader(path, vectorised=True)
+    opened, reader = vector.open_reader(path)
     try:
         assert isinstance(reader, vector.ArrowCsvReader)
         rows = list(reader.raw()) if reader.begin(None) is None else []

@@ -164,13 +164,11 @@ def scan_file(
     intake = Intake()
     sink = None
     try:
-        opened, reader = readers.open_reader(
-            path, forced=options.layout, mapping=options.mapping, vectorised=vectorised
-        )
+        from osint.maritime.ais.importer import open_reader
+
+        opened, reader = open_reader(path, options, filters, vectorised)
         stop = _watch(opened, path, size, queue) if queue is not None else None
         try:
-            if hasattr(reader, "set_filters"):
-                reader.set_filters(filters)
             spool = None
             if spool_dir is not None:
                 handle, spool = tempfile.mkstemp(suffix=".rows", dir=spool_dir)

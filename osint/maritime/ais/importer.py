@@ -53,11 +53,7 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
     path = Path(path)
     filters = Filters(case.conn, options)
     vectorised = use_vectorised(options)
-    opened, reader = readers.open_reader(
-        path, forced=options.layout, mapping=options.mapping, vectorised=vectorised
-    )
-    if vectorised and hasattr(reader, "set_filters"):
-        reader.set_filters(filters)
+    opened, reader = open_reader(path, options, filters, vectorised)
     if options.watch:
         options.watch(opened.position)
     intake = Intake()
@@ -81,6 +77,18 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
         raise InvalidInput(readers.damaged_message(opened, exc)) from None
     finally:
         opened.close()
+
+
+def open_reader(path, options: ImportOptions, filters: Filters, vectorised: bool):
+    """(Opened, reader) for a file: its CSV rows through vector.py when `vectorised`."""
+    if not vectorised:
+        return readers.open_reader(path, forced=options.layout, mapping=options.mapping)
+    from osint.maritime.ais import vector
+
+    opened, reader = vector.open_reader(path, forced=options.layout, mapping=options.mapping)
+    if hasattr(reader, "set_filters"):
+        reader.set_filters(filters)
+    return opened, reader
 
 
 def use_vectorised(options: ImportOptions) -> bool:

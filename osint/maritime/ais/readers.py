@@ -370,19 +370,10 @@ def looks_like_nmea(line: str) -> bool:
     return bool(_SENTENCE.search(line[:400]))
 
 
-def open_reader(
-    path,
-    *,
-    forced: str | None = None,
-    mapping: dict[str, str] | None = None,
-    vectorised: bool = False,
-):
-    """(Opened, reader) for an AIS file; closes the file if its layout is not recognised.
-    `vectorised`: a CSV's rows are read in blocks by vector.ArrowCsvReader (pyarrow)."""
+def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | None = None):
+    """(Opened, reader) for an AIS file; closes the file if its layout is not recognised."""
     opened = open_file(path)
     try:
-        if vectorised:  # the blocks start where the header ends: no reading ahead of it
-            opened.text._CHUNK_SIZE = 1
         first, skipped = layouts.first_line(opened.text)  # past blank lines and # comments
         if not first.strip():
             raise InvalidInput(f"{opened.path}: the file is empty")
@@ -397,14 +388,8 @@ def open_reader(
                 raise InvalidInput("--map: NMEA sentences have no columns to map")
             from osint.maritime.ais.nmea import NmeaReader
 
-            opened.text._CHUNK_SIZE = 8192
             return opened, NmeaReader(opened, first, skipped)
-        reader = CsvReader(opened, first, skipped, forced=forced, mapping=mapping)
-        if vectorised:
-            from osint.maritime.ais.vector import ArrowCsvReader
-
-            return opened, ArrowCsvReader(reader)
-        return opened, reader
+        return opened, CsvReader(opened, first, skipped, forced=forced, mapping=mapping)
     except InvalidInput:
         opened.close()
         raise

@@ -24,8 +24,15 @@ from __future__ import annotations
 import csv
 import io
 from importlib.util import find_spec
+from operator import itemgetter
+
+from osint.maritime.ais import layouts, readers
+from osint.maritime.ais.layouts import FIELDS
 
 BLOCK = 8 << 20
+# A row longer than this is an over-long line (readers.MAX_LINE): such a stretch of the file is
+# read through boundedio.LineGuard, exactly as the pure-Python reader reads it.
+MAX_LINE = readers.MAX_LINE
 
 
 def available() -> bool:
@@ -33,40 +40,89 @@ def available() -> bool:
     return find_spec("pyarrow") is not None and find_spec("numpy") is not None
 
 
-class ArrowCsvReader:
-    """A readers.CsvReader whose rows come block by block through pyarrow (same interface).
+class _Bounded:
+    """A text stream whose lines are read at most `limit` characters at a time."""
 
-    The file's text stream must not have read past the header (readers.open_reader(...,
-    vectorised=True) reads the header a byte at a time), so the blocks start at the first data
-    line.
+    def __init__(self, text, limit: int):
+        self.text = text
+        self.limit = limit
+        self.long = False
+
+    def readline(self) -> str:
+        line = self.text.readline(self.limit + 1)
+        if len(line) > self.limit:
+            self.long = True
+        return line
+
+
+def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | None = None):
+    """(Opened, reader) as readers.open_reader gives them, a CSV's rows read by ArrowCsvReader.
+
+    The header is read a byte at a time from the decompressed stream (no reading ahead), and the
+    blocks go on from there. Anything but a CSV with an ordinary header (NMEA, an empty file, an
+    over-long first line, damaged data) is opened again by readers.open_reader, which says what
+    it says about it today.
+    """
+    if forced and layouts.by_name(forced) is layouts.NMEA:
+        return readers.open_reader(path, forced=forced, mapping=mapping)
+    opened = readers.open_file(path)
+    try:
+        source = opened.text.buffer.raw.source  # under the LineGuard, nothing read yet
+        head = io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace", newline="")
+        head._CHUNK_SIZE = 1  # type: ignore[attr-defined]
+        bounded = _Bounded(head, MAX_LINE)
+        first, skipped = layouts.first_line(bounded)
+        head.detach()
+        plain = first.strip() and not bounded.long and not readers.looks_like_nmea(first)
+    except readers.DECODE_ERRORS:
+        plain = False
+    except BaseException:
+        opened.close()
+        raise
+    if not plain:
+        opened.close()
+        return readers.open_reader(path, forced=forced, mapping=mapping)
+    try:
+        base = readers.CsvReader(opened, first, skipped, forced=forced, mapping=mapping)
+    except BaseException:
+        opened.close()
+        raise
+    return opened, ArrowCsvReader(base, source)
+
+
+class ArrowCsvReader:
+    """A readers.CsvReader whose rows come block by block through pyarrow.
+
+    Its rows are the canonical fields alone (layouts.FIELDS, "" for a field the file lacks), as
+    tuples of text: the loop reads nothing else of a row.
     """
 
-    def __init__(self, base, filters=None):
+    def __init__(self, base, source, filters=None):
         self.base = base
+        self.source = source
         self.opened = base.opened
         self.name = base.name
         self.layout = base.layout
         self.header = base.header
         self.columns = base.columns
         self.warnings = base.warnings
-        self.indices = base.indices
         self.delimiter = base.reader.dialect.delimiter
         self.fields = base.width  # columns in the file
-        # A file without some fields reads them from an empty column appended to every row.
-        self.width = base.width + (1 if base.pads else 0)
+        self.width = len(FIELDS)
+        self.indices = list(range(len(FIELDS)))
         self.pads = False
+        self.lat_index = FIELDS.index("lat")
+        self.lon_index = FIELDS.index("lon")
+        self.pick = itemgetter(*self.indices)
+        # A full row of the file (plus "") -> the canonical fields.
+        self.compact = itemgetter(*(base.columns.get(f, base.width) for f in FIELDS))
         self.filters = filters
         self.next_line = base.skipped + 2  # the file's line number of the first data line
         self._line = self.next_line - 1
         self.intake = None
         self.blocks = {"arrow": 0, "python": 0}
 
-    # -- the interface of readers.CsvReader -------------------------------------------------------
-
     parse_time = property(lambda self: self.base.parse_time)
-    lat_index = property(lambda self: self.base.lat_index)
-    lon_index = property(lambda self: self.base.lon_index)
-    pick = property(lambda self: self.base.pick)
 
     def begin(self, intake) -> None:
         self.intake = intake
@@ -90,15 +146,22 @@ class ArrowCsvReader:
         import pyarrow.csv as pacsv
 
         names = [f"c{i}" for i in range(self.fields)]
-        text_types = {n: pa.string() for n in names}
+        wanted = sorted({self.columns[f] for f in FIELDS if f in self.columns})
+        self.arrow_columns = [names[self.columns[f]] if f in self.columns else None for f in FIELDS]
         read_options = pacsv.ReadOptions(
-            column_names=names, use_threads=False, block_size=BLOCK * 2
+            column_names=names, use_threads=False, block_size=BLOCK * 4
         )
-        convert = pacsv.ConvertOptions(column_types=text_types)
+        convert = pacsv.ConvertOptions(
+            column_types={names[i]: pa.string() for i in wanted},
+            include_columns=[names[i] for i in wanted],
+        )
         plain = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False)
         quoted = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
-        for block in self._blocks():
+        for kind, block in self._blocks():
             first = self.next_line
+            if kind == "guarded":  # the rest of the file, through the line guard
+                yield from self._python_rows(_guarded(block, self.source), first)
+                return
             lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
             self.next_line = first + lines
             table = None
@@ -116,45 +179,46 @@ class ArrowCsvReader:
                     table = None  # not one row per line: Python reads it, line by line
             if table is None:
                 self.blocks["python"] += 1
-                yield from self._python_rows(block, first)
+                text = io.StringIO(block.decode("utf-8", errors="replace"), newline="")
+                yield from self._python_rows(text, first)
             else:
                 self.blocks["arrow"] += 1
                 yield from self._arrow_rows(table, first)
 
     def _blocks(self):
-        """The rest of the decompressed file in blocks of whole lines (no quote left open)."""
-        binary = self.opened.text.buffer
+        """("block", bytes): the decompressed file in blocks of whole lines, no quote left open;
+        ("guarded", bytes): from here on a line may be over-long: the rest goes through the line
+        guard (the bytes read so far, then the stream)."""
+        source = self.source
+        half = MAX_LINE // 2
         rest = b""
         while True:
-            chunk = binary.read(BLOCK)
+            chunk = source.read(BLOCK)
             data = rest + chunk if rest else chunk
+            if not data:
+                return
+            # A line over MAX_LINE holds a whole stretch of MAX_LINE/2 bytes without a newline.
+            for start in range(0, len(data) - half + 1, half):
+                if data.find(b"\n", start, start + half) < 0:
+                    yield "guarded", data
+                    return
             if not chunk:
-                if data:
-                    yield data
+                yield "block", data
                 return
             cut = data.rfind(b"\n") + 1
             if cut == 0:
                 rest = data
                 continue
             block, rest = data[:cut], data[cut:]
-            while block.count(b'"') % 2:  # a quoted field goes on past the cut: take more lines
-                more = binary.read(BLOCK)
-                if not more:
-                    block, rest = block + rest, b""
-                    break
-                rest += more
-                cut = rest.rfind(b"\n") + 1
-                if cut == 0:
-                    continue
-                block, rest = block + rest[:cut], rest[cut:]
-            yield block
+            if block.count(b'"') % 2:  # a quoted field goes on past the cut
+                yield "guarded", data
+                return
+            yield "block", block
 
-    def _python_rows(self, block: bytes, first: int):
-        """A block read by the csv module as the pure-Python reader reads the file."""
-        text = io.StringIO(block.decode("utf-8", errors="replace"), newline="")
+    def _python_rows(self, text, first: int):
+        """Rows read by the csv module as the pure-Python reader reads them."""
         reader = csv.reader(text, delimiter=self.delimiter)
-        intake = self.intake
-        fields, padded = self.fields, self.width != self.fields
+        intake, compact, fields = self.intake, self.compact, self.fields
         while True:
             try:
                 for row in reader:
@@ -164,9 +228,8 @@ class ArrowCsvReader:
                         if problem:
                             intake.invalid_row(self._line, *problem)
                         continue
-                    if padded:
-                        row.append("")
-                    yield row
+                    row.append("")
+                    yield compact(row)
                 return
             except csv.Error as exc:
                 self._line = first + reader.line_num - 1
@@ -183,8 +246,9 @@ class ArrowCsvReader:
         index = None
         if box:
             try:
-                lat = table.column(self.lat_index).cast(pa.float64()).to_numpy()
-                lon = table.column(self.lon_index).cast(pa.float64()).to_numpy()
+                lat = table.column(self.arrow_columns[self.lat_index]).cast(pa.float64())
+                lon = table.column(self.arrow_columns[self.lon_index]).cast(pa.float64())
+                lat, lon = lat.to_numpy(), lon.to_numpy()
             except (pa.ArrowInvalid, pa.ArrowException):
                 lat = None  # a value that is not a plain number: the loop reads every row
             if lat is not None:
@@ -213,9 +277,15 @@ class ArrowCsvReader:
                 if not len(index):
                     return
                 table = table.take(pa.array(index))
-        columns = [table.column(i).to_pylist() for i in range(self.fields)]
-        if self.width != self.fields:
-            columns.append([""] * table.num_rows)
+        empty = None
+        columns = []
+        for name in self.arrow_columns:
+            if name is None:
+                if empty is None:
+                    empty = [""] * table.num_rows
+                columns.append(empty)
+            else:
+                columns.append(table.column(name).to_pylist())
         if index is None:
             for offset, row in enumerate(zip(*columns, strict=True)):
                 self._line = first + offset
@@ -224,3 +294,34 @@ class ArrowCsvReader:
             for offset, row in zip(index.tolist(), zip(*columns, strict=True), strict=True):
                 self._line = first + offset
                 yield row
+
+
+class _Chain(io.RawIOBase):
+    """`head` bytes, then what `source` reads."""
+
+    def __init__(self, head: bytes, source):
+        self.head = memoryview(head)
+        self.source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            count = min(len(buffer), len(self.head))
+            buffer[:count] = self.head[:count]
+            self.head = self.head[count:]
+            return count
+        data = self.source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _guarded(head: bytes, source):
+    """A text stream of `head` then `source`, over-long lines replaced by LineGuard's marker."""
+    from osint.boundedio import LineGuard
+
+    guard = LineGuard(_Chain(head, source), MAX_LINE)
+    return io.TextIOWrapper(
+        io.BufferedReader(guard, readers.READ_SIZE), encoding="utf-8", errors="replace", newline=""
+    )
