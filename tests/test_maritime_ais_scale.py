@@ -65,7 +65,8 @@ def corpus(folder: Path) -> list[Path]:
     """Honest and hostile files of every CSV layout read today."""
     files = {}
     rows = [dma(n, lat=f"57.{70 + n % 20}", lon=f"10.{50 + n % 30}") for n in range(40)]
-    files["dma.csv"] = "\n".join([DMA_HEADER, *rows]) + "\n"
+    files["dma.csv"] = "\n".join([DMA_HEADER, *rows, dma(80, lat="", lon=""), dma(81, lat="nan")])
+    files["dma-no-newline-at-end.csv"] = "\n".join([DMA_HEADER, *rows])
     files["dma-irregular.csv"] = (
         "\ufeff# a comment line\n\n"
         + DMA_HEADER

@@ -155,9 +155,15 @@ class ArrowCsvReader:
             column_types={names[i]: pa.string() for i in wanted},
             include_columns=[names[i] for i in wanted],
         )
+        # With a box: latitude and longitude alone, read as numbers; the rows left are read again.
+        box = self.filters.box if self.filters is not None else None
+        lat_lon = [self.arrow_columns[self.lat_index], self.arrow_columns[self.lon_index]]
+        numbers = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(lat_lon, pa.float64()), include_columns=lat_lon
+        )
         plain = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False)
         quoted = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
-        for kind, block in self._blocks():
+        for kind, block in self._prefetched():
             first = self.next_line
             if kind == "guarded":  # the rest of the file, through the line guard
                 yield from self._python_rows(_guarded(block, self.source), first)
@@ -165,7 +171,23 @@ class ArrowCsvReader:
             lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
             self.next_line = first + lines
             table = None
-            if not (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
+            regular = not (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
+            if regular and box:
+                try:
+                    table = pacsv.read_csv(
+                        pa.py_buffer(block),
+                        read_options=read_options,
+                        parse_options=quoted if b'"' in block else plain,
+                        convert_options=numbers,
+                    )
+                except (pa.ArrowInvalid, pa.ArrowException):
+                    table = None  # a value that is not a plain number: read as text below
+                if table is not None and table.num_rows == lines:
+                    self.blocks["arrow"] += 1
+                    yield from self._boxed_rows(block, table, first)
+                    continue
+                table = None
+            if regular:
                 try:
                     table = pacsv.read_csv(
                         pa.py_buffer(block),
@@ -184,6 +206,50 @@ class ArrowCsvReader:
             else:
                 self.blocks["arrow"] += 1
                 yield from self._arrow_rows(table, first)
+
+    def _prefetched(self):
+        """`_blocks()` read on a thread of its own: the next block is decompressed while this one
+        is parsed (zlib, zstd and pyarrow let go of the interpreter lock). At most two blocks wait."""
+        import queue
+        import threading
+
+        waiting: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+
+        def offer(item) -> bool:
+            while not stop.is_set():
+                try:
+                    waiting.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                for item in self._blocks():
+                    if not offer(item):
+                        return
+                    if item[0] == "guarded":  # the reader goes on from the stream itself
+                        break
+            except BaseException as exc:  # handed to the reading thread
+                offer(("failed", exc))
+                return
+            offer(("end", None))
+
+        thread = threading.Thread(target=produce, name="osint-ais-blocks", daemon=True)
+        thread.start()
+        try:
+            while True:
+                kind, item = waiting.get()
+                if kind == "end":
+                    return
+                if kind == "failed":
+                    raise item
+                yield kind, item
+        finally:
+            stop.set()
+            thread.join()
 
     def _blocks(self):
         """("block", bytes): the decompressed file in blocks of whole lines, no quote left open;
@@ -235,45 +301,71 @@ class ArrowCsvReader:
                 self._line = first + reader.line_num - 1
                 intake.invalid_row(self._line, f"unreadable CSV ({exc})")
 
-    def _arrow_rows(self, table, first: int):
-        """The rows of a parsed block the loop must see: all, or with a box those not plainly
-        outside it (the others are counted here)."""
+    def _boxed_rows(self, block: bytes, table, first: int):
+        """The rows of a block not plainly outside the box (the others are counted here), read
+        again from their lines by the csv module."""
         import numpy as np
+
+        keep = self._inside(table.column(0).to_numpy(), table.column(1).to_numpy())
+        if not len(keep):
+            return
+        data = block if block.endswith(b"\n") else block + b"\n"
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        text = b"".join(
+            [
+                data[a : b + 1]
+                for a, b in zip(starts[keep].tolist(), ends[keep].tolist(), strict=True)
+            ]
+        )
+        rows = csv.reader(io.StringIO(text.decode("utf-8", errors="replace"), newline=""),
+                          delimiter=self.delimiter)  # fmt: skip
+        compact = self.compact
+        for offset, row in zip(keep.tolist(), rows, strict=True):
+            self._line = first + offset
+            row.append("")
+            yield compact(row)
+
+    def _inside(self, lat, lon):
+        """Indices of the rows the loop must see: all but valid positions outside the box, which
+        are counted (filtered out; and whether they would be inside swapped)."""
+        import numpy as np
+
+        south, west, north, east = self.filters.box
+        with np.errstate(invalid="ignore"):
+            inside_lon = (
+                (lon >= west) | (lon <= east) if west > east else (lon >= west) & (lon <= east)
+            )
+            inside = (lat >= south) & (lat <= north) & inside_lon
+            valid = (
+                (lat >= -90.0)
+                & (lat <= 90.0)
+                & (lon >= -180.0)
+                & (lon <= 180.0)
+                & ((lat != 0.0) | (lon != 0.0))
+            )
+            outside = valid & ~inside
+            mirrored = outside & (lon >= south) & (lon <= north) & (lat >= west) & (lat <= east)
+        self.intake.outside += int(outside.sum())
+        self.intake.mirrored += int(mirrored.sum())
+        return np.flatnonzero(~outside)
+
+    def _arrow_rows(self, table, first: int):
+        """The rows of a block parsed as text: all, or with a box those not plainly outside it."""
         import pyarrow as pa
 
         filters = self.filters
-        box = filters.box if filters is not None else None
         index = None
-        if box:
+        if filters is not None and filters.box:
             try:
                 lat = table.column(self.arrow_columns[self.lat_index]).cast(pa.float64())
                 lon = table.column(self.arrow_columns[self.lon_index]).cast(pa.float64())
-                lat, lon = lat.to_numpy(), lon.to_numpy()
             except (pa.ArrowInvalid, pa.ArrowException):
                 lat = None  # a value that is not a plain number: the loop reads every row
             if lat is not None:
-                south, west, north, east = box
-                with np.errstate(invalid="ignore"):
-                    inside_lon = (
-                        (lon >= west) | (lon <= east)
-                        if west > east
-                        else (lon >= west) & (lon <= east)
-                    )
-                    inside = (lat >= south) & (lat <= north) & inside_lon
-                    valid = (
-                        (lat >= -90.0)
-                        & (lat <= 90.0)
-                        & (lon >= -180.0)
-                        & (lon <= 180.0)
-                        & ((lat != 0.0) | (lon != 0.0))
-                    )
-                    outside = valid & ~inside
-                    mirrored = (
-                        outside & (lon >= south) & (lon <= north) & (lat >= west) & (lat <= east)
-                    )
-                self.intake.outside += int(outside.sum())
-                self.intake.mirrored += int(mirrored.sum())
-                index = np.flatnonzero(~outside)
+                index = self._inside(
+                    lat.to_numpy(zero_copy_only=False), lon.to_numpy(zero_copy_only=False)
+                )
                 if not len(index):
                     return
                 table = table.take(pa.array(index))
