@@ -29,7 +29,7 @@ from operator import itemgetter
 from osint.maritime.ais import layouts, readers
 from osint.maritime.ais.layouts import FIELDS
 
-BLOCK = 8 << 20
+BLOCK = 2 << 20
 # A row longer than this is an over-long line (readers.MAX_LINE): such a stretch of the file is
 # read through boundedio.LineGuard, exactly as the pure-Python reader reads it.
 MAX_LINE = readers.MAX_LINE
