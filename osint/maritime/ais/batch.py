@@ -413,7 +413,9 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
     if queue is not None:
         threading.Thread(target=drain, name="osint-ais-progress", daemon=True).start()
     try:
-        with ProcessPoolExecutor(max_workers=min(workers, len(files)), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(files)), mp_context=context, initializer=_worker_setup
+        ) as pool:
             futures = [
                 pool.submit(
                     scan_file, str(p), filters, options, known, spool_dir, vectorised, queue
@@ -431,6 +433,13 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
         drained.set()
         if manager is not None:
             manager.shutdown()
+
+
+def _worker_setup() -> None:
+    """In a worker process: one thread per file (the processes share the cores)."""
+    from osint.maritime.ais import vector
+
+    vector.PREFETCH = False
 
 
 class _Direct:

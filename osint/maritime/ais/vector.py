@@ -30,6 +30,9 @@ from osint.maritime.ais import layouts, readers
 from osint.maritime.ais.layouts import FIELDS
 
 BLOCK = 2 << 20
+# Decompress the next block on a thread while this one is parsed (off in worker processes, where
+# the other processes keep the cores busy).
+PREFETCH = True
 # A row longer than this is an over-long line (readers.MAX_LINE): such a stretch of the file is
 # read through boundedio.LineGuard, exactly as the pure-Python reader reads it.
 MAX_LINE = readers.MAX_LINE
@@ -163,7 +166,7 @@ class ArrowCsvReader:
         )
         plain = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False)
         quoted = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
-        for kind, block in self._prefetched():
+        for kind, block in self._prefetched() if PREFETCH else self._blocks():
             first = self.next_line
             if kind == "guarded":  # the rest of the file, through the line guard
                 yield from self._python_rows(_guarded(block, self.source), first)
