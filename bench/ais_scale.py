@@ -142,8 +142,18 @@ def main() -> None:
                     [osint, "--case", str(db), "ais", "import", str(data), "--bbox", SKAGEN_BOX]
                 ],
                 "osint-python": lambda db: [
-                    [python, "-c", PYTHON_READER, "--case", str(db), "ais", "import", str(data),
-                     "--bbox", SKAGEN_BOX]  # fmt: skip
+                    [
+                        python,
+                        "-c",
+                        PYTHON_READER,
+                        "--case",
+                        str(db),
+                        "ais",
+                        "import",
+                        str(data),
+                        "--bbox",
+                        SKAGEN_BOX,
+                    ]  # fmt: skip
                 ],
             },
             args.rounds,
@@ -178,8 +188,18 @@ def main() -> None:
                     for f in files
                 ],
                 "workers": lambda db: [
-                    [osint, "--case", str(db), "ais", "import", str(folder), "--bbox",
-                     SKAGEN_BOX, "--workers", str(args.workers)]  # fmt: skip
+                    [
+                        osint,
+                        "--case",
+                        str(db),
+                        "ais",
+                        "import",
+                        str(folder),
+                        "--bbox",
+                        SKAGEN_BOX,
+                        "--workers",
+                        str(args.workers),
+                    ]  # fmt: skip
                 ],
             },
             args.rounds,

@@ -102,12 +102,13 @@ def file_progress(env, label: str, total: int) -> Iterator[Callable[[Callable[[]
 
 
 @contextlib.contextmanager
-def batch_progress(env) -> Iterator[Callable[..., None]]:
+def batch_progress(env) -> Iterator[Callable[..., None] | None]:
     """Many files at once (`ais import DIR`): a bar per file being read (bytes) and one overall
     (files done, rows read per second, rows kept). Yields `progress(event, **info)`, the
-    library's callback: "start" (files), "bytes" (file, position, total), "file" (one done)."""
+    library's callback: "start" (files), "bytes" (file, position, total), "file" (one done);
+    None when there is nothing to show (not a terminal, or --json)."""
     if not _enabled(env):
-        yield lambda event, **info: None
+        yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn
 

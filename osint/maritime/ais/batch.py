@@ -163,6 +163,7 @@ def scan_file(
     filters.removed = Counter()
     intake = Intake()
     sink = None
+    queue = queue if queue is not None else _QUEUE
     try:
         from osint.maritime.ais.importer import open_reader
 
@@ -398,15 +399,16 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
-    manager = context.Manager() if progress else None
-    queue = manager.Queue() if manager else None
+    # Progress comes back on a queue each worker is given when it starts (no manager process
+    # that could outlive a killed import).
+    queue = context.Queue() if progress else None
     drained = threading.Event()
 
     def drain() -> None:
         while not drained.is_set():
             try:
                 event, path, position, size = queue.get(timeout=0.25)
-            except Exception:  # queue.Empty, or the manager went away
+            except Exception:  # queue.Empty, or the queue was closed
                 continue
             progress(event, file=path, position=position, total=size)
 
@@ -414,12 +416,13 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
         threading.Thread(target=drain, name="osint-ais-progress", daemon=True).start()
     try:
         with ProcessPoolExecutor(
-            max_workers=min(workers, len(files)), mp_context=context, initializer=_worker_setup
+            max_workers=min(workers, len(files)),
+            mp_context=context,
+            initializer=_worker_setup,
+            initargs=(queue,),
         ) as pool:
             futures = [
-                pool.submit(
-                    scan_file, str(p), filters, options, known, spool_dir, vectorised, queue
-                )
+                pool.submit(scan_file, str(p), filters, options, known, spool_dir, vectorised)
                 for p in files
             ]
             try:
@@ -431,15 +434,31 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
                 raise
     finally:
         drained.set()
-        if manager is not None:
-            manager.shutdown()
+        if queue is not None:
+            queue.close()
 
 
-def _worker_setup() -> None:
-    """In a worker process: one thread per file (the processes share the cores)."""
+_QUEUE = None  # a worker process's progress queue (given by _worker_setup)
+
+
+def _worker_setup(queue=None) -> None:
+    """In a worker process: one thread per file (the processes share the cores), and an end to
+    the work when the importing process is gone (killed: nobody will read what it scans)."""
+    import threading
+
     from osint.maritime.ais import vector
 
+    global _QUEUE
+    _QUEUE = queue
     vector.PREFETCH = False
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="osint-ais-parent", daemon=True).start()
 
 
 class _Direct:
