@@ -151,14 +151,15 @@ def scan_file(
 
     started = time.perf_counter()
     result = Scanned(path=str(path))
-    try:
-        sha256, size = sha256_file(Path(path))
-    except OSError as exc:
-        result.error = f"{path}: cannot read ({exc.strerror or exc})"
-        return result
-    if sha256 in known:
-        result.sha256, result.size, result.skipped = sha256, size, True
-        return result
+    if known:  # a pass of hashing first, to read no further than that if it was imported
+        try:
+            sha256, size = sha256_file(Path(path))
+        except OSError as exc:
+            result.error = f"{path}: cannot read ({exc.strerror or exc})"
+            return result
+        if sha256 in known:
+            result.sha256, result.size, result.skipped = sha256, size, True
+            return result
     filters = copy.copy(filters)
     filters.removed = Counter()
     intake = Intake()

@@ -279,7 +279,7 @@ class ArrowCsvReader:
                 rest = data
                 continue
             block, rest = data[:cut], data[cut:]
-            if block.count(b'"') % 2:  # a quoted field goes on past the cut
+            if b'"' in block and block.count(b'"') % 2:  # a quoted field goes on past the cut
                 yield "guarded", data
                 return
             yield "block", block
