@@ -169,7 +169,7 @@ def scan_file(
         from osint.maritime.ais.importer import open_reader
 
         opened, reader = open_reader(path, options, filters, vectorised)
-        stop = _watch(opened, path, size, queue) if queue is not None else None
+        stop = _watch(opened, path, Path(path).stat().st_size, queue) if queue is not None else None
         try:
             spool = None
             if spool_dir is not None:
