@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 
 import aisgen  # noqa: E402
 from ais_dma import PARSE_ONLY, SKAGEN_BOX  # noqa: E402
-from harness import BIN, line, run  # noqa: E402
+from harness import BIN, line  # noqa: E402
 
 S, W, N, E = (float(x) for x in SKAGEN_BOX.split(","))
 
@@ -96,22 +96,41 @@ def fresh_case(path: Path, env: dict) -> None:
                    capture_output=True)  # fmt: skip
 
 
+def run_cpu(argv: list[str], env: dict) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the process and its children, peak RSS in KiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise SystemExit(f"bench command failed: {' '.join(map(str, argv))}\n{err}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
 def measure(commands: dict, rounds: int, work: Path, env: dict) -> dict:
-    """Interleaved rounds; a command is a function (case path) -> list of argv to run in turn."""
+    """Interleaved rounds; a command is a function (case path) -> list of argv to run in turn.
+    Returns label -> (median wall seconds, peak MiB, median CPU seconds)."""
     times: dict[str, list[float]] = {k: [] for k in commands}
+    cpus: dict[str, list[float]] = {k: [] for k in commands}
     peaks = dict.fromkeys(commands, 0.0)
     for n in range(rounds):
         for label, build in commands.items():
             db = work / f"{label}.db"
             fresh_case(db, env)
-            total = 0.0
+            total = cpu = 0.0
             for argv in build(db):
-                seconds, peak = run(argv, env=env)
+                seconds, used, peak = run_cpu(argv, env)
                 total += seconds
+                cpu += used
                 peaks[label] = max(peaks[label], peak / 1024)
             times[label].append(total)
-            print(f"  round {n + 1} {label:<14} {total:7.2f} s  {peaks[label]:6.0f} MiB")
-    return {k: (statistics.median(v), peaks[k]) for k, v in times.items()}
+            cpus[label].append(cpu)
+            print(f"  round {n + 1} {label:<14} {total:7.2f} s  (CPU {cpu:6.2f} s)  "
+                  f"{peaks[label]:6.0f} MiB  load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    return {
+        k: (statistics.median(v), peaks[k], statistics.median(cpus[k])) for k, v in times.items()
+    }
 
 
 def main() -> None:
@@ -210,6 +229,11 @@ def main() -> None:
                             got["workers"][0], got["one-by-one"][0], 0.6,
                             peer_name="single imports"))  # fmt: skip
         print(f"  peak memory of the largest process: {got['workers'][1]:.0f} MiB (goal < 300)")
+        print(f"  CPU: {got['workers'][2]:.2f} s with workers, {got['one-by-one'][2]:.2f} s one "
+              f"by one; on {args.workers} free cores the workers' wall time would be about "
+              f"{got['workers'][2] / args.workers:.2f} s "
+              f"({got['workers'][2] / args.workers / got['one-by-one'][0]:.2f}x); the load "
+              "average above says how free the cores were")  # fmt: skip
     missed = [r for r in results if r["met"] is False]
     print("all goals met" if not missed else f"{len(missed)} goal(s) missed")
 
