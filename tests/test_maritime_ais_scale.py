@@ -337,7 +337,29 @@ def test_a_dask_cluster_scans_the_files(tmp_path):
             importer.ImportOptions(bbox=(57.0, 10.0, 58.0, 11.0)),
             dask=cluster.scheduler_address,
         )
+        # Files the workers reach by URL (fsspec): here its memory filesystem, which the
+        # cluster's in-process workers share with this test.
+        import fsspec
+
+        memory = fsspec.filesystem("memory")
+        for f in files:
+            memory.pipe(f"/ais-test/{f.name}", f.read_bytes())
+        by_url = tmp_path / "by-url.db"
+        init_case(by_url).close()
+        with open_case(by_url) as other:
+            fetched = batch.import_paths(
+                other,
+                ["memory://ais-test/aisdk-*.zip"],
+                importer.ImportOptions(bbox=(57.0, 10.0, 58.0, 11.0)),
+                dask=cluster.scheduler_address,
+            )
+        memory.rm("/ais-test", recursive=True)
     assert [s["import"]["filename"] for s in result["imported"]] == [f.name for f in files]
+    assert [s["import"]["filename"] for s in fetched["imported"]] == [f.name for f in files]
+    assert [s["import"]["sha256"] for s in fetched["imported"]] == [
+        s["import"]["sha256"] for s in result["imported"]
+    ]
+    assert positions(by_url) == positions(case_path)
     reference = tmp_path / "reference.db"
     init_case(reference).close()
     with open_case(reference) as case:
@@ -388,3 +410,20 @@ def test_killed_mid_scan_a_rerun_completes_without_duplicates(tmp_path):
     verified = subprocess.run([sys.executable, "-m", "osint", "--case", str(case_path), "verify"],
                               capture_output=True, text=True, timeout=300)  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_near_a_place_with_workers_keeps_what_one_import_keeps(cli, tmp_path):
+    files = days(tmp_path / "days", 3, rows=300)
+    cli("place", "add", "Skagen", "--at", "57.72,10.59", "--radius-m", "8000")
+    many = cli.json("ais", "import", str(tmp_path / "days"), "--near", "skagen", "--workers", "2")
+    assert [r["status"] for r in many] == ["imported"] * 3
+    kept = positions(cli.case_path)
+    assert kept and len(kept) == sum(r["rows_kept"] for r in many)
+    single = tmp_path / "single.db"
+    init_case(single).close()
+    cli(
+        "--case", str(single), "place", "add", "Skagen", "--at", "57.72,10.59", "--radius-m", "8000"
+    )
+    for f in files:
+        cli("--case", str(single), "ais", "import", str(f), "--near", "skagen")
+    assert positions(single) == kept

@@ -18,6 +18,7 @@ import copy
 import glob
 import json
 import os
+import re
 import struct
 import tempfile
 import time
@@ -36,13 +37,22 @@ COMPRESSED_SUFFIXES = (".zip", ".gz", ".zst", ".bz2", ".xz")
 _ROW = struct.Struct(f"<{len(store.ROW_COLUMNS)}d")
 
 
-def expand(arguments) -> list[Path]:
-    """Files named by FILE / FOLDER / GLOB arguments, in order, each once."""
-    out: list[Path] = []
-    seen: set[Path] = set()
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
-    def add(path: Path) -> None:
-        key = path.resolve()
+
+def is_url(text: str) -> bool:
+    """An fsspec URL (s3://, gs://, https://, memory://...) rather than a path."""
+    return bool(_URL.match(str(text)))
+
+
+def expand(arguments) -> list:
+    """Files named by FILE / FOLDER / GLOB arguments (and fsspec URLs, globs of them too), in
+    order, each once: Paths, and URLs as text."""
+    out: list = []
+    seen: set = set()
+
+    def add(path) -> None:
+        key = path if isinstance(path, str) else path.resolve()
         if key not in seen:
             seen.add(key)
             out.append(path)
@@ -50,7 +60,13 @@ def expand(arguments) -> list[Path]:
     for argument in arguments:
         text = str(argument)
         path = Path(text)
-        if path.is_dir():
+        if is_url(text):
+            if any(c in text for c in "*?["):
+                for url in _url_glob(text):
+                    add(url)
+            else:
+                add(text)
+        elif path.is_dir():
             found = sorted(
                 p
                 for p in path.rglob("*")
@@ -73,6 +89,43 @@ def expand(arguments) -> list[Path]:
         else:
             raise InvalidInput(f"{path}: no such file")
     return out
+
+
+def _url_glob(pattern: str) -> list[str]:
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise InvalidInput(
+            f"{pattern}: reading URLs needs fsspec (pip install 'osint[dask]')"
+        ) from None
+    try:
+        fs, path = url_to_fs(pattern)
+        found = sorted(fs.glob(path))
+    except (OSError, ValueError, ImportError) as exc:
+        raise InvalidInput(f"{pattern}: cannot list ({exc})") from None
+    if not found:
+        raise InvalidInput(f"{pattern}: no file matches")
+    return [fs.unstrip_protocol(p) for p in found]
+
+
+def _fetched(url: str, folder: str | None) -> str:
+    """An fsspec URL copied (streamed) into a local temporary file; returns its path."""
+    import shutil
+
+    try:
+        import fsspec
+    except ImportError:
+        raise InvalidInput(
+            f"{url}: reading URLs needs fsspec (pip install 'osint[dask]')"
+        ) from None
+    handle, local = tempfile.mkstemp(suffix=".ais", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out, fsspec.open(url, "rb") as source:
+            shutil.copyfileobj(source, out, 1 << 20)
+    except (OSError, ValueError, ImportError) as exc:
+        Path(local).unlink(missing_ok=True)
+        raise InvalidInput(f"{url}: cannot read ({exc})") from None
+    return local
 
 
 def _is_data(name: str) -> bool:
@@ -150,6 +203,19 @@ def scan_file(
     from osint.case.store.blobs import sha256_file
 
     started = time.perf_counter()
+    if is_url(path):  # read where the worker is, from a local copy
+        try:
+            local = _fetched(path, spool_dir)
+        except InvalidInput as exc:
+            return Scanned(path=str(path), error=str(exc))
+        try:
+            result = scan_file(local, filters, options, known, spool_dir, vectorised, queue)
+        finally:
+            Path(local).unlink(missing_ok=True)
+        result.path = str(path)
+        if result.error:
+            result.error = result.error.replace(local, str(path))
+        return result
     result = Scanned(path=str(path))
     if known:  # a pass of hashing first, to read no further than that if it was imported
         try:
@@ -307,6 +373,8 @@ def import_paths(
     """
     options = options or ImportOptions()
     files = expand(arguments)
+    if options.keep_file and any(isinstance(f, str) for f in files):
+        raise InvalidInput("--keep-file: the files must be on this machine, not URLs")
     filters = Filters(case.conn, options)
     key = filters_key(filters)
     known = {
@@ -485,7 +553,14 @@ def _run_dask(address, files, filters, options, known, vectorised, handle) -> No
     try:
         futures = [
             client.submit(
-                scan_file, str(p.resolve()), filters, options, known, None, vectorised, pure=False
+                scan_file,
+                p if isinstance(p, str) else str(p.resolve()),
+                filters,
+                options,
+                known,
+                None,
+                vectorised,
+                pure=False,
             )
             for p in files
         ]
