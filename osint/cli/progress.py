@@ -124,7 +124,7 @@ def batch_progress(env) -> Iterator[Callable[..., None] | None]:
         redirect_stderr=False,
     )
     overall = progress.add_task("AIS files", total=None, status="")
-    bars: dict[str, int] = {}
+    bars: dict = {}
     lock = threading.Lock()
 
     def update(event: str, **info) -> None:

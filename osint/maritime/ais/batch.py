@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import glob
+import io
 import json
 import os
 import re
@@ -295,22 +296,10 @@ def _drop(sink: SpoolSink | None) -> None:
 def _chunks(scanned: Scanned, size: int = 20_000):
     """The spooled rows back as the tuples the loop made (ints where it had ints)."""
     width = _ROW.size
-    if scanned.spool:
-        handle = open(scanned.spool, "rb")  # noqa: SIM115
-        read = handle.read
-    else:
-        view = memoryview(scanned.rows or b"")
-        state = {"at": 0}
-
-        def read(n: int) -> bytes:
-            at = state["at"]
-            state["at"] = at + n
-            return bytes(view[at : at + n])
-
-        handle = None
+    handle = open(scanned.spool, "rb") if scanned.spool else io.BytesIO(scanned.rows or b"")  # noqa: SIM115
     try:
         while True:
-            data = read(width * size)
+            data = handle.read(width * size)
             if not data:
                 return
             yield [
@@ -319,8 +308,7 @@ def _chunks(scanned: Scanned, size: int = 20_000):
                 for m, e, lat, lon, sog, cog, h, s in _ROW.iter_unpack(data)
             ]  # fmt: skip
     finally:
-        if handle is not None:
-            handle.close()
+        handle.close()
 
 
 def import_scanned(case, scanned: Scanned, options: ImportOptions, filters: Filters) -> dict:

@@ -70,7 +70,7 @@ def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | No
         return readers.open_reader(path, forced=forced, mapping=mapping)
     opened = readers.open_file(path)
     try:
-        source = opened.text.buffer.raw.source  # under the LineGuard, nothing read yet
+        source = opened.text.buffer.raw.source  # type: ignore[attr-defined]  # under the LineGuard
         head = io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace", newline="")
         head._CHUNK_SIZE = 1  # type: ignore[attr-defined]
         bounded = _Bounded(head, MAX_LINE)
