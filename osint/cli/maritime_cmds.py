@@ -260,12 +260,13 @@ def sighting_add(
 def ais_import(
     ctx: typer.Context,
     paths: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
             metavar="FILE|DIR|GLOB...",
             help="CSV or NMEA, plain or .gz/.zip/.zst/.bz2/.xz, as downloaded (read, never "
-            "unpacked); several files, a folder of them or a pattern: one transaction per "
-            "file, files already imported skipped.",
+            "unpacked); several files, folders (searched recursively) or globs ('AIS_2024_*.zip') "
+            "are imported one transaction per file, files already imported with the same filters "
+            "skipped.",
         ),
     ],
     layout: Annotated[
@@ -307,12 +308,28 @@ def ais_import(
         bool, typer.Option("--keep-file", help="Also store the original file inside the case.")
     ] = False,
     note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="A note.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            min=1,
+            help="Processes scanning files at once (default: every core); one writes the case.",
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="tcp://HOST:PORT",
+            help="Scan on this Dask cluster's workers (osint[dask]); they must reach the files.",
+        ),
+    ] = None,
 ) -> None:
     """Import AIS position reports (MarineCadastre, Danish Maritime Authority, NMEA, CSV).
 
     Every row is counted: kept, duplicate, invalid (with line numbers), not a vessel, no
-    position, or filtered out (per filter). Many files (months of daily downloads) import one
-    transaction each; an interrupted scan run again skips the files already in the case.
+    position, or filtered out (per filter).
     """
     from osint.maritime.ais import importer
 
@@ -332,10 +349,11 @@ def ais_import(
     )
     from osint.cli.progress import file_progress
 
-    if len(paths) > 1 or not paths[0].is_file():
-        _import_many(env, paths, options)
+    single = Path(paths[0]) if len(paths) == 1 else None
+    if single is None or not single.is_file() or dask or workers:
+        _ais_import_many(env, paths, options, workers, dask)
         return
-    path = paths[0]
+    path = single
     env.interrupt_note = "interrupted: nothing was imported, the case is unchanged"
     total = path.stat().st_size if path.is_file() else 0
     with file_progress(env, f"AIS {path.name}", total) as watch, env.case() as case:
@@ -415,53 +433,76 @@ def ais_import(
         env.note(f"  ... and {len(summary['vessels_created']) - 10} more vessels")
 
 
-def _import_many(env, paths: list[Path], options) -> None:
-    """Many AIS files: a line per file, what was skipped or failed, and the totals."""
-    from osint.maritime.ais import importer
+def _ais_import_many(env, paths, options, workers, dask) -> None:
+    """`osint ais import` over many files: one line per file, a total, exit 1 if any was rejected."""
+    from osint.cli.progress import batch_progress
+    from osint.maritime.ais import batch
 
     env.interrupt_note = (
-        "interrupted: the files already listed as imported are in the case; the one being read "
-        "was not imported; run the same command again to go on"
+        "interrupted: the files reported imported are in the case, the file being written is not; "
+        "run the same command again to go on"
     )
-
-    def announce(index: int, total: int, path: Path) -> None:
-        env.note(f"[{index + 1}/{total}] {path.name}")
-
-    with env.case() as case:
-        result = importer.import_files(case, list(paths), options, on_file=announce)
+    with batch_progress(env) as progress, env.case() as case:
+        result = batch.import_paths(
+            case, paths, options, workers=workers, dask=dask, progress=progress
+        )
+    imported, skipped, rejected = result["imported"], result["skipped"], result["rejected"]
+    for item in rejected:
+        env.error(item["reason"])
     if env.json:
-        env.emit_json(
-            {
-                "files": [
-                    {**s["import"], "warnings": s["warnings"], "tracks": len(s["tracks"])}
-                    for s in result["files"]
-                ],
-                "skipped": result["skipped"],
-                "failed": result["failed"],
-                "totals": result["totals"],
-            }
+        from osint.case import kinds
+
+        spec = kinds.get("ais-import")
+        env.emit_json_array(
+            [
+                *(
+                    {"path": s["file"], "status": "imported", **spec.to_json(s["import"])}
+                    for s in imported
+                ),
+                *(
+                    {
+                        "path": s["file"],
+                        "status": "skipped",
+                        "sha256": s["sha256"],
+                        "import": s["import"],
+                    }
+                    for s in skipped
+                ),
+                *(
+                    {"file": s["file"], "status": "rejected", "reason": s["reason"]}
+                    for s in rejected
+                ),
+            ]
         )
     else:
-        for summary in result["files"]:
+        for summary in imported:
             row = summary["import"]
             env.print(
-                f"Imported {row['filename']}: {row['rows_read']:,} rows read, "
-                f"{row['rows_kept']:,} kept, {row['rows_filtered']:,} filtered out, "
-                f"{row['rows_invalid']:,} invalid; import {row['id'][:8]}"
+                f"Imported {row['filename']} ({row['layout']}): {row['rows_read']:,} rows read, "
+                f"{row['rows_kept']:,} kept, {row['rows_duplicate']:,} duplicate, "
+                f"{row['rows_invalid']:,} invalid, {row['rows_not_vessel']:,} not vessels, "
+                f"{row['rows_no_position'] or 0:,} without position, "
+                f"{row['rows_filtered']:,} filtered out; import {row['id']}"
             )
             for warning in summary["warnings"]:
                 env.warn(f"{row['filename']}: {warning}")
-        for item in result["skipped"]:
-            env.print(f"Skipped {Path(item['file']).name}: already imported ({item['import'][:8]})")
-        for item in result["failed"]:
-            env.error(f"{Path(item['file']).name}: {item['error']}")
-        totals = result["totals"]
+            if row["rows_invalid"]:
+                env.warn(
+                    f"{row['filename']}: {row['rows_invalid']:,} invalid rows, first: "
+                    + "; ".join(summary["invalid_sample"][:3])
+                )
+        for item in skipped:
+            env.note(
+                f"skipped {Path(item['file']).name}: imported before with the same filters "
+                f"(import {item['import'][:8]})"
+            )
         env.print(
-            f"{len(result['files'])} files imported, {len(result['skipped'])} skipped, "
-            f"{len(result['failed'])} failed: {totals['rows_read']:,} rows read, "
-            f"{totals['rows_kept']:,} kept"
+            f"{len(imported)} files imported ("
+            f"{sum(s['import']['rows_read'] for s in imported):,} rows read, "
+            f"{sum(s['import']['rows_kept'] for s in imported):,} kept), {len(skipped)} skipped "
+            f"as imported before, {len(rejected)} rejected"
         )
-    if result["failed"]:
+    if rejected:
         raise typer.Exit(1)
 
 

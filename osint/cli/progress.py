@@ -99,3 +99,65 @@ def file_progress(env, label: str, total: int) -> Iterator[Callable[[Callable[[]
         stop.set()
         for thread in threads:
             thread.join(timeout=1)
+
+
+@contextlib.contextmanager
+def batch_progress(env) -> Iterator[Callable[..., None] | None]:
+    """Many files at once (`ais import DIR`): a bar per file being read (bytes) and one overall
+    (files done, rows read per second, rows kept). Yields `progress(event, **info)`, the
+    library's callback: "start" (files), "bytes" (file, position, total), "file" (one done);
+    None when there is nothing to show (not a terminal, or --json)."""
+    if not _enabled(env):
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from osint.formats import size as size_text
+
+    progress = Progress(
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TextColumn("{task.fields[status]}", markup=False),
+        console=_console(env),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    overall = progress.add_task("AIS files", total=None, status="")
+    bars: dict = {}
+    lock = threading.Lock()
+
+    def update(event: str, **info) -> None:
+        from pathlib import Path
+
+        with lock:
+            if event == "start":
+                progress.update(
+                    overall, description=f"AIS 0/{info['files']} files", total=info["files"]
+                )
+            elif event == "bytes":
+                task = bars.get(info["file"])
+                if task is None:
+                    name = render.safe_text(Path(info["file"]).name)
+                    task = bars[info["file"]] = progress.add_task(
+                        f"  {name}", total=info["total"] or None, status=""
+                    )
+                progress.update(
+                    task,
+                    completed=info["position"],
+                    status=f"{size_text(info['position'])} of {size_text(info['total'])}",
+                )
+            elif event == "file":
+                task = bars.pop(info["file"], None)
+                if task is not None:
+                    progress.remove_task(task)
+                rate = info["rows"] / info["seconds"] if info["seconds"] else 0.0
+                progress.update(
+                    overall,
+                    description=f"AIS {info['done']}/{info['files']} files",
+                    completed=info["done"],
+                    status=f"{rate:,.0f} rows/s, {info['kept']:,} kept",
+                )
+
+    with progress:
+        yield update

@@ -27,6 +27,7 @@ class ImportOptions:
     keep_file: bool = False  # store the original file in the case too
     note: str | None = None
     watch: Callable[[Callable[[], int]], None] | None = None  # given the file's read position
+    vectorised: bool | None = None  # CSV rows read in blocks by pyarrow (None: when installed)
 
 
 def parse_bbox(text: str, name: str = "--bbox") -> tuple[float, float, float, float]:

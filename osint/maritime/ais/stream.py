@@ -41,6 +41,10 @@ class Intake:
         self.statics: dict[int, tracks.Static] = {}
         self.swapped = 0  # rows whose latitude is out of range but would pass as a longitude
         self.swapped_line: str | None = None
+        # Rows a bulk reader (vector.py) found outside the box before the loop saw them, and
+        # how many of those would be inside it with latitude and longitude swapped.
+        self.outside = 0
+        self.mirrored = 0
 
     def bad(self, line: int, reason: str, category: str = "malformed row") -> None:
         self.invalid += 1
@@ -217,17 +221,52 @@ def _optional(text: str) -> float:
     return value if value == value else NAN
 
 
-def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) -> Counter:
-    """The hot loop: raw rows -> checked, cleaned, filtered tuples -> executemany in chunks.
+class DbSink:
+    """Where kept rows go in the case: `executemany` into the positions table, digest fed with
+    the rows that landed (the key index turns away rows already stored)."""
 
-    Returns counts: rows read by the loop, positioned rows, rows offered for insertion,
-    duplicates dropped within the file, rows outside the box that would be inside it swapped.
+    def __init__(self, conn, batch: int, digest):
+        self.conn = conn
+        self.sql = store.insert_sql(batch)
+        self.digest = digest
+        self.offered = 0
+        self.last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[0]
+
+    def write(self, chunk: list) -> int:
+        """Insert a chunk of rows; returns how many landed."""
+        conn = self.conn
+        self.offered += len(chunk)
+        before = conn.total_changes
+        conn.executemany(self.sql, chunk)
+        inserted = conn.total_changes - before
+        if inserted == len(chunk):
+            store.digest_update(self.digest, chunk)
+        elif inserted:
+            store.digest_update_stored(self.digest, store.rows_after(conn, self.last_id))
+        self.last_id += inserted
+        return inserted
+
+
+def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) -> Counter:
+    """The hot loop, writing into the case (see `_scan`); counts include rows `offered`."""
+    sink = DbSink(conn, batch, digest)
+    counts = _scan(reader, filters, intake, sink)
+    counts["offered"] = sink.offered
+    return counts
+
+
+def _scan(reader, filters: Filters, intake: Intake, sink) -> Counter:
+    """The hot loop: raw rows -> checked, cleaned, filtered tuples -> `sink.write` in chunks.
+
+    `sink.write(chunk)` returns how many rows landed (fewer when the case held some already).
+    Returns counts: rows read by the loop, duplicates dropped within the file, rows outside the
+    box that would be inside it swapped. A reader that filtered rows out in bulk before the loop
+    (vector.py) says how many in `intake.outside` and `intake.mirrored`.
     Kept as one flat loop over the reader's rows: at millions of rows every operation counts.
     """
     import csv
     from operator import itemgetter
 
-    sql = store.insert_sql(batch)
     reference = REFERENCE_ONLY
     cleaner = Cleaner(reader, filters, intake)
     parse_time = reader.parse_time
@@ -258,24 +297,16 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
     append = chunk.append
     recent: set = set()
     older: set = set()
-    read = offered = in_file = outside = mirrored = 0
+    read = in_file = outside = mirrored = 0
     window, quiet, caught = True, 0, 0  # the in-file repeat window (see flush)
     last_time = None
     epoch = 0
     nan = NAN
-    last_id = conn.execute("SELECT coalesce(max(id), 0) FROM ais_positions").fetchone()[0]
+    write = sink.write
 
     def flush() -> None:
-        nonlocal last_id, offered, recent, older, window, quiet, caught
-        offered += len(chunk)
-        before = conn.total_changes
-        conn.executemany(sql, chunk)
-        inserted = conn.total_changes - before
-        if inserted == len(chunk):
-            store.digest_update(digest, chunk)
-        elif inserted:
-            store.digest_update_stored(digest, store.rows_after(conn, last_id))
-        last_id += inserted
+        nonlocal recent, older, window, quiet, caught
+        inserted = write(chunk)
         # The window of recent reports: receivers repeat a report within seconds, not chunks.
         # A file that repeats nothing in two chunks (MarineCadastre's) goes on without it; the key
         # index still stores each report once, and the window comes back if the index meets one.
@@ -295,7 +326,7 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
         nonlocal in_file
         result = slow(pick(row), line())
         if result is None:
-            if intake.swapped > 1000 and intake.swapped > (read + outside) // 2:
+            if intake.swapped > 1000 and intake.swapped > (read + outside + intake.outside) // 2:
                 raise _Swapped()  # plainly swapped: no need to read the rest
             return
         mmsi, epoch_, lat_, lon_, sog, cog, heading, status, static = result
@@ -468,9 +499,11 @@ def _stream(conn, reader, filters: Filters, batch: int, intake: Intake, digest) 
     except _Swapped:
         pass  # _swap_checks refuses the file with the reason
     if box:
+        outside += intake.outside
+        mirrored += intake.mirrored
         removed[filters.box_name] += outside
         read += outside
-    return Counter(read=read, offered=offered, duplicate_in_file=in_file, box_mirrored=mirrored)
+    return Counter(read=read, duplicate_in_file=in_file, box_mirrored=mirrored)
 
 
 class _Swapped(Exception):
