@@ -137,6 +137,9 @@ def corpus(folder: Path) -> list[Path]:
     files["quote-never-closed.csv"] = (
         "\n".join([DMA_HEADER, *rows[:5], dma(71, name='"OPEN'), *rows[5:10]]) + "\n"
     )
+    files["blank-lines.csv"] = (
+        "\n".join([DMA_HEADER, "", *rows[:8], "", "", "   ", *rows[8:16], "\t"]) + "\n\n"
+    )
     files["header-only.csv"] = DMA_HEADER + "\n"
     files["empty.csv"] = ""
     files["nmea.txt"] = (
