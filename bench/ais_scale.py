@@ -179,7 +179,7 @@ def main() -> None:
             work,
             env,
         )
-        ours, peak = got["osint"]
+        ours, peak = got["osint"][:2]
         results.append(line("one day --bbox vs bare Python parse", ours, got["bare-python"][0],
                             0.5, peer_name="csv loop"))  # fmt: skip
         results.append(line("one day --bbox vs DuckDB read_csv", ours, got["duckdb"][0], 1.5,

@@ -137,6 +137,9 @@ def corpus(folder: Path) -> list[Path]:
     files["quote-never-closed.csv"] = (
         "\n".join([DMA_HEADER, *rows[:5], dma(71, name='"OPEN'), *rows[5:10]]) + "\n"
     )
+    files["blank-lines.csv"] = (
+        "\n".join([DMA_HEADER, "", *rows[:8], "", "", "   ", *rows[8:16], "\t"]) + "\n\n"
+    )
     files["header-only.csv"] = DMA_HEADER + "\n"
     files["empty.csv"] = ""
     files["nmea.txt"] = (
@@ -243,6 +246,16 @@ def positions(case_path: Path) -> list[tuple]:
         conn.close()
 
 
+def vessel_names(case_path: Path) -> list[tuple]:
+    conn = sqlite3.connect(case_path)
+    try:
+        return conn.execute(
+            "SELECT name, valid_from, valid_to FROM vessel_names ORDER BY name, valid_from"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
 def test_folders_and_globs_one_import_per_file_skipped_when_imported_before(cli, tmp_path):
     files = days(tmp_path / "aisdk", 3)
     (tmp_path / "aisdk" / "readme.md").write_text("not data")
@@ -283,7 +296,12 @@ def test_a_bad_file_is_rejected_the_others_imported(cli, tmp_path):
 
 
 def test_worker_processes_store_what_single_imports_store(tmp_path):
+    from test_maritime_ais_logs import USCG
+
     files = days(tmp_path / "days", 4, rows=400)
+    nmea = tmp_path / "days" / "nais.aivdm"  # NMEA is read by its own reader, in the worker too
+    nmea.write_text(USCG)
+    files.insert(2, nmea)
     one, many = tmp_path / "one.db", tmp_path / "many.db"
     init_case(one).close()
     init_case(many).close()
@@ -307,7 +325,9 @@ def test_worker_processes_store_what_single_imports_store(tmp_path):
     ]
     assert positions(one) == positions(many)
     done = [info for event, info in events if event == "file"]
-    assert [d["done"] for d in done] == [1, 2, 3, 4] and done[-1]["kept"] == len(positions(many))
+    assert [d["done"] for d in done] == [1, 2, 3, 4, 5]
+    assert done[-1]["kept"] == len(positions(many))
+    assert vessel_names(one) == vessel_names(many)
     with open_case(many) as case:
         from osint.case import verify
 

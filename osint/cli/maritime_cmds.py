@@ -330,6 +330,10 @@ def ais_import(
 
     Every row is counted: kept, duplicate, invalid (with line numbers), not a vessel, no
     position, or filtered out (per filter).
+
+    Several files, a folder or a glob (or --workers / --dask): each file is scanned in parallel
+    and imported in its own transaction, files already imported with the same filters are
+    skipped; --json prints one object per file with its `status` (imported, skipped, rejected).
     """
     from osint.maritime.ais import importer
 
@@ -439,8 +443,8 @@ def _ais_import_many(env, paths, options, workers, dask) -> None:
     from osint.maritime.ais import batch
 
     env.interrupt_note = (
-        "interrupted: the files reported imported are in the case, the file being written is not; "
-        "run the same command again to go on"
+        "interrupted: the files imported so far stay in the case (each is its own import), the "
+        "one being written was rolled back; run the same command again to go on"
     )
     with batch_progress(env) as progress, env.case() as case:
         result = batch.import_paths(

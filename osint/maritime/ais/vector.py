@@ -171,21 +171,28 @@ class ArrowCsvReader:
             if kind == "guarded":  # the rest of the file, through the line guard
                 yield from self._python_rows(_guarded(block, self.source), first)
                 return
-            lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-            self.next_line = first + lines
+            has_quotes = b'"' in block
+            # Without quotes, CRs or blank lines, every line is one row (or pyarrow refuses the
+            # block): its rows are its lines, no need to count them.
+            simple = not (
+                has_quotes or b"\r" in block or b"\n\n" in block or block.startswith(b"\n")
+            )
+            lines = None if simple else _lines(block)
             table = None
             regular = not (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
+            parse = quoted if has_quotes else plain
             if regular and box:
                 try:
                     table = pacsv.read_csv(
                         pa.py_buffer(block),
                         read_options=read_options,
-                        parse_options=quoted if b'"' in block else plain,
+                        parse_options=parse,
                         convert_options=numbers,
                     )
                 except (pa.ArrowInvalid, pa.ArrowException):
                     table = None  # a value that is not a plain number: read as text below
-                if table is not None and table.num_rows == lines:
+                if table is not None and table.num_rows == (lines or table.num_rows):
+                    self.next_line = first + table.num_rows
                     self.blocks["arrow"] += 1
                     yield from self._boxed_rows(block, table, first)
                     continue
@@ -195,13 +202,16 @@ class ArrowCsvReader:
                     table = pacsv.read_csv(
                         pa.py_buffer(block),
                         read_options=read_options,
-                        parse_options=quoted if b'"' in block else plain,
+                        parse_options=parse,
                         convert_options=convert,
                     )
                 except (pa.ArrowInvalid, pa.ArrowException):
                     table = None
-                if table is not None and table.num_rows != lines:
+                if table is not None and table.num_rows != (lines or table.num_rows):
                     table = None  # not one row per line: Python reads it, line by line
+            if lines is None:
+                lines = table.num_rows if table is not None else _lines(block)
+            self.next_line = first + lines
             if table is None:
                 self.blocks["python"] += 1
                 text = io.StringIO(block.decode("utf-8", errors="replace"), newline="")
@@ -389,6 +399,10 @@ class ArrowCsvReader:
             for offset, row in zip(index.tolist(), zip(*columns, strict=True), strict=True):
                 self._line = first + offset
                 yield row
+
+
+def _lines(block: bytes) -> int:
+    return block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
 
 
 class _Chain(io.RawIOBase):
