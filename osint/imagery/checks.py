@@ -10,9 +10,11 @@ earlier date (the picture may have been published before). `--record` keeps the 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from osint.case import records
@@ -27,6 +29,9 @@ DEFAULT_WINDOW_H = 2.0
 # At most this many of 64 perceptual-hash bits apart: almost surely the same picture re-encoded,
 # resized or lightly edited (`image similar` lists looser matches).
 DUPLICATE_BITS = 3
+# Times of day are sampled each minute: a claimed time up to a minute outside a window fits.
+_MINUTE = timedelta(minutes=1)
+_OFFSET_AT_END = re.compile(r"T.*?(Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -163,12 +168,23 @@ def check_image(
 
     # 5. The camera clock against the GPS clock in the file.
     error = image.get("clock_error_s")
-    if error:
+    if error and image.get("gps_time"):
+        from osint.imagery.exif import describe_difference
+
+        way = "behind" if error < 0 else "ahead of"
         add(
             "camera clock vs GPS",
             FAIL,
-            f"the camera clock differs from the GPS time by {abs(error) / 3600:,.1f} h",
+            f"the camera clock is {describe_difference(error)} {way} the GPS time "
+            f"{image['gps_time']}, and no time-zone offset explains it",
             clock_error_s=error,
+        )
+    elif image.get("gps_time") and image.get("taken_basis") == "exif-local+gps-offset":
+        add(
+            "camera clock vs GPS",
+            PASS,
+            f"the camera time is the GPS time in zone {image.get('taken_offset') or '?'} "
+            "(offset inferred from the GPS time)",
         )
     elif image.get("gps_time"):
         add("camera clock vs GPS", PASS, "the camera time agrees with the GPS time")
@@ -306,3 +322,179 @@ def record_shadow(case: Case, image_id: str, result: dict, cells: list, step: fl
         )
         records.link(case, row["id"], image_id, "derived-from")
     return row
+
+
+def place_and_time(
+    conn: sqlite3.Connection, image: str | None, at: str | None, when: str | None
+) -> tuple[float, float, datetime, dict | None, list[str], Any]:
+    """(lat, lon, aware moment, image row or None, warnings, the picture's zone) from an image
+    and/or `--at LAT,LON` / `--when TIME` (the flags override the image's EXIF). The zone is the
+    picture's own offset when known (to show local times), else UTC."""
+    from datetime import UTC
+
+    from osint.errors import InvalidInput
+    from osint.imagery.ingest import parse_at
+    from osint.timeutil import parse_offset, parse_when
+
+    row = records.resolve(conn, image, ["image"])[1] if image else None
+    warnings: list[str] = []
+    point = parse_at(at) if at else None
+    lat, lon = point if point else ((row or {}).get("lat"), (row or {}).get("lon"))
+    text = parse_when(when, "--when") if when else (row or {}).get("taken")
+    if lat is None or lon is None:
+        raise InvalidInput(
+            "no place: the image holds no position; give --at LAT,LON"
+            if row is not None
+            else "no place: give an IMAGE or --at LAT,LON"
+        )
+    if not text or "T" not in text:
+        raise InvalidInput(
+            "no time: the image holds no capture time; give --when TIME"
+            if row is not None
+            else "no time: give an IMAGE or --when TIME (with its offset)"
+        )
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    zone: Any = UTC
+    if when:
+        given = _OFFSET_AT_END.search(when.strip())
+        if given is None:
+            warnings.append("--when has no offset: read as UTC")
+        else:
+            with contextlib.suppress(ValueError, IndexError):
+                zone = parse_offset(given.group(1))
+    elif row is not None:
+        if "utc" in (row.get("taken_basis") or "").lower():
+            warnings.append("the picture's time zone is unknown: its time is read as UTC")
+        elif row.get("taken_offset"):
+            with contextlib.suppress(ValueError, IndexError):
+                zone = parse_offset(row["taken_offset"])
+    return lat, lon, moment, row, warnings, zone
+
+
+def sun_report(
+    conn: sqlite3.Connection,
+    image: str | None = None,
+    at: str | None = None,
+    when: str | None = None,
+) -> dict[str, Any]:
+    """`osint image sun`: where the sun stood at the picture's (or the given) place and time,
+    the shadow it cast, and the sun's day there. Times in UTC, with `local` in the picture's
+    offset when known."""
+    lat, lon, moment, row, warnings, zone = place_and_time(conn, image, at, when)
+    where = sun.position(lat, lon, moment)
+    local = sun.day(lat, lon, moment)
+
+    def stamp(value: datetime | None) -> str | None:
+        return value.replace(microsecond=0).isoformat() if value else None
+
+    return {
+        "image": row["id"] if row else None,
+        "lat": lat,
+        "lon": lon,
+        "when": moment.astimezone(zone).isoformat(),
+        "utc": stamp(where.when),
+        "azimuth": round(where.azimuth, 2),
+        "elevation": round(where.elevation, 2),
+        "daylight": where.daylight,
+        "shadow_length_per_unit_height": (
+            round(where.shadow_ratio, 3) if where.shadow_ratio else None
+        ),
+        "shadow_azimuth": round(where.shadow_azimuth, 2),
+        "sunrise": stamp(local.sunrise.astimezone(zone) if local.sunrise else None),
+        "solar_noon": stamp(local.solar_noon.astimezone(zone)),
+        "sunset": stamp(local.sunset.astimezone(zone) if local.sunset else None),
+        "daylight_hours": (
+            round((local.sunset - local.sunrise).total_seconds() / 3600, 2)
+            if local.sunrise and local.sunset
+            else (24.0 if local.polar == "polar day" else 0.0)
+        ),
+        "polar": local.polar,
+        "warnings": warnings,
+    }
+
+
+def shadow_report(
+    conn: sqlite3.Connection,
+    image: str | None,
+    object_line: str,
+    shadow_line: str,
+    *,
+    north_angle: float | None = None,
+    reference: str | None = None,
+    reference_azimuth: float | None = None,
+    at: str | None = None,
+    when: str | None = None,
+    elevation_tolerance: float = 1.0,
+    azimuth_tolerance: float = 5.0,
+    step: float = 1.0,
+) -> tuple[dict[str, Any], list[tuple[float, float]]]:
+    """`osint image shadow`: the sun an object and its shadow imply; with a place and time, the
+    times of that day it fits the place; with a time, the band of places where it fits
+    (grid cells of `step` degrees, returned beside the report)."""
+    from osint.errors import InvalidInput
+    from osint.imagery import shadow as geometry
+
+    if not object_line or not shadow_line:
+        raise InvalidInput("give both --object and --shadow (X1,Y1,X2,Y2 in pixels)")
+    measured = geometry.measure(
+        geometry.parse_line(object_line, "--object"),
+        geometry.parse_line(shadow_line, "--shadow"),
+        north_angle=north_angle,
+        reference=geometry.parse_line(reference, "--reference") if reference else None,
+        reference_azimuth=reference_azimuth,
+    )
+    row = records.resolve(conn, image, ["image"])[1] if image else None
+    out: dict[str, Any] = {
+        "image": row["id"] if row else None,
+        "shadow_length_per_unit_height": round(measured.ratio, 3),
+        "sun_elevation": round(measured.elevation, 2),
+        "sun_azimuth": round(measured.azimuth, 2) if measured.azimuth is not None else None,
+        "shadow_azimuth": (
+            round(measured.shadow_azimuth, 2) if measured.shadow_azimuth is not None else None
+        ),
+        "tolerances": {"elevation": elevation_tolerance, "azimuth": azimuth_tolerance},
+        "times_of_day": None,
+        "band": None,
+        "warnings": [],
+    }
+    try:
+        lat, lon, moment, _, warnings, zone = place_and_time(conn, image, at, when)
+    except InvalidInput:
+        if at or when:
+            raise
+        return out, []  # neither place nor time: the sun's elevation (and azimuth) only
+    out["warnings"] = warnings
+    windows = geometry.times_of_day(
+        measured,
+        lat,
+        lon,
+        moment,
+        elevation_tolerance=elevation_tolerance,
+        azimuth_tolerance=azimuth_tolerance,
+    )
+    out["times_of_day"] = {
+        "lat": lat,
+        "lon": lon,
+        "windows": [
+            {
+                "start": w["start"].astimezone(zone).replace(microsecond=0).isoformat(),
+                "end": w["end"].astimezone(zone).replace(microsecond=0).isoformat(),
+                "best": w["best"].astimezone(zone).replace(microsecond=0).isoformat(),
+                "elevation": round(w["elevation"], 2),
+                "azimuth": round(w["azimuth"], 2),
+            }
+            for w in windows
+        ],
+        "claimed_time_fits": any(
+            w["start"] - _MINUTE <= moment <= w["end"] + _MINUTE for w in windows
+        ),
+    }
+    cells = geometry.places_at(
+        measured,
+        moment,
+        elevation_tolerance=elevation_tolerance,
+        azimuth_tolerance=azimuth_tolerance,
+        step_degrees=step,
+    )
+    out["band"] = {"when": moment.astimezone(zone).isoformat(), "cells": len(cells), "step": step}
+    return out, cells

@@ -164,3 +164,52 @@ def day(lat: float, lon: float, on: datetime) -> SunDay:
         return SunDay(None, noon, None, "polar day")
     half = math.degrees(math.acos(cos_h)) * 4  # minutes from noon
     return SunDay(noon - timedelta(minutes=half), noon, noon + timedelta(minutes=half), None)
+
+
+def grid(lats, lons, when: datetime):
+    """The sun's (elevation, azimuth) over a grid at one moment, as numpy arrays of shape
+    (len(lats), len(lons)): the same equations as `position`, the sun's terms computed once
+    (they depend on the moment only), so that a band of places over the whole Earth costs
+    array arithmetic instead of one full computation per cell."""
+    import numpy as np
+
+    if when.tzinfo is None:
+        raise ValueError("the time must say its offset from UTC")
+    utc = when.astimezone(UTC)
+    declination, equation_of_time = _sun_terms(_julian_century(utc))
+    minutes = utc.hour * 60 + utc.minute + (utc.second + utc.microsecond / 1e6) / 60
+    lat = np.radians(np.asarray(lats, dtype=float))[:, None]
+    lon = np.asarray(lons, dtype=float)[None, :]
+    true_solar = np.mod(minutes + equation_of_time + 4 * lon, 1440)
+    hour_angle = true_solar / 4 - 180
+    delta = math.radians(declination)
+    cos_zenith = np.sin(lat) * math.sin(delta) + np.cos(lat) * math.cos(delta) * np.cos(
+        np.radians(hour_angle)
+    )
+    zenith = np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
+    elevation = 90 - zenith
+    sin_zenith = np.sin(np.radians(zenith))
+    denominator = np.cos(lat) * sin_zenith
+    safe = np.abs(denominator) >= 1e-12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cos_az = (np.sin(lat) * np.cos(np.radians(zenith)) - math.sin(delta)) / np.where(
+            safe, denominator, 1.0
+        )
+    angle = np.degrees(np.arccos(np.clip(cos_az, -1.0, 1.0)))
+    azimuth = np.where(hour_angle > 0, np.mod(angle + 180, 360), np.mod(540 - angle, 360))
+    azimuth = np.where(safe, azimuth, np.where(np.degrees(lat) > declination, 180.0, 0.0))
+    return elevation + _refraction_array(elevation), azimuth
+
+
+def _refraction_array(elevation):
+    """`_refraction` over an array of (unrefracted) elevations."""
+    import numpy as np
+
+    e = np.asarray(elevation, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tan_e = np.tan(np.radians(e))
+        high = 58.1 / tan_e - 0.07 / tan_e**3 + 0.000086 / tan_e**5
+        low = 1735 + e * (-518.2 + e * (103.4 + e * (-12.79 + e * 0.711)))
+        below = -20.772 / tan_e
+    seconds = np.where(e > 85, 0.0, np.where(e > 5, high, np.where(e > -0.575, low, below)))
+    return seconds / 3600
