@@ -29,6 +29,28 @@ NOAA_BOULDER = {
 }
 BOULDER_ZONE = timezone(timedelta(hours=-7))
 
+# NOAA's solar position calculator (gml.noaa.gov/grad/solcalc/azel.html, its published script run
+# unchanged with these inputs in UTC): (lat, lon east positive, time, elevation, azimuth) as the
+# page shows them, truncated to two decimals -- the sun 12 degrees below the horizon in the polar
+# night at Longyearbyen, 11.7 degrees up at midnight in its polar day, and so on.
+NOAA_CALCULATOR = [
+    (40, -105, "2010-06-21T19:00:00Z", 73.43, 178.53),  # Boulder
+    (42.73, 133.06, "2024-05-29T02:31:00Z", 67.77, 158.57),  # Vostochny
+    (51.5, -0.13, "2024-06-21T11:00:00Z", 59.48, 150.92),  # London
+    (-33.87, 151.21, "2024-12-01T01:00:00Z", 74.53, 41.83),  # Sydney
+    (64.15, -21.94, "2024-01-15T13:00:00Z", 4.56, 171.35),  # Reykjavik, low winter sun
+    (-0.18, -78.47, "2024-03-20T17:00:00Z", 84.7, 85.56),  # Quito, equinox
+    (69.65, 18.96, "2024-06-21T23:00:00Z", 3.34, 3.17),  # Tromso, midnight sun
+    (78.22, 15.65, "2024-06-21T23:00:00Z", 11.73, 0.13),  # Longyearbyen, polar day
+    (78.22, 15.65, "2024-12-21T12:00:00Z", -12.07, 195.05),  # Longyearbyen, polar night
+    (-77.85, 166.67, "2024-12-21T12:00:00Z", 11.65, 192.07),  # McMurdo, polar day
+    (1.35, 103.82, "2024-09-01T05:00:00Z", 83.15, 9.75),  # Singapore, near overhead
+    (-33.92, 18.42, "2024-07-01T10:00:00Z", 31.8, 13.62),  # Cape Town, winter
+    (61.22, -149.9, "2024-03-01T20:00:00Z", 17, 145.66),  # Anchorage
+    (-34.6, -58.38, "2024-10-10T15:00:00Z", 60.87, 20.91),  # Buenos Aires
+    (-69, 39.58, "2024-06-21T09:00:00Z", -2.41, 5.41),  # Syowa, polar night
+]
+
 
 @pytest.mark.parametrize("hour", sorted(NOAA_BOULDER))
 def test_sun_position_matches_noaa_published_figures(hour):
@@ -36,6 +58,23 @@ def test_sun_position_matches_noaa_published_figures(hour):
     where = sun.position(40.0, -105.0, datetime(2010, 6, 21, hour, tzinfo=BOULDER_ZONE))
     assert where.elevation == pytest.approx(elevation, abs=0.001)
     assert where.azimuth == pytest.approx(azimuth, abs=0.001)
+
+
+@pytest.mark.parametrize("lat, lon, when, elevation, azimuth", NOAA_CALCULATOR)
+def test_sun_position_matches_the_noaa_calculator_at_many_places(
+    lat, lon, when, elevation, azimuth
+):
+    where = sun.position(lat, lon, datetime.fromisoformat(when.replace("Z", "+00:00")))
+    # The page truncates: the true figure lies in [shown, shown + 0.01).
+    assert -0.0005 <= where.elevation - elevation < 0.0105
+    assert -0.0005 <= where.azimuth - azimuth < 0.0105
+    # The polar rows: the sun neither rises nor sets that day, and it is up or down all day.
+    polar = sun.day(lat, lon, datetime.fromisoformat(when[:10] + "T12:00:00+00:00")).polar
+    if abs(lat) > 66.6 and when[5:10] in ("06-21", "12-21"):
+        assert polar == ("polar day" if elevation > 0 else "polar night")
+        assert where.daylight is (elevation > 0)
+    else:
+        assert polar is None
 
 
 def test_sun_day_matches_noaa_published_figures():
