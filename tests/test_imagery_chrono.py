@@ -225,3 +225,34 @@ def test_the_demo_keeps_one_passing_and_one_failing_check(cli, tmp_path):
     assert any(c["result"] == "fail" for c in __import__("json").loads(shown["checks"]))
     brief = (tmp_path / "demo" / "brief.md").read_text(encoding="utf-8")
     assert "Checked: " in brief
+
+
+def test_the_position_check_weighs_the_files_own_gps_against_the_sightings_place(cli, tmp_path):
+    from imagery_fixtures import jpeg
+
+    place = cli.json("place", "add", "Vostochny terminal", "--at", "42.73,133.06")
+    vessel = cli.json("vessel", "add", "EXAMPLE TANKER")
+    # The file says it was taken at the terminal; the importer said elsewhere: the file's GPS counts.
+    here = jpeg(tmp_path / "here.jpg", seed=11, taken="2024:05:29 11:31:00", offset="+09:00",
+                lat=42.7335, lon=133.0589)  # fmt: skip
+    # A picture said to show the terminal whose GPS puts it some 100 km away, in Vladivostok.
+    away = jpeg(tmp_path / "away.jpg", seed=12, taken="2024:05:29 11:40:00", offset="+09:00",
+                lat=43.115, lon=131.885)  # fmt: skip
+    ids = {
+        "here": cli.json("image", "add", str(here), "--at", "10,10")["id"],
+        "away": cli.json("image", "add", str(away))["id"],
+    }
+    for image in ids.values():
+        cli("sighting", "add", vessel["id"], "--when", "2024-05-29T02:35:00Z",
+            "--place", place["id"], "--image", image)  # fmt: skip
+    checks = {
+        name: {c["check"]: c for c in cli.json("image", "check", image)["checks"]}
+        for name, image in ids.items()
+    }
+    assert checks["here"]["position vs sightings"]["result"] == "pass"
+    assert checks["here"]["position vs sightings"]["detail"].startswith("EXIF GPS: 0.")
+    far = checks["away"]["position vs sightings"]
+    assert far["result"] == "fail" and 95 < far["distance_km"] < 115
+    assert checks["away"]["time vs sightings"]["result"] == "pass"
+    # Checking without --record writes nothing.
+    assert cli.json("list", "image-checks") == []

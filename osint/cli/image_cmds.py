@@ -564,7 +564,7 @@ def image_check(
     from osint.imagery.checks import check_image, record_check
 
     env = get_env(ctx)
-    with env.case() as case:
+    with env.case(readonly=not record) as case:
         result = check_image(
             case.conn, image, radius_km=radius_km, window_h=window_h, duplicate_bits=duplicate_bits
         )

@@ -31,6 +31,11 @@ DEFAULT_WINDOW_H = 2.0
 DUPLICATE_BITS = 3
 # Times of day are sampled each minute: a claimed time up to a minute outside a window fits.
 _MINUTE = timedelta(minutes=1)
+_LOCATION_BASIS = {
+    "given": "position given at import",
+    "exif-gps": "EXIF GPS",
+    "geotiff-centre": "the scene's centre",
+}
 _OFFSET_AT_END = re.compile(r"T.*?(Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
 
 
@@ -86,7 +91,13 @@ def check_image(
 
     # 1. Where the picture says it was, against the places of the sightings it shows.
     places = [s for s in shown if s.get("place_lat") is not None or s.get("lat") is not None]
-    if lat is None or lon is None:
+    # The file's own GPS position when it has one (even where `image add --at` gave another).
+    if image.get("gps_lat") is not None and image.get("gps_lon") is not None:
+        here, said = (image["gps_lat"], image["gps_lon"]), "EXIF GPS"
+    else:
+        here = (lat, lon)
+        said = _LOCATION_BASIS.get(image.get("location_basis") or "", "the picture's position")
+    if here[0] is None or here[1] is None:
         add("position vs sightings", UNKNOWN, "the picture holds no position")
     elif not places:
         add("position vs sightings", UNKNOWN, "no sighting with a place shows this picture")
@@ -96,7 +107,7 @@ def check_image(
             plat = s["place_lat"] if s.get("place_lat") is not None else s["lat"]
             plon = s["place_lon"] if s.get("place_lon") is not None else s["lon"]
             allowed = max(radius_km, (s.get("radius_m") or 0) / 1000)
-            km = _km(lat, lon, plat, plon)
+            km = _km(here[0], here[1], plat, plon)
             if worst is None or km - allowed > worst[0] - worst[1]:
                 worst = (km, allowed, s.get("place_name") or f"{plat:.4f},{plon:.4f}")
         assert worst is not None
@@ -104,7 +115,7 @@ def check_image(
         add(
             "position vs sightings",
             PASS if km <= allowed else FAIL,
-            f"{km:,.1f} km from {name} (allowed {allowed:,.1f} km)",
+            f"{said}: {km:,.1f} km from {name} (allowed {allowed:,.1f} km)",
             distance_km=round(km, 3),
         )
 
