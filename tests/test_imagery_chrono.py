@@ -256,3 +256,61 @@ def test_the_position_check_weighs_the_files_own_gps_against_the_sightings_place
     assert checks["away"]["time vs sightings"]["result"] == "pass"
     # Checking without --record writes nothing.
     assert cli.json("list", "image-checks") == []
+
+
+def test_image_sun_takes_the_place_and_time_of_the_sighting_when_the_picture_has_none(
+    cli, tmp_path
+):
+    from imagery_fixtures import png
+
+    place = cli.json("place", "add", "Vostochny terminal", "--at", "42.73,133.06")
+    vessel = cli.json("vessel", "add", "EXAMPLE TANKER")
+    bare = cli.json("image", "add", str(png(tmp_path / "bare.png", seed=3)))["id"]
+    refused = cli("image", "sun", bare, expect=1)
+    assert "no place" in refused.stderr and "--at" in refused.stderr
+    sighting = cli.json("sighting", "add", vessel["id"], "--when", "2024-03-23T13:33:00Z",
+                        "--place", place["id"], "--image", bare)  # fmt: skip
+    told = cli.json("image", "sun", bare)
+    assert (told["lat"], told["lon"]) == (42.73, 133.06)
+    assert told["when"] == "2024-03-23T13:33:00+00:00" and told["daylight"] is False
+    assert any(sighting["id"][:8] in w and "place" in w for w in told["warnings"])
+    assert any("capture time" in w for w in told["warnings"])
+    # A flag still wins over the sighting.
+    assert cli.json("image", "sun", bare, "--when", "2024-03-23T03:33:00Z")["daylight"] is True
+
+
+def test_daylight_weighs_the_sun_against_how_lit_the_picture_looks():
+    from osint.imagery.checks import daylight_verdict
+
+    assert daylight_verdict(40.0, 120.0)[0] == "pass"
+    assert daylight_verdict(40.0, 65.0)[0] == "pass"  # dark water from above, by day
+    assert daylight_verdict(40.0, 12.0)[0] == "fail"  # black at noon: a wrong clock?
+    assert daylight_verdict(-30.0, 150.0)[0] == "fail"  # bright at night
+    assert daylight_verdict(-30.0, 15.0)[0] == "pass"  # dark at night
+    assert daylight_verdict(-30.0, 42.0)[0] == "unknown"  # dim: cannot tell
+    assert daylight_verdict(-3.0, 150.0)[0] == "pass"  # civil twilight
+    assert daylight_verdict(2.0, 10.0)[0] == "pass"
+    assert daylight_verdict(20.0, None)[0] == "pass"
+    assert daylight_verdict(-20.0, None)[0] == "unknown"
+
+
+def test_a_night_picture_at_night_passes_and_a_day_picture_at_night_fails(cli, tmp_path):
+    from PIL import Image
+
+    place = cli.json("place", "add", "Vostochny terminal", "--at", "42.73,133.06")
+    vessel = cli.json("vessel", "add", "EXAMPLE TANKER")
+    ids = {}
+    for name, colour in (("dark", (8, 10, 20)), ("bright", (150, 170, 200))):
+        path = tmp_path / f"{name}.jpg"
+        exif = exif_for(taken="2024:03:23 22:33:00", offset="+09:00", lat=42.734, lon=133.056)
+        Image.new("RGB", (320, 240), colour).save(path, "JPEG", exif=exif)
+        ids[name] = cli.json("image", "add", str(path))["id"]
+        cli("sighting", "add", vessel["id"], "--when", "2024-03-23T13:33:00Z",
+            "--place", place["id"], "--image", ids[name])  # fmt: skip
+    verdicts = {}
+    for name, image in ids.items():
+        checks = {c["check"]: c for c in cli.json("image", "check", image)["checks"]}
+        verdicts[name] = checks["daylight"]
+    assert verdicts["dark"]["result"] == "pass" and "night picture" in verdicts["dark"]["detail"]
+    assert verdicts["bright"]["result"] == "fail"
+    assert verdicts["bright"]["sun_elevation"] < -30

@@ -139,17 +139,18 @@ def check_image(
             hours=round(hours, 3),
         )
 
-    # 3. Daylight: a picture of the day cannot be taken when the sun is down.
+    # 3. Daylight: the sun at the claimed time and place against how lit the picture looks.
     if taken is None or lat is None or lon is None:
         add("daylight", UNKNOWN, "needs both the capture time and the position")
     else:
         where = sun.position(lat, lon, taken)
         note = " (the picture's time zone is assumed UTC)" if "utc" in basis.lower() else ""
+        result, said = daylight_verdict(where.elevation, _brightness(conn, image))
         add(
             "daylight",
-            PASS if where.daylight else FAIL,
-            f"sun {where.elevation:.1f} degrees {'above' if where.elevation >= 0 else 'below'} "
-            f"the horizon, azimuth {where.azimuth:.1f}{note}",
+            result,
+            f"sun {abs(where.elevation):.1f} deg {'up' if where.elevation >= 0 else 'down'} "
+            f"(azimuth {where.azimuth:.0f}); {said}{note}",
             sun_elevation=round(where.elevation, 2),
             sun_azimuth=round(where.azimuth, 2),
         )
@@ -242,6 +243,56 @@ def check_image(
             "duplicate_bits": duplicate_bits,
         },
     }
+
+
+# How lit a picture looks: the mean luma (0-255) of its thumbnail. A daylight scene, even of dark
+# water seen from above, stays above BRIGHT_LUMA; a night scene without floodlights below
+# DARK_LUMA. Between the two, or with the sun in twilight, the check cannot tell.
+BRIGHT_LUMA = 55.0
+DARK_LUMA = 30.0
+TWILIGHT = -6.0  # civil twilight: the sun this far below the horizon still lights the sky
+
+
+def daylight_verdict(elevation: float, luma: float | None) -> tuple[str, str]:
+    """(result, reason) for a picture whose thumbnail has mean `luma` (None: no pixels) taken
+    with the sun at `elevation`: only a clear contradiction fails (a bright picture with the sun
+    well below the horizon, a black one with the sun well up)."""
+    if luma is None:
+        if elevation > 0:
+            return PASS, "the picture's pixels could not be read to compare"
+        return UNKNOWN, "the picture's pixels could not be read to compare"
+    looks = f"brightness {luma:.0f}/255"
+    if elevation <= TWILIGHT:
+        if luma >= BRIGHT_LUMA:
+            return FAIL, f"{looks}: a daylight picture at night?"
+        if luma <= DARK_LUMA:
+            return PASS, f"{looks}: a night picture at night"
+        return UNKNOWN, f"{looks}: too dim to tell"
+    if elevation > 6:
+        if luma <= DARK_LUMA:
+            return FAIL, f"{looks}: a night picture by day?"
+        return PASS, f"{looks}: lit as by day"
+    return PASS, f"{looks}: twilight fits either"
+
+
+def _brightness(conn: sqlite3.Connection, image: dict) -> float | None:
+    """The mean luma of the picture's stored thumbnail (a small JPEG osint made), or None."""
+    sha = image.get("thumbnail_sha256")
+    if not sha:
+        return None
+    try:
+        import io
+
+        from PIL import Image, ImageStat
+
+        from osint.case.store import blobs
+
+        with Image.open(io.BytesIO(blobs.read_bytes(conn, sha))) as thumb:
+            if thumb.width * thumb.height > 4_000_000:
+                return None
+            return float(ImageStat.Stat(thumb.convert("L")).mean[0])
+    except Exception:  # noqa: BLE001 - a missing or damaged thumbnail leaves the check unknown
+        return None
 
 
 def record_check(case: Case, result: dict) -> dict:
@@ -339,8 +390,9 @@ def place_and_time(
     conn: sqlite3.Connection, image: str | None, at: str | None, when: str | None
 ) -> tuple[float, float, datetime, dict | None, list[str], Any]:
     """(lat, lon, aware moment, image row or None, warnings, the picture's zone) from an image
-    and/or `--at LAT,LON` / `--when TIME` (the flags override the image's EXIF). The zone is the
-    picture's own offset when known (to show local times), else UTC."""
+    and/or `--at LAT,LON` / `--when TIME` (the flags override the image's EXIF; where the picture
+    says neither, the sighting it shows gives them, with a warning). The zone is the picture's
+    own offset when known (to show local times), else UTC."""
     from datetime import UTC
 
     from osint.errors import InvalidInput
@@ -352,6 +404,25 @@ def place_and_time(
     point = parse_at(at) if at else None
     lat, lon = point if point else ((row or {}).get("lat"), (row or {}).get("lon"))
     text = parse_when(when, "--when") if when else (row or {}).get("taken")
+    from_sighting = {"place": False, "time": False}
+    if row is not None and (lat is None or lon is None or not text or "T" not in text):
+        # The picture does not say: the sighting it shows does (the first one, by time).
+        for s in _sightings(conn, row["id"]):
+            named = f"sighting {s['id'][:8]}" + (f" ({s['place_name']})" if s["place_name"] else "")
+            if (lat is None or lon is None) and (
+                s["lat"] is not None or s["place_lat"] is not None
+            ):
+                lat, lon = (
+                    (s["lat"], s["lon"])
+                    if s["lat"] is not None
+                    else (s["place_lat"], s["place_lon"])
+                )
+                from_sighting["place"] = True
+                warnings.append(f"the picture holds no position: the place is that of {named}")
+            if (not text or "T" not in text) and _moment(s["seen_at"]) is not None:
+                text = s["seen_at"]
+                from_sighting["time"] = True
+                warnings.append(f"the picture holds no capture time: the time is that of {named}")
     if lat is None or lon is None:
         raise InvalidInput(
             "no place: the image holds no position; give --at LAT,LON"
@@ -365,6 +436,8 @@ def place_and_time(
             else "no time: give an IMAGE or --when TIME (with its offset)"
         )
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:  # stored times are UTC
+        moment = moment.replace(tzinfo=UTC)
     zone: Any = UTC
     if when:
         given = _OFFSET_AT_END.search(when.strip())
@@ -373,7 +446,7 @@ def place_and_time(
         else:
             with contextlib.suppress(ValueError, IndexError):
                 zone = parse_offset(given.group(1))
-    elif row is not None:
+    elif row is not None and not from_sighting["time"]:
         if "utc" in (row.get("taken_basis") or "").lower():
             warnings.append("the picture's time zone is unknown: its time is read as UTC")
         elif row.get("taken_offset"):
