@@ -314,3 +314,16 @@ def test_a_night_picture_at_night_passes_and_a_day_picture_at_night_fails(cli, t
     assert verdicts["dark"]["result"] == "pass" and "night picture" in verdicts["dark"]["detail"]
     assert verdicts["bright"]["result"] == "fail"
     assert verdicts["bright"]["sun_elevation"] < -30
+
+
+def test_the_band_grid_covers_the_whole_earth_and_refuses_a_step_that_does_not_tile_it():
+    from osint.errors import InvalidInput
+
+    reading = shadow.Shadow(1.0, 45.0, None, None)  # unoriented: a ring of places
+    when = datetime(2024, 6, 21, 0, tzinfo=UTC)  # the sun overhead near 180 degrees
+    cells = shadow.places_at(reading, when, step_degrees=2.0)
+    lons = sorted({lon for _, lon in cells})
+    assert lons[0] == -179.0 and lons[-1] == 179.0  # the ring crosses the antimeridian
+    assert all(-90 < lat < 90 for lat, _ in cells)
+    with pytest.raises(InvalidInput, match="divides 180"):
+        shadow.places_at(reading, when, step_degrees=0.7)

@@ -144,6 +144,10 @@ def places_at(
 
     if not 0.05 <= step_degrees <= 5:
         raise InvalidInput("--step: give a grid step between 0.05 and 5 degrees")
+    if abs(180 / step_degrees - round(180 / step_degrees)) > 1e-6:
+        raise InvalidInput(
+            f"--step {step_degrees:g}: give a step that divides 180 degrees (0.1, 0.25, 0.5, 1, 2)"
+        )
     lats = -90 + (np.arange(int(round(180 / step_degrees))) + 0.5) * step_degrees
     lons = -180 + (np.arange(int(round(360 / step_degrees))) + 0.5) * step_degrees
     rows_per_chunk = max(1, 2_000_000 // len(lons))
