@@ -52,6 +52,43 @@ NOAA_CALCULATOR = [
 ]
 
 
+# Sunrise and sunset as NOAA's sunrise page computes them (its published functions, two passes,
+# run unchanged): (lat, lon, the local date, sunrise UTC, sunset UTC); None where the page finds
+# neither (polar day or night).
+NOAA_SUNRISE = [
+    (40, -105, "2010-06-21", "2010-06-21T11:31:18Z", "2010-06-22T02:32:19Z"),
+    (42.73, 133.06, "2024-05-29", "2024-05-28T19:33:55Z", "2024-05-29T10:36:55Z"),
+    (51.5, -0.13, "2024-06-21", "2024-06-21T03:43:14Z", "2024-06-21T20:21:37Z"),
+    (-33.87, 151.21, "2024-12-01", "2024-11-30T18:37:17Z", "2024-12-01T08:51:26Z"),
+    (64.15, -21.94, "2024-01-15", "2024-01-15T10:56:06Z", "2024-01-15T16:18:30Z"),
+    (-0.18, -78.47, "2024-03-20", "2024-03-20T11:17:50Z", "2024-03-20T23:24:21Z"),
+    (69.65, 18.96, "2024-06-21", None, None),
+    (69.65, 18.96, "2024-12-15", None, None),
+    (78.22, 15.65, "2024-06-21", None, None),
+    (78.22, 15.65, "2024-12-21", None, None),
+    (-77.85, 166.67, "2024-12-21", None, None),
+    (-77.85, 166.67, "2024-06-21", None, None),
+    (1.35, 103.82, "2024-09-01", "2024-08-31T23:00:36Z", "2024-09-01T11:08:43Z"),
+    (-33.92, 18.42, "2024-07-01", "2024-07-01T05:52:17Z", "2024-07-01T15:48:24Z"),
+    (61.22, -149.9, "2024-03-01", "2024-03-01T16:57:54Z", "2024-03-02T03:26:48Z"),
+    (66.5, 25.7, "2024-03-20", "2024-03-20T04:16:02Z", "2024-03-20T16:34:50Z"),
+]
+
+
+@pytest.mark.parametrize("lat, lon, on, sunrise, sunset", NOAA_SUNRISE)
+def test_sunrise_and_sunset_match_the_noaa_calculator(lat, lon, on, sunrise, sunset):
+    # The local day of `on`: noon there by the sun.
+    day = sun.day(
+        lat, lon, datetime.fromisoformat(on + "T12:00:00+00:00") - timedelta(minutes=4 * lon)
+    )
+    if sunrise is None:
+        assert day.sunrise is None and day.sunset is None and day.polar
+        return
+    assert day.polar is None
+    for ours, noaa in ((day.sunrise, sunrise), (day.sunset, sunset)):
+        assert abs((ours - datetime.fromisoformat(noaa.replace("Z", "+00:00"))).total_seconds()) < 5
+
+
 @pytest.mark.parametrize("hour", sorted(NOAA_BOULDER))
 def test_sun_position_matches_noaa_published_figures(hour):
     elevation, azimuth = NOAA_BOULDER[hour]

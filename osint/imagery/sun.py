@@ -150,20 +150,42 @@ def day(lat: float, lon: float, on: datetime) -> SunDay:
     def at(minutes: float) -> datetime:
         return midnight + timedelta(minutes=minutes)
 
-    # Two passes: the sun's terms at noon, then at the event itself (NOAA's refinement).
+    # Solar noon: the equation of time at a first estimate of noon, then at noon itself.
     noon_minutes = 720 - 4 * lon - _sun_terms(_julian_century(at(720 - 4 * lon)))[1]
     declination, equation_of_time = _sun_terms(_julian_century(at(noon_minutes)))
     noon = at(720 - 4 * lon - equation_of_time)
+    half = _half_day(lat, declination)
+    if half is None:
+        # Up all day when even at midnight (lower culmination) its limb clears the horizon.
+        lowest = -90 + abs(lat + declination if lat >= 0 else -lat - declination)
+        polar = "polar day" if lowest > 90 - SUNRISE_ZENITH else "polar night"
+        return SunDay(None, noon, None, polar)
+
+    def event(sign: int) -> datetime:
+        """Sunrise (+1) or sunset (-1): from noon's sun, then with the sun's terms at the
+        event's own time, twice (NOAA refines once; the second pass moves it by a second)."""
+        minutes = 720 - 4 * lon - equation_of_time - sign * half
+        for _ in range(2):
+            dec, eot = _sun_terms(_julian_century(at(minutes)))
+            hour = _half_day(lat, dec)
+            if hour is None:  # at the edge of polar day or night: keep the estimate
+                break
+            minutes = 720 - 4 * lon - eot - sign * hour
+        return at(minutes)
+
+    return SunDay(event(+1), noon, event(-1), None)
+
+
+def _half_day(lat: float, declination: float) -> float | None:
+    """Minutes from solar noon to sunrise (or sunset) for the sun at `declination`, None when
+    the sun neither rises nor sets (the upper limb with refraction at 90.833 degrees zenith)."""
     phi, delta = math.radians(lat), math.radians(declination)
     cos_h = math.cos(math.radians(SUNRISE_ZENITH)) / (math.cos(phi) * math.cos(delta)) - math.tan(
         phi
     ) * math.tan(delta)
-    if cos_h > 1:
-        return SunDay(None, noon, None, "polar night")
-    if cos_h < -1:
-        return SunDay(None, noon, None, "polar day")
-    half = math.degrees(math.acos(cos_h)) * 4  # minutes from noon
-    return SunDay(noon - timedelta(minutes=half), noon, noon + timedelta(minutes=half), None)
+    if not -1 <= cos_h <= 1:
+        return None
+    return math.degrees(math.acos(cos_h)) * 4
 
 
 def grid(lats, lons, when: datetime):
