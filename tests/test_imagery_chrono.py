@@ -260,6 +260,7 @@ def test_the_demo_keeps_one_passing_and_one_failing_check(cli, tmp_path):
     assert len(failed) == 1 and len(passed) >= 1
     shown = cli.json(*case, "show", failed[0]["id"])
     assert any(c["result"] == "fail" for c in __import__("json").loads(shown["checks"]))
+    assert any(line.startswith("FAIL") for line in shown["details"]["results"])
     brief = (tmp_path / "demo" / "brief.md").read_text(encoding="utf-8")
     assert "Checked: " in brief
 

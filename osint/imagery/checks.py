@@ -582,3 +582,17 @@ def shadow_report(
     )
     out["band"] = {"when": moment.astimezone(zone).isoformat(), "cells": len(cells), "step": step}
     return out, cells
+
+
+def kept_check_details(conn: sqlite3.Connection, row: dict) -> dict:
+    """`osint show IMAGE-CHECK`: each check on a line (the `checks` field holds them as JSON)."""
+    try:
+        items = json.loads(row.get("checks") or "[]")
+    except ValueError:
+        return {}
+    lines = [
+        f"{str(item.get('result', '?')).upper():7} {item.get('check', '?')}: {item.get('detail', '')}"
+        for item in items
+        if isinstance(item, dict)
+    ]
+    return {"results": lines} if lines else {}
