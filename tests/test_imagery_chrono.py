@@ -365,3 +365,19 @@ def test_the_band_grid_covers_the_whole_earth_and_refuses_a_step_that_does_not_t
     assert all(-90 < lat < 90 for lat, _ in cells)
     with pytest.raises(InvalidInput, match="divides 180"):
         shadow.places_at(reading, when, step_degrees=0.7)
+
+
+def test_the_band_geojson_merges_neighbouring_cells_and_keeps_their_area():
+    cells = [(10.5, 1.5), (10.5, 2.5), (10.5, 3.5), (10.5, 7.5), (11.5, 2.5), (-0.5, 179.5)]
+    band = shadow.band_geojson(cells, 1.0, {"kind": "shadow band"})
+    feature = band["features"][0]
+    polygons = feature["geometry"]["coordinates"]
+    assert len(polygons) == 4  # 1..4 E on row 10.5, 7..8 E, 2..3 E on row 11.5, the last cell
+    assert polygons[0][0][:3] == [[179.0, -1.0], [180.0, -1.0], [180.0, 0.0]]  # south first
+    widths = sorted(p[0][1][0] - p[0][0][0] for p in polygons)
+    assert widths == [1.0, 1.0, 1.0, 3.0]
+    assert feature["properties"]["cells"] == 6
+    for polygon in polygons:
+        ring = polygon[0]
+        assert ring[0] == ring[-1] and len(ring) == 5
+        assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in ring)

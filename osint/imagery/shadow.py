@@ -165,27 +165,34 @@ def places_at(
 
 
 def band_geojson(cells: list[tuple[float, float]], step_degrees: float, properties: dict) -> dict:
-    """The matching cells as one GeoJSON MultiPolygon feature (lon, lat order)."""
+    """The matching cells as one GeoJSON MultiPolygon feature (lon, lat order), neighbouring
+    cells of a grid row merged into one rectangle (a band at 0.05 degrees stays a small file)."""
     half = step_degrees / 2
-    polygons = [
-        [
-            [
-                [lon - half, lat - half],
-                [lon + half, lat - half],
-                [lon + half, lat + half],
-                [lon - half, lat + half],
-                [lon - half, lat - half],
-            ]
-        ]
-        for lat, lon in cells
-    ]
+    rows: dict[float, list[float]] = {}
+    for lat, lon in cells:
+        rows.setdefault(round(lat, 9), []).append(lon)
+    polygons = []
+    for lat in sorted(rows):
+        lons = sorted(rows[lat])
+        start = previous = lons[0]
+        for lon in [*lons[1:], None]:
+            if lon is not None and lon - previous <= step_degrees * 1.001:
+                previous = lon
+                continue
+            west, east = round(start - half, 9), round(previous + half, 9)
+            south, north = round(lat - half, 9), round(lat + half, 9)
+            polygons.append(
+                [[[west, south], [east, south], [east, north], [west, north], [west, south]]]
+            )
+            if lon is not None:
+                start = previous = lon
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "geometry": {"type": "MultiPolygon", "coordinates": polygons},
-                "properties": properties,
+                "properties": {**properties, "cells": len(cells), "step": step_degrees},
             }
         ],
     }
