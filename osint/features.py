@@ -154,7 +154,10 @@ IMAGERY = Feature(
     "imagery",
     "satellite and ground imagery: metadata, thumbnails, annotations, similar pictures",
     kinds=("osint.imagery.record_kinds",),
-    details={"image": "osint.imagery.hooks:image_details"},
+    details={
+        "image": "osint.imagery.hooks:image_details",
+        "image-check": "osint.imagery.checks:kept_check_details",
+    },
     checks=("osint.imagery.hooks:check_images",),
     blob_columns={"images": ("sha256", "thumbnail_sha256")},
     brief_parts=("osint.imagery.brief:context_part",),

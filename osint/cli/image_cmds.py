@@ -354,32 +354,6 @@ def image_similar(
     )
 
 
-def _place_and_time(conn, image: str | None, at: str | None, when: str | None):
-    """(lat, lon, aware moment, image row or None, warnings) from an image and/or --at/--when."""
-    from datetime import datetime
-
-    from osint.case import records
-    from osint.errors import InvalidInput
-    from osint.imagery.ingest import parse_at
-    from osint.timeutil import parse_when
-
-    row = records.resolve(conn, image, ["image"])[1] if image else None
-    warnings = []
-    point = parse_at(at) if at else None
-    lat, lon = point if point else ((row or {}).get("lat"), (row or {}).get("lon"))
-    text = parse_when(when, "--when") if when else (row or {}).get("taken")
-    if lat is None or lon is None:
-        raise InvalidInput("no place: the image holds no position; give --at LAT,LON")
-    if not text or "T" not in text:
-        raise InvalidInput("no time: the image holds no capture time; give --when TIME")
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if row is not None and not when and "utc" in (row.get("taken_basis") or "").lower():
-        warnings.append("the picture's time zone is unknown: its time is read as UTC")
-    if when and not any(c in when[10:] for c in "Z+-"):
-        warnings.append("--when has no offset: read as UTC")
-    return lat, lon, moment, row, warnings
-
-
 @image_app.command("sun")
 def image_sun(
     ctx: typer.Context,
@@ -400,52 +374,32 @@ def image_sun(
 ) -> None:
     """Where the sun stood when and where a picture was taken: azimuth, elevation, shadow length,
     sunrise and sunset (NOAA's solar position algorithm)."""
-    from osint.imagery import sun
+    from osint.imagery.checks import sun_report
 
     env = get_env(ctx)
     with env.case(readonly=True) as case:
-        lat, lon, moment, row, warnings = _place_and_time(case.conn, image, at, when)
-    where = sun.position(lat, lon, moment)
-    local = sun.day(lat, lon, moment)
-    out = {
-        "image": row["id"] if row else None,
-        "lat": lat,
-        "lon": lon,
-        "when": moment.isoformat(),
-        "azimuth": round(where.azimuth, 2),
-        "elevation": round(where.elevation, 2),
-        "daylight": where.daylight,
-        "shadow_length_per_unit_height": round(where.shadow_ratio, 3)
-        if where.shadow_ratio
-        else None,
-        "shadow_azimuth": round(where.shadow_azimuth, 2),
-        "sunrise": local.sunrise.isoformat() if local.sunrise else None,
-        "solar_noon": local.solar_noon.isoformat(),
-        "sunset": local.sunset.isoformat() if local.sunset else None,
-        "polar": local.polar,
-        "warnings": warnings,
-    }
-    for warning in warnings:
+        out = sun_report(case.conn, image, at, when)
+    for warning in out["warnings"]:
         env.warn(warning)
     if env.json:
         env.emit_json(out)
         return
-    env.print(f"At {lat:.4f},{lon:.4f} on {moment.isoformat()}:")
+    env.print(f"At {out['lat']:.4f},{out['lon']:.4f} on {out['when']}:")
     env.print(
-        f"  sun azimuth {where.azimuth:.1f} degrees, elevation {where.elevation:.1f} degrees "
-        f"({'daylight' if where.daylight else 'the sun is down'})"
+        f"  sun azimuth {out['azimuth']:.1f} degrees, elevation {out['elevation']:.1f} degrees "
+        f"({'daylight' if out['daylight'] else 'the sun is down'})"
     )
-    if where.shadow_ratio:
+    if out["shadow_length_per_unit_height"]:
         env.print(
-            f"  a vertical object casts a shadow {where.shadow_ratio:.2f} times its height, "
-            f"towards {where.shadow_azimuth:.0f} degrees"
+            f"  a vertical object casts a shadow {out['shadow_length_per_unit_height']:.2f} times "
+            f"its height, towards {out['shadow_azimuth']:.0f} degrees"
         )
-    if local.polar:
-        env.print(f"  {local.polar}: the sun neither rises nor sets that day")
+    if out["polar"]:
+        env.print(f"  {out['polar']}: the sun neither rises nor sets that day")
     else:
         env.print(
-            f"  sunrise {local.sunrise:%Y-%m-%d %H:%M} UTC, solar noon {local.solar_noon:%H:%M}, "
-            f"sunset {local.sunset:%H:%M} UTC"
+            f"  sunrise {out['sunrise']}, solar noon {out['solar_noon'][11:16]}, "
+            f"sunset {out['sunset'][11:16]} ({out['daylight_hours']:.1f} h of daylight)"
         )
 
 
@@ -521,107 +475,50 @@ def image_shadow(
 ) -> None:
     """From an object and its shadow drawn on a picture: the sun that cast it, the times of that
     day it fits the place, and the band of places where it fits the time (as GeoJSON)."""
-    from osint.case import records
-    from osint.errors import InvalidInput
-    from osint.imagery import shadow as lib
+    from osint.imagery.checks import record_shadow, shadow_report
 
     env = get_env(ctx)
     if record and not image:
         raise typer.BadParameter("--record keeps the reading with an image: name the IMAGE")
-    if not object_line or not shadow_line:
-        raise typer.BadParameter("give both --object and --shadow (X1,Y1,X2,Y2 in pixels)")
-    measured = lib.measure(
-        lib.parse_line(object_line, "--object"),
-        lib.parse_line(shadow_line, "--shadow"),
-        north_angle=north_angle,
-        reference=lib.parse_line(reference, "--reference") if reference else None,
-        reference_azimuth=reference_azimuth,
-    )
-    out: dict = {
-        "shadow_length_per_unit_height": round(measured.ratio, 3),
-        "sun_elevation": round(measured.elevation, 2),
-        "sun_azimuth": round(measured.azimuth, 2) if measured.azimuth is not None else None,
-        "shadow_azimuth": (
-            round(measured.shadow_azimuth, 2) if measured.shadow_azimuth is not None else None
-        ),
-        "tolerances": {"elevation": elevation_tolerance, "azimuth": azimuth_tolerance},
-        "times_of_day": None,
-        "band": None,
-    }
     with env.case(readonly=True) as case:
-        row = records.resolve(case.conn, image, ["image"])[1] if image else None
-        try:
-            lat, lon, moment, _, warnings = _place_and_time(case.conn, image, at, when)
-        except InvalidInput:
-            lat = lon = moment = None
-            warnings = []
-    for warning in warnings:
+        out, cells = shadow_report(
+            case.conn,
+            image,
+            object_line,
+            shadow_line,
+            north_angle=north_angle,
+            reference=reference,
+            reference_azimuth=reference_azimuth,
+            at=at,
+            when=when,
+            elevation_tolerance=elevation_tolerance,
+            azimuth_tolerance=azimuth_tolerance,
+            step=step,
+        )
+    for warning in out["warnings"]:
         env.warn(warning)
-    if lat is not None and moment is not None:
-        windows = lib.times_of_day(
-            measured,
-            lat,
-            lon,
-            moment,
-            elevation_tolerance=elevation_tolerance,
-            azimuth_tolerance=azimuth_tolerance,
-        )
-        out["times_of_day"] = {
-            "lat": lat,
-            "lon": lon,
-            "windows": [
-                {
-                    "start": w["start"].isoformat(),
-                    "end": w["end"].isoformat(),
-                    "best": w["best"].isoformat(),
-                    "elevation": round(w["elevation"], 2),
-                    "azimuth": round(w["azimuth"], 2),
-                }
-                for w in windows
-            ],
-            "claimed_time_fits": any(w["start"] <= moment <= w["end"] for w in windows),
-        }
-    cells: list = []
-    if moment is not None:
-        cells = lib.places_at(
-            measured,
-            moment,
-            elevation_tolerance=elevation_tolerance,
-            azimuth_tolerance=azimuth_tolerance,
-            step_degrees=step,
-        )
-        out["band"] = {"when": moment.isoformat(), "cells": len(cells), "step": step}
-        if output is not None:
-            from osint.fileio import atomic_path
+    if output is not None and out["band"] is not None:
+        from osint.imagery.shadow import write_band
 
-            properties = {
-                "kind": "shadow band",
-                "image": row["id"] if row else None,
-                "when": moment.isoformat(),
-                "sun_elevation": out["sun_elevation"],
-                "sun_azimuth": out["sun_azimuth"],
-                "tolerances": out["tolerances"],
-            }
-            with atomic_path(output) as partial:
-                partial.write_text(json.dumps(lib.band_geojson(cells, step, properties)))
-            out["band"]["file"] = str(output)
-    if record and row is not None:
-        from osint.imagery.checks import record_shadow
-
+        write_band(output, cells, out)
+        out["band"]["file"] = str(output)
+    if record and out["image"]:
         with env.case() as case:
-            out["record"] = record_shadow(case, row["id"], out, cells, step)["id"]
+            out["record"] = record_shadow(case, out["image"], out, cells, step)["id"]
     if env.json:
         env.emit_json(out)
         return
     env.print(
-        f"Shadow {measured.ratio:.2f} times the object's height: the sun stood "
-        f"{measured.elevation:.1f} degrees high"
-        + (f", at azimuth {measured.azimuth:.1f}" if measured.azimuth is not None else "")
+        f"Shadow {out['shadow_length_per_unit_height']:.2f} times the object's height: the sun "
+        f"stood {out['sun_elevation']:.1f} degrees high"
+        + (f", at azimuth {out['sun_azimuth']:.1f}" if out["sun_azimuth"] is not None else "")
     )
     fit = out["times_of_day"]
     if fit is not None:
         if not fit["windows"]:
-            env.print(f"At {lat:.4f},{lon:.4f} no time of that day casts such a shadow")
+            env.print(
+                f"At {fit['lat']:.4f},{fit['lon']:.4f} no time of that day casts such a shadow"
+            )
         for w in fit["windows"]:
             env.print(f"  fits at the place from {w['start']} to {w['end']} (best {w['best']})")
         env.print(
@@ -632,6 +529,8 @@ def image_shadow(
     if out["band"] is not None:
         where = f", written to {output}" if output else " (-o FILE.geojson to write them)"
         env.print(f"  {out['band']['cells']:,} grid cells on Earth fit at that time{where}")
+    else:
+        env.print("  give the place and time (an IMAGE, or --at and --when) to place it")
     if out.get("record"):
         env.print(f"  kept as {out['record'][:8]}")
 
@@ -665,7 +564,7 @@ def image_check(
     from osint.imagery.checks import check_image, record_check
 
     env = get_env(ctx)
-    with env.case() as case:
+    with env.case(readonly=not record) as case:
         result = check_image(
             case.conn, image, radius_km=radius_km, window_h=window_h, duplicate_bits=duplicate_bits
         )

@@ -10,9 +10,11 @@ earlier date (the picture may have been published before). `--record` keeps the 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from osint.case import records
@@ -27,6 +29,14 @@ DEFAULT_WINDOW_H = 2.0
 # At most this many of 64 perceptual-hash bits apart: almost surely the same picture re-encoded,
 # resized or lightly edited (`image similar` lists looser matches).
 DUPLICATE_BITS = 3
+# Times of day are sampled each minute: a claimed time up to a minute outside a window fits.
+_MINUTE = timedelta(minutes=1)
+_LOCATION_BASIS = {
+    "given": "position given at import",
+    "exif-gps": "EXIF GPS",
+    "geotiff-centre": "the scene's centre",
+}
+_OFFSET_AT_END = re.compile(r"T.*?(Z|[+-]\d\d(?::?\d\d)?)$", re.IGNORECASE)
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -81,7 +91,13 @@ def check_image(
 
     # 1. Where the picture says it was, against the places of the sightings it shows.
     places = [s for s in shown if s.get("place_lat") is not None or s.get("lat") is not None]
-    if lat is None or lon is None:
+    # The file's own GPS position when it has one (even where `image add --at` gave another).
+    if image.get("gps_lat") is not None and image.get("gps_lon") is not None:
+        here, said = (image["gps_lat"], image["gps_lon"]), "EXIF GPS"
+    else:
+        here = (lat, lon)
+        said = _LOCATION_BASIS.get(image.get("location_basis") or "", "the picture's position")
+    if here[0] is None or here[1] is None:
         add("position vs sightings", UNKNOWN, "the picture holds no position")
     elif not places:
         add("position vs sightings", UNKNOWN, "no sighting with a place shows this picture")
@@ -91,7 +107,7 @@ def check_image(
             plat = s["place_lat"] if s.get("place_lat") is not None else s["lat"]
             plon = s["place_lon"] if s.get("place_lon") is not None else s["lon"]
             allowed = max(radius_km, (s.get("radius_m") or 0) / 1000)
-            km = _km(lat, lon, plat, plon)
+            km = _km(here[0], here[1], plat, plon)
             if worst is None or km - allowed > worst[0] - worst[1]:
                 worst = (km, allowed, s.get("place_name") or f"{plat:.4f},{plon:.4f}")
         assert worst is not None
@@ -99,7 +115,7 @@ def check_image(
         add(
             "position vs sightings",
             PASS if km <= allowed else FAIL,
-            f"{km:,.1f} km from {name} (allowed {allowed:,.1f} km)",
+            f"{said}: {km:,.1f} km from {name} (allowed {allowed:,.1f} km)",
             distance_km=round(km, 3),
         )
 
@@ -123,17 +139,18 @@ def check_image(
             hours=round(hours, 3),
         )
 
-    # 3. Daylight: a picture of the day cannot be taken when the sun is down.
+    # 3. Daylight: the sun at the claimed time and place against how lit the picture looks.
     if taken is None or lat is None or lon is None:
         add("daylight", UNKNOWN, "needs both the capture time and the position")
     else:
         where = sun.position(lat, lon, taken)
         note = " (the picture's time zone is assumed UTC)" if "utc" in basis.lower() else ""
+        result, said = daylight_verdict(where.elevation, _brightness(conn, image))
         add(
             "daylight",
-            PASS if where.daylight else FAIL,
-            f"sun {where.elevation:.1f} degrees {'above' if where.elevation >= 0 else 'below'} "
-            f"the horizon, azimuth {where.azimuth:.1f}{note}",
+            result,
+            f"sun {abs(where.elevation):.1f} deg {'up' if where.elevation >= 0 else 'down'} "
+            f"(azimuth {where.azimuth:.0f}); {said}{note}",
             sun_elevation=round(where.elevation, 2),
             sun_azimuth=round(where.azimuth, 2),
         )
@@ -163,12 +180,23 @@ def check_image(
 
     # 5. The camera clock against the GPS clock in the file.
     error = image.get("clock_error_s")
-    if error:
+    if error and image.get("gps_time"):
+        from osint.imagery.exif import describe_difference
+
+        way = "behind" if error < 0 else "ahead of"
         add(
             "camera clock vs GPS",
             FAIL,
-            f"the camera clock differs from the GPS time by {abs(error) / 3600:,.1f} h",
+            f"the camera clock is {describe_difference(error)} {way} the GPS time "
+            f"{image['gps_time']}, and no time-zone offset explains it",
             clock_error_s=error,
+        )
+    elif image.get("gps_time") and image.get("taken_basis") == "exif-local+gps-offset":
+        add(
+            "camera clock vs GPS",
+            PASS,
+            f"the camera time is the GPS time in zone {image.get('taken_offset') or '?'} "
+            "(offset inferred from the GPS time)",
         )
     elif image.get("gps_time"):
         add("camera clock vs GPS", PASS, "the camera time agrees with the GPS time")
@@ -215,6 +243,56 @@ def check_image(
             "duplicate_bits": duplicate_bits,
         },
     }
+
+
+# How lit a picture looks: the mean luma (0-255) of its thumbnail. A daylight scene, even of dark
+# water seen from above, stays above BRIGHT_LUMA; a night scene without floodlights below
+# DARK_LUMA. Between the two, or with the sun in twilight, the check cannot tell.
+BRIGHT_LUMA = 55.0
+DARK_LUMA = 30.0
+TWILIGHT = -6.0  # civil twilight: the sun this far below the horizon still lights the sky
+
+
+def daylight_verdict(elevation: float, luma: float | None) -> tuple[str, str]:
+    """(result, reason) for a picture whose thumbnail has mean `luma` (None: no pixels) taken
+    with the sun at `elevation`: only a clear contradiction fails (a bright picture with the sun
+    well below the horizon, a black one with the sun well up)."""
+    if luma is None:
+        if elevation > 0:
+            return PASS, "the picture's pixels could not be read to compare"
+        return UNKNOWN, "the picture's pixels could not be read to compare"
+    looks = f"brightness {luma:.0f}/255"
+    if elevation <= TWILIGHT:
+        if luma >= BRIGHT_LUMA:
+            return FAIL, f"{looks}: a daylight picture at night?"
+        if luma <= DARK_LUMA:
+            return PASS, f"{looks}: a night picture at night"
+        return UNKNOWN, f"{looks}: too dim to tell"
+    if elevation > 6:
+        if luma <= DARK_LUMA:
+            return FAIL, f"{looks}: a night picture by day?"
+        return PASS, f"{looks}: lit as by day"
+    return PASS, f"{looks}: twilight fits either"
+
+
+def _brightness(conn: sqlite3.Connection, image: dict) -> float | None:
+    """The mean luma of the picture's stored thumbnail (a small JPEG osint made), or None."""
+    sha = image.get("thumbnail_sha256")
+    if not sha:
+        return None
+    try:
+        import io
+
+        from PIL import Image, ImageStat
+
+        from osint.case.store import blobs
+
+        with Image.open(io.BytesIO(blobs.read_bytes(conn, sha))) as thumb:
+            if thumb.width * thumb.height > 4_000_000:
+                return None
+            return float(ImageStat.Stat(thumb.convert("L")).mean[0])
+    except Exception:  # noqa: BLE001 - a missing or damaged thumbnail leaves the check unknown
+        return None
 
 
 def record_check(case: Case, result: dict) -> dict:
@@ -306,3 +384,215 @@ def record_shadow(case: Case, image_id: str, result: dict, cells: list, step: fl
         )
         records.link(case, row["id"], image_id, "derived-from")
     return row
+
+
+def place_and_time(
+    conn: sqlite3.Connection, image: str | None, at: str | None, when: str | None
+) -> tuple[float, float, datetime, dict | None, list[str], Any]:
+    """(lat, lon, aware moment, image row or None, warnings, the picture's zone) from an image
+    and/or `--at LAT,LON` / `--when TIME` (the flags override the image's EXIF; where the picture
+    says neither, the sighting it shows gives them, with a warning). The zone is the picture's
+    own offset when known (to show local times), else UTC."""
+    from datetime import UTC
+
+    from osint.errors import InvalidInput
+    from osint.imagery.ingest import parse_at
+    from osint.timeutil import parse_offset, parse_when
+
+    row = records.resolve(conn, image, ["image"])[1] if image else None
+    warnings: list[str] = []
+    point = parse_at(at) if at else None
+    lat, lon = point if point else ((row or {}).get("lat"), (row or {}).get("lon"))
+    text = parse_when(when, "--when") if when else (row or {}).get("taken")
+    from_sighting = {"place": False, "time": False}
+    if row is not None and (lat is None or lon is None or not text or "T" not in text):
+        # The picture does not say: the sighting it shows does (the first one, by time).
+        for s in _sightings(conn, row["id"]):
+            named = f"sighting {s['id'][:8]}" + (f" ({s['place_name']})" if s["place_name"] else "")
+            if (lat is None or lon is None) and (
+                s["lat"] is not None or s["place_lat"] is not None
+            ):
+                lat, lon = (
+                    (s["lat"], s["lon"])
+                    if s["lat"] is not None
+                    else (s["place_lat"], s["place_lon"])
+                )
+                from_sighting["place"] = True
+                warnings.append(f"the picture holds no position: the place is that of {named}")
+            if (not text or "T" not in text) and _moment(s["seen_at"]) is not None:
+                text = s["seen_at"]
+                from_sighting["time"] = True
+                warnings.append(f"the picture holds no capture time: the time is that of {named}")
+    if lat is None or lon is None:
+        raise InvalidInput(
+            "no place: the image holds no position; give --at LAT,LON"
+            if row is not None
+            else "no place: give an IMAGE or --at LAT,LON"
+        )
+    if not text or "T" not in text:
+        raise InvalidInput(
+            "no time: the image holds no capture time; give --when TIME"
+            if row is not None
+            else "no time: give an IMAGE or --when TIME (with its offset)"
+        )
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:  # stored times are UTC
+        moment = moment.replace(tzinfo=UTC)
+    zone: Any = UTC
+    if when:
+        given = _OFFSET_AT_END.search(when.strip())
+        if given is None:
+            warnings.append("--when has no offset: read as UTC")
+        else:
+            with contextlib.suppress(ValueError, IndexError):
+                zone = parse_offset(given.group(1))
+    elif row is not None and not from_sighting["time"]:
+        if "utc" in (row.get("taken_basis") or "").lower():
+            warnings.append("the picture's time zone is unknown: its time is read as UTC")
+        elif row.get("taken_offset"):
+            with contextlib.suppress(ValueError, IndexError):
+                zone = parse_offset(row["taken_offset"])
+    return lat, lon, moment, row, warnings, zone
+
+
+def sun_report(
+    conn: sqlite3.Connection,
+    image: str | None = None,
+    at: str | None = None,
+    when: str | None = None,
+) -> dict[str, Any]:
+    """`osint image sun`: where the sun stood at the picture's (or the given) place and time,
+    the shadow it cast, and the sun's day there. Times in UTC, with `local` in the picture's
+    offset when known."""
+    lat, lon, moment, row, warnings, zone = place_and_time(conn, image, at, when)
+    where = sun.position(lat, lon, moment)
+    local = sun.day(lat, lon, moment)
+
+    def stamp(value: datetime | None) -> str | None:
+        return value.replace(microsecond=0).isoformat() if value else None
+
+    return {
+        "image": row["id"] if row else None,
+        "lat": lat,
+        "lon": lon,
+        "when": moment.astimezone(zone).isoformat(),
+        "utc": stamp(where.when),
+        "azimuth": round(where.azimuth, 2),
+        "elevation": round(where.elevation, 2),
+        "daylight": where.daylight,
+        "shadow_length_per_unit_height": (
+            round(where.shadow_ratio, 3) if where.shadow_ratio else None
+        ),
+        "shadow_azimuth": round(where.shadow_azimuth, 2),
+        "sunrise": stamp(local.sunrise.astimezone(zone) if local.sunrise else None),
+        "solar_noon": stamp(local.solar_noon.astimezone(zone)),
+        "sunset": stamp(local.sunset.astimezone(zone) if local.sunset else None),
+        "daylight_hours": (
+            round((local.sunset - local.sunrise).total_seconds() / 3600, 2)
+            if local.sunrise and local.sunset
+            else (24.0 if local.polar == "polar day" else 0.0)
+        ),
+        "polar": local.polar,
+        "warnings": warnings,
+    }
+
+
+def shadow_report(
+    conn: sqlite3.Connection,
+    image: str | None,
+    object_line: str,
+    shadow_line: str,
+    *,
+    north_angle: float | None = None,
+    reference: str | None = None,
+    reference_azimuth: float | None = None,
+    at: str | None = None,
+    when: str | None = None,
+    elevation_tolerance: float = 1.0,
+    azimuth_tolerance: float = 5.0,
+    step: float = 1.0,
+) -> tuple[dict[str, Any], list[tuple[float, float]]]:
+    """`osint image shadow`: the sun an object and its shadow imply; with a place and time, the
+    times of that day it fits the place; with a time, the band of places where it fits
+    (grid cells of `step` degrees, returned beside the report)."""
+    from osint.errors import InvalidInput
+    from osint.imagery import shadow as geometry
+
+    if not object_line or not shadow_line:
+        raise InvalidInput("give both --object and --shadow (X1,Y1,X2,Y2 in pixels)")
+    measured = geometry.measure(
+        geometry.parse_line(object_line, "--object"),
+        geometry.parse_line(shadow_line, "--shadow"),
+        north_angle=north_angle,
+        reference=geometry.parse_line(reference, "--reference") if reference else None,
+        reference_azimuth=reference_azimuth,
+    )
+    row = records.resolve(conn, image, ["image"])[1] if image else None
+    out: dict[str, Any] = {
+        "image": row["id"] if row else None,
+        "shadow_length_per_unit_height": round(measured.ratio, 3),
+        "sun_elevation": round(measured.elevation, 2),
+        "sun_azimuth": round(measured.azimuth, 2) if measured.azimuth is not None else None,
+        "shadow_azimuth": (
+            round(measured.shadow_azimuth, 2) if measured.shadow_azimuth is not None else None
+        ),
+        "tolerances": {"elevation": elevation_tolerance, "azimuth": azimuth_tolerance},
+        "times_of_day": None,
+        "band": None,
+        "warnings": [],
+    }
+    try:
+        lat, lon, moment, _, warnings, zone = place_and_time(conn, image, at, when)
+    except InvalidInput:
+        if at or when:
+            raise
+        return out, []  # neither place nor time: the sun's elevation (and azimuth) only
+    out["warnings"] = warnings
+    windows = geometry.times_of_day(
+        measured,
+        lat,
+        lon,
+        moment,
+        elevation_tolerance=elevation_tolerance,
+        azimuth_tolerance=azimuth_tolerance,
+    )
+    out["times_of_day"] = {
+        "lat": lat,
+        "lon": lon,
+        "windows": [
+            {
+                "start": w["start"].astimezone(zone).replace(microsecond=0).isoformat(),
+                "end": w["end"].astimezone(zone).replace(microsecond=0).isoformat(),
+                "best": w["best"].astimezone(zone).replace(microsecond=0).isoformat(),
+                "elevation": round(w["elevation"], 2),
+                "azimuth": round(w["azimuth"], 2),
+            }
+            for w in windows
+        ],
+        "claimed_time_fits": any(
+            w["start"] - _MINUTE <= moment <= w["end"] + _MINUTE for w in windows
+        ),
+    }
+    cells = geometry.places_at(
+        measured,
+        moment,
+        elevation_tolerance=elevation_tolerance,
+        azimuth_tolerance=azimuth_tolerance,
+        step_degrees=step,
+    )
+    out["band"] = {"when": moment.astimezone(zone).isoformat(), "cells": len(cells), "step": step}
+    return out, cells
+
+
+def kept_check_details(conn: sqlite3.Connection, row: dict) -> dict:
+    """`osint show IMAGE-CHECK`: each check on a line (the `checks` field holds them as JSON)."""
+    try:
+        items = json.loads(row.get("checks") or "[]")
+    except ValueError:
+        return {}
+    lines = [
+        f"{str(item.get('result', '?')).upper():7} {item.get('check', '?')}: {item.get('detail', '')}"
+        for item in items
+        if isinstance(item, dict)
+    ]
+    return {"results": lines} if lines else {}

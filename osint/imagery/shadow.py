@@ -137,50 +137,82 @@ def places_at(
     azimuth_tolerance: float = 5.0,
     step_degrees: float = 1.0,
 ) -> list[tuple[float, float]]:
-    """The centres (lat, lon) of grid cells where the sun cast such a shadow at `when`."""
+    """The centres (lat, lon) of grid cells where the sun cast such a shadow at `when`
+    (south to north, west to east). The sun's elevation and azimuth are computed over whole rows
+    of the grid at once (`sun.grid`), a few hundred rows at a time to bound memory."""
+    import numpy as np
+
     if not 0.05 <= step_degrees <= 5:
         raise InvalidInput("--step: give a grid step between 0.05 and 5 degrees")
-    found = []
-    steps_lat = int(180 / step_degrees)
-    steps_lon = int(360 / step_degrees)
-    for i in range(steps_lat):
-        lat = -90 + (i + 0.5) * step_degrees
-        for j in range(steps_lon):
-            lon = -180 + (j + 0.5) * step_degrees
-            where = sun.position(lat, lon, when)
-            if abs(where.elevation - shadow.elevation) > elevation_tolerance:
-                continue
-            if (
-                shadow.azimuth is not None
-                and _angle_gap(where.azimuth, shadow.azimuth) > azimuth_tolerance
-            ):
-                continue
-            found.append((lat, lon))
+    if abs(180 / step_degrees - round(180 / step_degrees)) > 1e-6:
+        raise InvalidInput(
+            f"--step {step_degrees:g}: give a step that divides 180 degrees (0.1, 0.25, 0.5, 1, 2)"
+        )
+    lats = -90 + (np.arange(int(round(180 / step_degrees))) + 0.5) * step_degrees
+    lons = -180 + (np.arange(int(round(360 / step_degrees))) + 0.5) * step_degrees
+    rows_per_chunk = max(1, 2_000_000 // len(lons))
+    found: list[tuple[float, float]] = []
+    for first in range(0, len(lats), rows_per_chunk):
+        chunk = lats[first : first + rows_per_chunk]
+        elevation, azimuth = sun.grid(chunk, lons, when)
+        fits = np.abs(elevation - shadow.elevation) <= elevation_tolerance
+        if shadow.azimuth is not None:
+            gap = np.abs(np.mod(azimuth - shadow.azimuth + 180, 360) - 180)
+            fits &= gap <= azimuth_tolerance
+        for i, j in zip(*np.nonzero(fits), strict=True):
+            found.append((float(chunk[i]), float(lons[j])))
     return found
 
 
 def band_geojson(cells: list[tuple[float, float]], step_degrees: float, properties: dict) -> dict:
-    """The matching cells as one GeoJSON MultiPolygon feature (lon, lat order)."""
+    """The matching cells as one GeoJSON MultiPolygon feature (lon, lat order), neighbouring
+    cells of a grid row merged into one rectangle (a band at 0.05 degrees stays a small file)."""
     half = step_degrees / 2
-    polygons = [
-        [
-            [
-                [lon - half, lat - half],
-                [lon + half, lat - half],
-                [lon + half, lat + half],
-                [lon - half, lat + half],
-                [lon - half, lat - half],
-            ]
-        ]
-        for lat, lon in cells
-    ]
+    rows: dict[float, list[float]] = {}
+    for lat, lon in cells:
+        rows.setdefault(round(lat, 9), []).append(lon)
+    polygons = []
+    for lat in sorted(rows):
+        lons = sorted(rows[lat])
+        start = previous = lons[0]
+        for lon in [*lons[1:], None]:
+            if lon is not None and lon - previous <= step_degrees * 1.001:
+                previous = lon
+                continue
+            west, east = round(start - half, 9), round(previous + half, 9)
+            south, north = round(lat - half, 9), round(lat + half, 9)
+            polygons.append(
+                [[[west, south], [east, south], [east, north], [west, north], [west, south]]]
+            )
+            if lon is not None:
+                start = previous = lon
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "geometry": {"type": "MultiPolygon", "coordinates": polygons},
-                "properties": properties,
+                "properties": {**properties, "cells": len(cells), "step": step_degrees},
             }
         ],
     }
+
+
+def write_band(path, cells: list[tuple[float, float]], report: dict) -> None:
+    """Write the band of places of a shadow reading (`shadow_report`) as GeoJSON, atomically."""
+    import json
+
+    from osint.fileio import atomic_path
+
+    step = report["band"]["step"]
+    properties = {
+        "kind": "shadow band",
+        "image": report.get("image"),
+        "when": report["band"]["when"],
+        "sun_elevation": report["sun_elevation"],
+        "sun_azimuth": report["sun_azimuth"],
+        "tolerances": report["tolerances"],
+        "step": step,
+    }
+    with atomic_path(path) as partial:
+        partial.write_text(json.dumps(band_geojson(cells, step, properties)), encoding="utf-8")

@@ -150,17 +150,88 @@ def day(lat: float, lon: float, on: datetime) -> SunDay:
     def at(minutes: float) -> datetime:
         return midnight + timedelta(minutes=minutes)
 
-    # Two passes: the sun's terms at noon, then at the event itself (NOAA's refinement).
+    # Solar noon: the equation of time at a first estimate of noon, then at noon itself.
     noon_minutes = 720 - 4 * lon - _sun_terms(_julian_century(at(720 - 4 * lon)))[1]
     declination, equation_of_time = _sun_terms(_julian_century(at(noon_minutes)))
     noon = at(720 - 4 * lon - equation_of_time)
+    half = _half_day(lat, declination)
+    if half is None:
+        # Up all day when even at midnight (lower culmination) its limb clears the horizon.
+        lowest = -90 + abs(lat + declination if lat >= 0 else -lat - declination)
+        polar = "polar day" if lowest > 90 - SUNRISE_ZENITH else "polar night"
+        return SunDay(None, noon, None, polar)
+
+    def event(sign: int) -> datetime:
+        """Sunrise (+1) or sunset (-1): from noon's sun, then with the sun's terms at the
+        event's own time, twice (NOAA refines once; the second pass moves it by a second)."""
+        minutes = 720 - 4 * lon - equation_of_time - sign * half
+        for _ in range(2):
+            dec, eot = _sun_terms(_julian_century(at(minutes)))
+            hour = _half_day(lat, dec)
+            if hour is None:  # at the edge of polar day or night: keep the estimate
+                break
+            minutes = 720 - 4 * lon - eot - sign * hour
+        return at(minutes)
+
+    return SunDay(event(+1), noon, event(-1), None)
+
+
+def _half_day(lat: float, declination: float) -> float | None:
+    """Minutes from solar noon to sunrise (or sunset) for the sun at `declination`, None when
+    the sun neither rises nor sets (the upper limb with refraction at 90.833 degrees zenith)."""
     phi, delta = math.radians(lat), math.radians(declination)
     cos_h = math.cos(math.radians(SUNRISE_ZENITH)) / (math.cos(phi) * math.cos(delta)) - math.tan(
         phi
     ) * math.tan(delta)
-    if cos_h > 1:
-        return SunDay(None, noon, None, "polar night")
-    if cos_h < -1:
-        return SunDay(None, noon, None, "polar day")
-    half = math.degrees(math.acos(cos_h)) * 4  # minutes from noon
-    return SunDay(noon - timedelta(minutes=half), noon, noon + timedelta(minutes=half), None)
+    if not -1 <= cos_h <= 1:
+        return None
+    return math.degrees(math.acos(cos_h)) * 4
+
+
+def grid(lats, lons, when: datetime):
+    """The sun's (elevation, azimuth) over a grid at one moment, as numpy arrays of shape
+    (len(lats), len(lons)): the same equations as `position`, the sun's terms computed once
+    (they depend on the moment only), so that a band of places over the whole Earth costs
+    array arithmetic instead of one full computation per cell."""
+    import numpy as np
+
+    if when.tzinfo is None:
+        raise ValueError("the time must say its offset from UTC")
+    utc = when.astimezone(UTC)
+    declination, equation_of_time = _sun_terms(_julian_century(utc))
+    minutes = utc.hour * 60 + utc.minute + (utc.second + utc.microsecond / 1e6) / 60
+    lat = np.radians(np.asarray(lats, dtype=float))[:, None]
+    lon = np.asarray(lons, dtype=float)[None, :]
+    true_solar = np.mod(minutes + equation_of_time + 4 * lon, 1440)
+    hour_angle = true_solar / 4 - 180
+    delta = math.radians(declination)
+    cos_zenith = np.sin(lat) * math.sin(delta) + np.cos(lat) * math.cos(delta) * np.cos(
+        np.radians(hour_angle)
+    )
+    zenith = np.degrees(np.arccos(np.clip(cos_zenith, -1.0, 1.0)))
+    elevation = 90 - zenith
+    sin_zenith = np.sin(np.radians(zenith))
+    denominator = np.cos(lat) * sin_zenith
+    safe = np.abs(denominator) >= 1e-12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cos_az = (np.sin(lat) * np.cos(np.radians(zenith)) - math.sin(delta)) / np.where(
+            safe, denominator, 1.0
+        )
+    angle = np.degrees(np.arccos(np.clip(cos_az, -1.0, 1.0)))
+    azimuth = np.where(hour_angle > 0, np.mod(angle + 180, 360), np.mod(540 - angle, 360))
+    azimuth = np.where(safe, azimuth, np.where(np.degrees(lat) > declination, 180.0, 0.0))
+    return elevation + _refraction_array(elevation), azimuth
+
+
+def _refraction_array(elevation):
+    """`_refraction` over an array of (unrefracted) elevations."""
+    import numpy as np
+
+    e = np.asarray(elevation, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tan_e = np.tan(np.radians(e))
+        high = 58.1 / tan_e - 0.07 / tan_e**3 + 0.000086 / tan_e**5
+        low = 1735 + e * (-518.2 + e * (103.4 + e * (-12.79 + e * 0.711)))
+        below = -20.772 / tan_e
+    seconds = np.where(e > 85, 0.0, np.where(e > 5, high, np.where(e > -0.575, low, below)))
+    return seconds / 3600
