@@ -175,17 +175,18 @@ def band_geojson(cells: list[tuple[float, float]], step_degrees: float, properti
     for lat in sorted(rows):
         lons = sorted(rows[lat])
         start = previous = lons[0]
-        for lon in [*lons[1:], None]:
-            if lon is not None and lon - previous <= step_degrees * 1.001:
-                previous = lon
+        ends: list[float | None] = [*lons[1:], None]
+        for following in ends:
+            if following is not None and following - previous <= step_degrees * 1.001:
+                previous = following
                 continue
             west, east = round(start - half, 9), round(previous + half, 9)
             south, north = round(lat - half, 9), round(lat + half, 9)
             polygons.append(
                 [[[west, south], [east, south], [east, north], [west, north], [west, south]]]
             )
-            if lon is not None:
-                start = previous = lon
+            if following is not None:
+                start = previous = following
     return {
         "type": "FeatureCollection",
         "features": [
