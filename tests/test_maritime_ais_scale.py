@@ -140,6 +140,7 @@ def corpus(folder: Path) -> list[Path]:
     files["blank-lines.csv"] = (
         "\n".join([DMA_HEADER, "", *rows[:8], "", "", "   ", *rows[8:16], "\t"]) + "\n\n"
     )
+    files["cr-only.csv"] = "\r".join([DMA_HEADER, *rows[:12]]) + "\r"
     files["header-only.csv"] = DMA_HEADER + "\n"
     files["empty.csv"] = ""
     files["nmea.txt"] = (
