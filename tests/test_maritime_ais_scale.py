@@ -162,6 +162,15 @@ def corpus(folder: Path) -> list[Path]:
     gz = folder / "dma.csv.gz"
     gz.write_bytes(gzip.compress(files["dma-irregular.csv"].encode()))
     out.append(gz)
+    import bz2
+
+    import zstandard
+
+    zst = folder / "mc2025.csv.zst"
+    zst.write_bytes(zstandard.ZstdCompressor().compress(files["mc2025.csv"].encode()))
+    bz = folder / "dma.csv.bz2"
+    bz.write_bytes(bz2.compress(files["dma.csv"].encode()))
+    out += [zst, bz]
     return out
 
 
