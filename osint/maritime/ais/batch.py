@@ -478,15 +478,31 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
             initializer=_worker_setup,
             initargs=(queue,),
         ) as pool:
-            futures = [
-                pool.submit(scan_file, str(p), filters, options, known, spool_dir, vectorised)
-                for p in files
-            ]
+            # Files are written in the order given while the next ones scan; at most 2 per
+            # worker are ahead of the writer, so their spooled rows never pile up on disk.
+            from collections import deque
+
+            pending: deque = deque()
+            queued = iter(files)
+
+            def submit() -> None:
+                for path in queued:
+                    pending.append(
+                        pool.submit(
+                            scan_file, str(path), filters, options, known, spool_dir, vectorised
+                        )
+                    )
+                    return
+
+            for _ in range(2 * workers):
+                submit()
             try:
-                for future in futures:  # written in the order given, while the others scan on
-                    handle(future.result())
+                while pending:
+                    result = pending.popleft().result()
+                    submit()
+                    handle(result)
             except BaseException:
-                for future in futures:
+                for future in pending:
                     future.cancel()
                 raise
     finally:
