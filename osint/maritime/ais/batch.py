@@ -555,20 +555,36 @@ def _run_dask(address, files, filters, options, known, vectorised, handle) -> No
     except (OSError, TimeoutError) as exc:
         raise InvalidInput(f"--dask {address}: cannot reach the scheduler ({exc})") from None
     try:
-        futures = [
-            client.submit(
-                scan_file,
-                p if isinstance(p, str) else str(p.resolve()),
-                filters,
-                options,
-                known,
-                None,
-                vectorised,
-                pure=False,
-            )
-            for p in files
-        ]
-        for future in futures:
-            handle(future.result())
+        from collections import deque
+
+        # Kept rows wait in the workers' memory until written: at most 2 files per thread ahead.
+        ahead = 2 * max(1, sum(client.nthreads().values()))
+        pending: deque = deque()
+        queued = iter(files)
+
+        def submit() -> None:
+            for p in queued:
+                pending.append(
+                    client.submit(
+                        scan_file,
+                        p if isinstance(p, str) else str(p.resolve()),
+                        filters,
+                        options,
+                        known,
+                        None,
+                        vectorised,
+                        pure=False,
+                    )
+                )
+                return
+
+        for _ in range(ahead):
+            submit()
+        while pending:
+            future = pending.popleft()
+            result = future.result()
+            future.release()
+            submit()
+            handle(result)
     finally:
         client.close()
