@@ -457,3 +457,19 @@ def test_near_a_place_with_workers_keeps_what_one_import_keeps(cli, tmp_path):
     for f in files:
         cli("--case", str(single), "ais", "import", str(f), "--near", "skagen")
     assert positions(single) == kept
+
+
+def test_many_files_show_progress_per_file_and_overall_on_a_terminal(cli, case_path, tmp_path):
+    from test_terminal import run_pty
+
+    days(tmp_path / "days", 3, rows=20_000)
+    code, output = run_pty(
+        ["--case", str(case_path), "ais", "import", str(tmp_path / "days"), "--workers", "2"],
+        cwd=tmp_path,
+    )
+    assert code == 0, output
+    assert "AIS 3/3 files" in output and "rows/s" in output and "kept" in output  # overall
+    assert "aisdk-2023-03-1" in output and " of " in output  # a file's bar: bytes read of all
+    assert "3 files imported" in output
+    piped = cli("ais", "import", str(tmp_path / "days"), "--workers", "2")
+    assert "rows/s" not in piped.stderr + piped.stdout and "\x1b" not in piped.stderr
