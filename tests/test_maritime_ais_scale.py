@@ -211,7 +211,7 @@ def test_vectorised_reader_gives_the_python_readers_rows_and_counts(tmp_path, mo
                 start="2023-03-18T00:00:10Z" if which == "time" else None,
                 mmsis=["219024000"] if which == "mmsi" else [],
             )
-            fast = _imported(tmp_path, path, importer.ImportOptions(**options), n)
+            fast = _imported(tmp_path, path, importer.ImportOptions(**options, vectorised=True), n)
             slow = _imported(tmp_path, path, importer.ImportOptions(**options, vectorised=False), n)
             assert fast == slow, (path.name, which)
             if fast[0] != "refused" and fast[0]["rows_kept"]:
@@ -323,7 +323,7 @@ def test_worker_processes_store_what_single_imports_store(tmp_path):
         result = batch.import_paths(
             case,
             [str(f) for f in files],
-            importer.ImportOptions(**options),
+            importer.ImportOptions(**options, vectorised=True),  # small files: pyarrow all the same
             workers=2,
             progress=lambda event, **info: events.append((event, info)),
         )
