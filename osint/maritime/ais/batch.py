@@ -236,7 +236,8 @@ def scan_file(
         from osint.maritime.ais.importer import open_reader
 
         opened, reader = open_reader(path, options, filters, vectorised)
-        stop = _watch(opened, path, Path(path).stat().st_size, queue) if queue is not None else None
+        total = Path(path).stat().st_size
+        watched = _watch(opened, path, total, queue) if queue is not None else None
         try:
             spool = None
             if spool_dir is not None:
@@ -252,8 +253,8 @@ def scan_file(
             result.column_map = reader.column_map()
             result.warnings = list(getattr(reader, "warnings", []))
         finally:
-            if stop is not None:
-                stop.set()
+            if watched is not None:
+                watched()
             opened.close()
     except InvalidInput as exc:
         result.error = str(exc)
@@ -270,10 +271,12 @@ def scan_file(
 
 
 def _watch(opened, path: str, size: int, queue):
-    """A thread telling `queue` how far `opened` has been read until the returned event is set."""
+    """A thread telling `queue` how far `opened` has been read; returns `done()`, which stops it
+    and tells the queue the file was read to its end."""
     import threading
 
     stop = threading.Event()
+    queue.put(("bytes", path, 0, size))
 
     def poll() -> None:
         while not stop.wait(0.25):
@@ -282,8 +285,15 @@ def _watch(opened, path: str, size: int, queue):
             except (OSError, ValueError, EOFError, BrokenPipeError):
                 return
 
-    threading.Thread(target=poll, name="osint-ais-progress", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=poll, name="osint-ais-progress", daemon=True)
+    thread.start()
+
+    def done() -> None:
+        stop.set()
+        thread.join()
+        queue.put(("bytes", path, size, size))
+
+    return done
 
 
 def _drop(sink: SpoolSink | None) -> None:
@@ -508,6 +518,14 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
     finally:
         drained.set()
         if queue is not None:
+            import queue as queues
+
+            try:  # what the workers said last
+                while True:
+                    event, path, position, size = queue.get(timeout=0.05)
+                    progress(event, file=path, position=position, total=size)
+            except (queues.Empty, OSError, ValueError, EOFError):
+                pass
             queue.close()
 
 
