@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 
 import aisgen  # noqa: E402
 from ais_dma import PARSE_ONLY, SKAGEN_BOX  # noqa: E402
-from harness import BIN, line  # noqa: E402
+from harness import BIN, line, record  # noqa: E402
 
 S, W, N, E = (float(x) for x in SKAGEN_BOX.split(","))
 
@@ -152,10 +152,16 @@ def main() -> None:
     if args.only in (None, "one"):
         data = day(args.data, args.rows, seed=7)
         print(f"figure 1: one DMA day, {args.rows:,} rows, --bbox {SKAGEN_BOX}")
+        from importlib.util import find_spec
+
+        peers = {"bare-python": lambda db: [[python, "-c", PARSE_ONLY, str(data)]]}
+        if find_spec("duckdb"):
+            peers["duckdb"] = lambda db: [[python, "-c", DUCKDB, str(data)]]
+        else:
+            print("  (duckdb is not installed: pip install duckdb to measure against it)")
         got = measure(
             {
-                "bare-python": lambda db: [[python, "-c", PARSE_ONLY, str(data)]],
-                "duckdb": lambda db: [[python, "-c", DUCKDB, str(data)]],
+                **peers,
                 "pyarrow": lambda db: [[python, "-c", ARROW, str(data)]],
                 "osint": lambda db: [
                     [osint, "--case", str(db), "ais", "import", str(data), "--bbox", SKAGEN_BOX]
@@ -180,15 +186,27 @@ def main() -> None:
             env,
         )
         ours, peak = got["osint"][:2]
-        results.append(line("one day --bbox vs bare Python parse", ours, got["bare-python"][0],
-                            0.5, peer_name="csv loop"))  # fmt: skip
-        results.append(line("one day --bbox vs DuckDB read_csv", ours, got["duckdb"][0], 1.5,
-                            peer_name="duckdb"))  # fmt: skip
-        line("  pure-Python reader vs bare Python parse", got["osint-python"][0],
-             got["bare-python"][0], None, peer_name="csv loop")  # fmt: skip
-        line("  pyarrow bare reader vs DuckDB read_csv", got["pyarrow"][0], got["duckdb"][0],
-             None, peer_name="duckdb")  # fmt: skip
-        print(f"  peak memory: osint {peak:.0f} MiB, DuckDB {got['duckdb'][1]:.0f} MiB")
+        bare = got["bare-python"][0]
+        results.append(line("one day --bbox vs bare Python parse", ours, bare, 0.5,
+                            peer_name="csv loop"))  # fmt: skip
+        record(f"AIS scale: {args.rows:,} DMA rows zipped, --bbox vs decompress + csv-parse",
+               ours, peer=bare, peer_name="bare Python loop", goal="<= 0.5x",
+               met=ours <= 0.5 * bare, peak_mib=peak,
+               note=f"pure-Python reader {got['osint-python'][0] / bare:.2f}x")  # fmt: skip
+        line("  pure-Python reader vs bare Python parse", got["osint-python"][0], bare, None,
+             peer_name="csv loop")  # fmt: skip
+        if "duckdb" in got:
+            duck = got["duckdb"][0]
+            results.append(line("one day --bbox vs DuckDB read_csv", ours, duck, 1.5,
+                                peer_name="duckdb"))  # fmt: skip
+            record(f"AIS scale: {args.rows:,} DMA rows zipped, --bbox vs DuckDB read_csv", ours,
+                   peer=duck, peer_name="DuckDB read_csv, same filter", goal="<= 1.5x",
+                   met=ours <= 1.5 * duck, peak_mib=peak,
+                   note=f"DuckDB peak {got['duckdb'][1]:.0f} MiB; bare pyarrow "
+                   f"{got['pyarrow'][0] / duck:.2f}x DuckDB")  # fmt: skip
+            line("  pyarrow bare reader vs DuckDB read_csv", got["pyarrow"][0], duck, None,
+                 peer_name="duckdb")  # fmt: skip
+            print(f"  peak memory: osint {peak:.0f} MiB, DuckDB {got['duckdb'][1]:.0f} MiB")
     if args.only in (None, "many"):
         folder = args.data / f"days-{args.rows}"
         folder.mkdir(exist_ok=True)
@@ -229,6 +247,12 @@ def main() -> None:
                             got["workers"][0], got["one-by-one"][0], 0.6,
                             peer_name="single imports"))  # fmt: skip
         print(f"  peak memory of the largest process: {got['workers'][1]:.0f} MiB (goal < 300)")
+        wall, single = got["workers"][0], got["one-by-one"][0]
+        record(f"AIS scale: {args.days} days of {args.rows:,} rows, --bbox, --workers "
+               f"{args.workers} vs one by one", wall, peer=single,
+               peer_name=f"{args.days} single-process imports", goal="<= 0.6x, peak < 300 MB",
+               met=wall <= 0.6 * single and got["workers"][1] < 300, peak_mib=got["workers"][1],
+               note=f"CPU {got['workers'][2]:.1f} s vs {got['one-by-one'][2]:.1f} s")  # fmt: skip
         print(f"  CPU: {got['workers'][2]:.2f} s with workers, {got['one-by-one'][2]:.2f} s one "
               f"by one; on {args.workers} free cores the workers' wall time would be about "
               f"{got['workers'][2] / args.workers:.2f} s "

@@ -31,6 +31,7 @@ BENCHES = {
     "imagery": ("imagery_ingest.py", [], ["--full"]),
     "ais": ("ais_import.py", [], ["--full"]),
     "ais-dma": ("ais_dma.py", [], ["--full"]),
+    "ais-scale": ("ais_scale.py", ["--rounds", "2"], ["--rows", "5000000"]),
     "visits": ("visits.py", [], ["--full"]),
     "events": ("events.py", [], ["--full"]),
     "search": ("search.py", [], ["--full"]),

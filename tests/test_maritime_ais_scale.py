@@ -140,6 +140,7 @@ def corpus(folder: Path) -> list[Path]:
     files["blank-lines.csv"] = (
         "\n".join([DMA_HEADER, "", *rows[:8], "", "", "   ", *rows[8:16], "\t"]) + "\n\n"
     )
+    files["cr-only.csv"] = "\r".join([DMA_HEADER, *rows[:12]]) + "\r"
     files["header-only.csv"] = DMA_HEADER + "\n"
     files["empty.csv"] = ""
     files["nmea.txt"] = (
@@ -161,6 +162,15 @@ def corpus(folder: Path) -> list[Path]:
     gz = folder / "dma.csv.gz"
     gz.write_bytes(gzip.compress(files["dma-irregular.csv"].encode()))
     out.append(gz)
+    import bz2
+
+    import zstandard
+
+    zst = folder / "mc2025.csv.zst"
+    zst.write_bytes(zstandard.ZstdCompressor().compress(files["mc2025.csv"].encode()))
+    bz = folder / "dma.csv.bz2"
+    bz.write_bytes(bz2.compress(files["dma.csv"].encode()))
+    out += [zst, bz]
     return out
 
 
@@ -201,7 +211,7 @@ def test_vectorised_reader_gives_the_python_readers_rows_and_counts(tmp_path, mo
                 start="2023-03-18T00:00:10Z" if which == "time" else None,
                 mmsis=["219024000"] if which == "mmsi" else [],
             )
-            fast = _imported(tmp_path, path, importer.ImportOptions(**options), n)
+            fast = _imported(tmp_path, path, importer.ImportOptions(**options, vectorised=True), n)
             slow = _imported(tmp_path, path, importer.ImportOptions(**options, vectorised=False), n)
             assert fast == slow, (path.name, which)
             if fast[0] != "refused" and fast[0]["rows_kept"]:
@@ -313,7 +323,7 @@ def test_worker_processes_store_what_single_imports_store(tmp_path):
         result = batch.import_paths(
             case,
             [str(f) for f in files],
-            importer.ImportOptions(**options),
+            importer.ImportOptions(**options, vectorised=True),  # small files: pyarrow all the same
             workers=2,
             progress=lambda event, **info: events.append((event, info)),
         )
@@ -324,6 +334,8 @@ def test_worker_processes_store_what_single_imports_store(tmp_path):
         {k: s["import"][k] for k in keys} for s in singles
     ]
     assert positions(one) == positions(many)
+    read = {info["file"]: info["position"] for event, info in events if event == "bytes"}
+    assert read == {str(f): f.stat().st_size for f in files}  # each file's bar, to its end
     done = [info for event, info in events if event == "file"]
     assert [d["done"] for d in done] == [1, 2, 3, 4, 5]
     assert done[-1]["kept"] == len(positions(many))
@@ -447,3 +459,18 @@ def test_near_a_place_with_workers_keeps_what_one_import_keeps(cli, tmp_path):
     for f in files:
         cli("--case", str(single), "ais", "import", str(f), "--near", "skagen")
     assert positions(single) == kept
+
+
+def test_many_files_show_progress_per_file_and_overall_on_a_terminal(cli, case_path, tmp_path):
+    from test_terminal import run_pty
+
+    days(tmp_path / "days", 3, rows=20_000)
+    code, output = run_pty(
+        ["--case", str(case_path), "ais", "import", str(tmp_path / "days"), "--workers", "2"],
+        cwd=tmp_path,
+    )
+    assert code == 0, output
+    assert "AIS 3/3 files" in output and "rows/s" in output and "kept" in output  # overall
+    assert "3 files imported" in output
+    piped = cli("ais", "import", str(tmp_path / "days"), "--workers", "2")
+    assert "rows/s" not in piped.stderr + piped.stdout and "\x1b" not in piped.stderr

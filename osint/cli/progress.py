@@ -125,6 +125,7 @@ def batch_progress(env) -> Iterator[Callable[..., None] | None]:
     )
     overall = progress.add_task("AIS files", total=None, status="")
     bars: dict = {}
+    finished: set = set()
     lock = threading.Lock()
 
     def update(event: str, **info) -> None:
@@ -136,6 +137,8 @@ def batch_progress(env) -> Iterator[Callable[..., None] | None]:
                     overall, description=f"AIS 0/{info['files']} files", total=info["files"]
                 )
             elif event == "bytes":
+                if info["file"] in finished:  # a late report of a file already written
+                    return
                 task = bars.get(info["file"])
                 if task is None:
                     name = render.safe_text(Path(info["file"]).name)
@@ -148,6 +151,7 @@ def batch_progress(env) -> Iterator[Callable[..., None] | None]:
                     status=f"{size_text(info['position'])} of {size_text(info['total'])}",
                 )
             elif event == "file":
+                finished.add(info["file"])
                 task = bars.pop(info["file"], None)
                 if task is not None:
                     progress.remove_task(task)

@@ -236,7 +236,8 @@ def scan_file(
         from osint.maritime.ais.importer import open_reader
 
         opened, reader = open_reader(path, options, filters, vectorised)
-        stop = _watch(opened, path, Path(path).stat().st_size, queue) if queue is not None else None
+        total = Path(path).stat().st_size
+        watched = _watch(opened, path, total, queue) if queue is not None else None
         try:
             spool = None
             if spool_dir is not None:
@@ -252,8 +253,8 @@ def scan_file(
             result.column_map = reader.column_map()
             result.warnings = list(getattr(reader, "warnings", []))
         finally:
-            if stop is not None:
-                stop.set()
+            if watched is not None:
+                watched()
             opened.close()
     except InvalidInput as exc:
         result.error = str(exc)
@@ -270,10 +271,12 @@ def scan_file(
 
 
 def _watch(opened, path: str, size: int, queue):
-    """A thread telling `queue` how far `opened` has been read until the returned event is set."""
+    """A thread telling `queue` how far `opened` has been read; returns `done()`, which stops it
+    and tells the queue the file was read to its end."""
     import threading
 
     stop = threading.Event()
+    queue.put(("bytes", path, 0, size))
 
     def poll() -> None:
         while not stop.wait(0.25):
@@ -282,8 +285,15 @@ def _watch(opened, path: str, size: int, queue):
             except (OSError, ValueError, EOFError, BrokenPipeError):
                 return
 
-    threading.Thread(target=poll, name="osint-ais-progress", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=poll, name="osint-ais-progress", daemon=True)
+    thread.start()
+
+    def done() -> None:
+        stop.set()
+        thread.join()
+        queue.put(("bytes", path, size, size))
+
+    return done
 
 
 def _drop(sink: SpoolSink | None) -> None:
@@ -478,20 +488,44 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
             initializer=_worker_setup,
             initargs=(queue,),
         ) as pool:
-            futures = [
-                pool.submit(scan_file, str(p), filters, options, known, spool_dir, vectorised)
-                for p in files
-            ]
+            # Files are written in the order given while the next ones scan; at most 2 per
+            # worker are ahead of the writer, so their spooled rows never pile up on disk.
+            from collections import deque
+
+            pending: deque = deque()
+            queued = iter(files)
+
+            def submit() -> None:
+                for path in queued:
+                    pending.append(
+                        pool.submit(
+                            scan_file, str(path), filters, options, known, spool_dir, vectorised
+                        )
+                    )
+                    return
+
+            for _ in range(2 * workers):
+                submit()
             try:
-                for future in futures:  # written in the order given, while the others scan on
-                    handle(future.result())
+                while pending:
+                    result = pending.popleft().result()
+                    submit()
+                    handle(result)
             except BaseException:
-                for future in futures:
+                for future in pending:
                     future.cancel()
                 raise
     finally:
         drained.set()
         if queue is not None:
+            import queue as queues
+
+            try:  # what the workers said last
+                while True:
+                    event, path, position, size = queue.get(timeout=0.05)
+                    progress(event, file=path, position=position, total=size)
+            except (queues.Empty, OSError, ValueError, EOFError):
+                pass
             queue.close()
 
 
@@ -539,20 +573,36 @@ def _run_dask(address, files, filters, options, known, vectorised, handle) -> No
     except (OSError, TimeoutError) as exc:
         raise InvalidInput(f"--dask {address}: cannot reach the scheduler ({exc})") from None
     try:
-        futures = [
-            client.submit(
-                scan_file,
-                p if isinstance(p, str) else str(p.resolve()),
-                filters,
-                options,
-                known,
-                None,
-                vectorised,
-                pure=False,
-            )
-            for p in files
-        ]
-        for future in futures:
-            handle(future.result())
+        from collections import deque
+
+        # Kept rows wait in the workers' memory until written: at most 2 files per thread ahead.
+        ahead = 2 * max(1, sum(client.nthreads().values()))
+        pending: deque = deque()
+        queued = iter(files)
+
+        def submit() -> None:
+            for p in queued:
+                pending.append(
+                    client.submit(
+                        scan_file,
+                        p if isinstance(p, str) else str(p.resolve()),
+                        filters,
+                        options,
+                        known,
+                        None,
+                        vectorised,
+                        pure=False,
+                    )
+                )
+                return
+
+        for _ in range(ahead):
+            submit()
+        while pending:
+            future = pending.popleft()
+            result = future.result()
+            future.release()
+            submit()
+            handle(result)
     finally:
         client.close()

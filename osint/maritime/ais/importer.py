@@ -80,8 +80,9 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
 
 
 def open_reader(path, options: ImportOptions, filters: Filters, vectorised: bool):
-    """(Opened, reader) for a file: its CSV rows through vector.py when `vectorised`."""
-    if not vectorised:
+    """(Opened, reader) for a file: its CSV rows through vector.py when `vectorised` (and, unless
+    the options ask for it, the file is not so small that loading pyarrow would cost more)."""
+    if not vectorised or (options.vectorised is None and _size(path) < SMALL_FILE):
         return readers.open_reader(path, forced=options.layout, mapping=options.mapping)
     from osint.maritime.ais import vector
 
@@ -89,6 +90,18 @@ def open_reader(path, options: ImportOptions, filters: Filters, vectorised: bool
     if hasattr(reader, "set_filters"):
         reader.set_filters(filters)
     return opened, reader
+
+
+# Below this size (as stored) a file is read by the pure-Python reader: loading pyarrow takes
+# longer than reading it.
+SMALL_FILE = 1 << 20
+
+
+def _size(path) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 def use_vectorised(options: ImportOptions) -> bool:

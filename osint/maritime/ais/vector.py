@@ -76,7 +76,12 @@ def open_reader(path, *, forced: str | None = None, mapping: dict[str, str] | No
         bounded = _Bounded(head, MAX_LINE)
         first, skipped = layouts.first_line(bounded)
         head.detach()
-        plain = first.strip() and not bounded.long and not readers.looks_like_nmea(first)
+        plain = (
+            first.strip()
+            and not bounded.long
+            and not readers.looks_like_nmea(first)
+            and not first.endswith("\r")  # a lone CR: the text stream read a byte past it
+        )
     except readers.DECODE_ERRORS:
         plain = False
     except BaseException:
