@@ -169,22 +169,27 @@ class ArrowCsvReader:
         numbers = pacsv.ConvertOptions(
             column_types=dict.fromkeys(lat_lon, pa.float64()), include_columns=lat_lon
         )
-        plain = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False)
-        quoted = pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
+        # Blank lines are rows to pyarrow (of the wrong width, so the block is refused) rather than
+        # skipped: then a block without quotes or CRs has one row per line, with no search for them.
+        plain = pacsv.ParseOptions(
+            delimiter=self.delimiter, newlines_in_values=False, ignore_empty_lines=False
+        )
+        quoted = pacsv.ParseOptions(
+            delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False
+        )
         for kind, block in self._prefetched() if PREFETCH else self._blocks():
             first = self.next_line
             if kind == "guarded":  # the rest of the file, through the line guard
                 yield from self._python_rows(_guarded(block, self.source), first)
                 return
             has_quotes = b'"' in block
-            # Without quotes, CRs or blank lines, every line is one row (or pyarrow refuses the
-            # block): its rows are its lines, no need to count them.
-            simple = not (
-                has_quotes or b"\r" in block or b"\n\n" in block or block.startswith(b"\n")
-            )
-            lines = None if simple else _lines(block)
+            has_cr = b"\r" in block
+            # A lone CR ends a line for Python, not for pyarrow: Python reads such a block.
+            regular = not (has_cr and block.count(b"\r") != block.count(b"\r\n"))
+            # Without quotes or CRs every line is one row (or pyarrow refuses the block), blank
+            # lines too (they are rows of empty values to pyarrow): no need to count them.
+            lines = _lines(block) if has_quotes or has_cr else None
             table = None
-            regular = not (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
             parse = quoted if has_quotes else plain
             if regular and box:
                 try:
@@ -196,12 +201,17 @@ class ArrowCsvReader:
                     )
                 except (pa.ArrowInvalid, pa.ArrowException):
                     table = None  # a value that is not a plain number: read as text below
+                # A blank line is a row without a latitude: only then is it worth looking for one.
+                if table is not None and table.column(0).null_count and _blank(block, has_cr):
+                    table, regular = None, False
                 if table is not None and table.num_rows == (lines or table.num_rows):
                     self.next_line = first + table.num_rows
                     self.blocks["arrow"] += 1
                     yield from self._boxed_rows(block, table, first)
                     continue
                 table = None
+            if regular and _blank(block, has_cr):
+                regular = False  # blank lines are skipped by the csv module: Python reads them
             if regular:
                 try:
                     table = pacsv.read_csv(
@@ -404,6 +414,13 @@ class ArrowCsvReader:
             for offset, row in zip(index.tolist(), zip(*columns, strict=True), strict=True):
                 self._line = first + offset
                 yield row
+
+
+def _blank(block: bytes, has_cr: bool) -> bool:
+    """Whether a block of whole lines holds an empty line."""
+    if block.startswith((b"\n", b"\r\n")) or b"\n\n" in block:
+        return True
+    return has_cr and b"\n\r\n" in block
 
 
 def _lines(block: bytes) -> int:
