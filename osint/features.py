@@ -77,6 +77,9 @@ class Feature:
     # The pip extra that brings the feature's libraries, and the import names it needs.
     extra: str | None = None
     requires: tuple[str, ...] = ()
+    # Extras that make the feature faster, not able: extra -> the import names it brings. Without
+    # them the feature gives the same results, more slowly, and says so where it matters.
+    speedups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # The sections of `osint --help`, in order.
@@ -202,6 +205,8 @@ MARITIME = Feature(
     },
     panel="Maritime",
     subcommands={"export": ("osint.cli.maritime_cmds",)},
+    # `osint ais import`: pyarrow's vectorised CSV reader, ISA-L's inflate for zip and gzip.
+    speedups={"ais-fast": ("pyarrow", "isal")},
 )
 
 BEHAVIOUR = Feature(
@@ -373,6 +378,18 @@ def missing_requirements(feature: Feature) -> list[str]:
     from importlib.util import find_spec
 
     return [name for name in feature.requires if find_spec(name) is None]
+
+
+def missing_speedups(feature: Feature) -> dict[str, list[str]]:
+    """The feature's speed-up extras that are not (wholly) installed: extra -> missing names."""
+    from importlib.util import find_spec
+
+    out = {}
+    for extra, names in feature.speedups.items():
+        missing = [name for name in names if find_spec(name) is None]
+        if missing:
+            out[extra] = missing
+    return out
 
 
 def feature_of_module(module_name: str) -> Feature | None:

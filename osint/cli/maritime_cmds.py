@@ -9,6 +9,7 @@ import typer
 
 from osint.cli.common import get_env
 from osint.cli.groups import export_app, group
+from osint.errors import InvalidInput
 
 vessel_app = group(
     "Vessels: identifiers checked (IMO check digit, MMSI form and flag), names over time.",
@@ -353,6 +354,7 @@ def ais_import(
     )
     from osint.cli.progress import file_progress
 
+    _speed_note(env, paths)
     single = Path(paths[0]) if len(paths) == 1 else None
     if single is None or not single.is_file() or dask or workers:
         _ais_import_many(env, paths, options, workers, dask)
@@ -435,6 +437,30 @@ def ais_import(
         )
     if len(summary["vessels_created"]) > 10:
         env.note(f"  ... and {len(summary['vessels_created']) - 10} more vessels")
+
+
+# Input at least this large (bytes as stored) is worth a note when the speed-up extra is missing.
+SPEED_NOTE_BYTES = 100_000_000
+
+
+def _speed_note(env, paths) -> None:
+    """One line on stderr when large input will be read without the ais-fast extra."""
+    from osint import features
+    from osint.maritime.ais import batch
+
+    missing = features.missing_speedups(features.MARITIME)
+    if not missing:
+        return
+    try:
+        size = sum(p.stat().st_size for p in batch.expand(paths) if isinstance(p, Path))
+    except (InvalidInput, OSError):
+        return  # the import itself says what is wrong with the paths
+    if size >= SPEED_NOTE_BYTES:
+        for extra, names in missing.items():
+            env.note(
+                f"note: {', '.join(names)} not installed: pip install 'osint[{extra}]' reads "
+                "large AIS files several times faster, with the same results"
+            )
 
 
 def _ais_import_many(env, paths, options, workers, dask) -> None:

@@ -238,7 +238,13 @@ def open_file(path: str | os.PathLike) -> Opened:
                 f"{path}: the zip holds {len(data)} data files ({shown}); AIS import reads a zip "
                 "holding one file, as providers serve them: import each file on its own"
             )
-        member = archive.open(data[0])
+        from osint.maritime.ais import inflate
+
+        try:
+            member = inflate.open_member(archive, handle, data[0])
+        except DECODE_ERRORS as exc:  # a local header that is not the directory's
+            handle.close()
+            raise InvalidInput(damaged_message(Opened(path, "zip", None, None), exc)) from None
         closers += [archive, member]
         text = _text(io.BufferedReader(member, READ_SIZE))
         return Opened(path, "zip", text, None, _closers=closers, hashing=hashing)
@@ -246,9 +252,9 @@ def open_file(path: str | os.PathLike) -> Opened:
     buffered = io.BufferedReader(hasher, READ_SIZE)
     closers.append(buffered)
     if compression == "gzip":
-        import gzip
+        from osint.maritime.ais import inflate
 
-        stream = gzip.GzipFile(fileobj=buffered, mode="rb")
+        stream = inflate.open_gzip(buffered)
         closers.append(stream)
         binary = io.BufferedReader(stream, READ_SIZE)
     elif compression == "zstd":
@@ -405,7 +411,9 @@ def _decode_errors() -> tuple[type[BaseException], ...]:
     import lzma
     import zipfile
 
-    return (EOFError, OSError, zlib.error, zipfile.BadZipFile, lzma.LZMAError)
+    from osint.maritime.ais import inflate
+
+    return (EOFError, OSError, zlib.error, zipfile.BadZipFile, lzma.LZMAError, *inflate.errors())
 
 
 # What reading a damaged or truncated file raises.
