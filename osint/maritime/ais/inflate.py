@@ -33,7 +33,8 @@ def errors() -> tuple[type[BaseException], ...]:
         return ()
     from isal import isal_zlib
 
-    return (isal_zlib.error,)
+    error: type[BaseException] = isal_zlib.error  # type: ignore[assignment]  # its stub says an instance
+    return (error,)
 
 
 def open_member(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo):
