@@ -210,3 +210,103 @@ def _write_lines(handle, lines) -> None:
             handle.write("".join(buffer).encode())
             buffer.clear()
     handle.write("".join(buffer).encode())
+
+
+# ---- A receiver's NMEA log (tag blocks, as AIS-catcher or a shore station writes them) -------
+
+
+def _armour(bits: str) -> str:
+    """Bits (a string of 0/1, a multiple of 6 long) as the six-bit ASCII of an AIS payload."""
+    out = []
+    for i in range(0, len(bits), 6):
+        value = int(bits[i : i + 6], 2)
+        out.append(chr(value + 48 if value < 40 else value + 56))
+    return "".join(out)
+
+
+def _field(value: int, width: int) -> str:
+    return format(value & ((1 << width) - 1), f"0{width}b")
+
+
+def _nmea_line(epoch: int, payload: str, fill: int = 0, parts=(1, 1), seq: str = "") -> str:
+    body = f"AIVDM,{parts[1]},{parts[0]},{seq},A,{payload},{fill}"
+    check = 0
+    for char in body.encode():
+        check ^= char
+    tag = f"s:rcv01,c:{epoch}"
+    tag_check = 0
+    for char in tag.encode():
+        tag_check ^= char
+    return f"\\{tag}*{tag_check:02X}\\!{body}*{check:02X}\n"
+
+
+def nmea_lines(total: int, seed: int = 7, stations: int = 3000):
+    """Lines of a day's receiver log: position reports (types 1 and 18; 4 from base stations),
+    and now and then a two-sentence static report (type 5). About 1 % of stations are near
+    Skagen, as in dma_rows."""
+    rng = random.Random(seed)
+    south, west, north, east = DMA_SEA
+    ships = []
+    for n in range(stations):
+        kind = rng.random()
+        near = rng.random() < 0.01
+        lat = rng.uniform(SKAGEN[0] - 0.05, SKAGEN[0] + 0.05) if near else rng.uniform(south, north)
+        lon = rng.uniform(SKAGEN[1] - 0.08, SKAGEN[1] + 0.08) if near else rng.uniform(west, east)
+        message = 4 if kind < 0.02 else 1 if kind < 0.8 else 18
+        mmsi = 2190000 + n if message == 4 else rng.choice([219, 265, 211, 636]) * 10**6 + n
+        ships.append([message, mmsi, lat, lon])
+    emitted = 0
+    for i in range(total):
+        if emitted >= total:
+            return
+        epoch = DMA_DAY + i * 86400 // total
+        ship = ships[rng.randrange(stations)]
+        ship[2] += rng.uniform(-0.001, 0.001)
+        ship[3] += rng.uniform(-0.001, 0.001)
+        message, mmsi, lat, lon = ship
+        x, y = round(lon * 600000), round(lat * 600000)
+        sog, cog, heading = rng.randrange(0, 140), rng.randrange(3600), rng.randrange(360)
+        if message == 1:
+            bits = (_field(1, 6) + _field(0, 2) + _field(mmsi, 30) + _field(0, 4) + _field(0, 8)
+                    + _field(sog, 10) + "1" + _field(x, 28) + _field(y, 27) + _field(cog, 12)
+                    + _field(heading, 9) + _field(epoch % 60, 6) + "00" + "000" + "0"
+                    + _field(0, 19))  # fmt: skip
+        elif message == 18:
+            bits = (_field(18, 6) + "00" + _field(mmsi, 30) + _field(0, 8) + _field(sog, 10)
+                    + "1" + _field(x, 28) + _field(y, 27) + _field(cog, 12) + _field(heading, 9)
+                    + _field(epoch % 60, 6) + "00" + "1" + "0" * 6 + _field(0, 20))  # fmt: skip
+        else:
+            when = time.gmtime(epoch)
+            bits = (_field(4, 6) + "00" + _field(mmsi, 30) + _field(when.tm_year, 14)
+                    + _field(when.tm_mon, 4) + _field(when.tm_mday, 5) + _field(when.tm_hour, 5)
+                    + _field(when.tm_min, 6) + _field(when.tm_sec, 6) + "1" + _field(x, 28)
+                    + _field(y, 27) + _field(7, 4) + "0" * 10 + "0" + _field(0, 19))  # fmt: skip
+        yield _nmea_line(epoch, _armour(bits))
+        emitted += 1
+        if message != 4 and i % 97 == 0 and emitted + 2 <= total:  # a static report
+            name = f"DANISH TEST {mmsi % 10000}".ljust(20, "@")[:20]
+            text = "".join(_field(ord(c) - 64 if c >= "@" else ord(c), 6) for c in name)
+            bits = (_field(5, 6) + "00" + _field(mmsi, 30) + "00" + _field(9_000_000 + mmsi % 99999, 30)
+                    + _field(0, 42) + text + _field(80, 8) + _field(0, 30) + "0001" + _field(0, 20)
+                    + _field(0, 8) + _field(0, 120) + "0" + "0")  # fmt: skip
+            bits += "0" * (-len(bits) % 6)
+            payload = _armour(bits)
+            seq = str(i % 10)
+            yield _nmea_line(epoch, payload[:60], 0, (1, 2), seq)
+            yield _nmea_line(epoch, payload[60:], 2, (2, 2), seq)
+            emitted += 2
+
+
+def write_nmea(path: Path, total: int, seed: int = 7) -> Path:
+    """A receiver's NMEA log of `total` lines, gzipped when `path` ends in .gz."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", encoding="ascii", newline="") as handle:
+        buffer: list[str] = []
+        for line in nmea_lines(total, seed=seed):
+            buffer.append(line)
+            if len(buffer) >= 10_000:
+                handle.write("".join(buffer))
+                buffer.clear()
+        handle.write("".join(buffer))
+    return path

@@ -474,3 +474,115 @@ def test_many_files_show_progress_per_file_and_overall_on_a_terminal(cli, case_p
     assert "3 files imported" in output
     piped = cli("ais", "import", str(tmp_path / "days"), "--workers", "2")
     assert "rows/s" not in piped.stderr + piped.stdout and "\x1b" not in piped.stderr
+
+
+def _tagged(epoch: int, sentence: str) -> str:
+    body = f"c:{epoch},s:rcv01"
+    check = 0
+    for char in body.encode():
+        check ^= char
+    return f"\\{body}*{check:02X}\\{sentence}"
+
+
+def _checksummed(body: str) -> str:
+    check = 0
+    for char in body.encode():
+        check ^= char
+    return f"!{body}*{check:02X}"
+
+
+def nmea_log(seed: int, box: tuple[float, float, float, float]) -> str:
+    """A receiver's log with positions everywhere: inside, outside, on and a hair from the box's
+    edges, swapped, not available, and sentences that are damaged in every way a log has."""
+    from pyais import encode_dict
+
+    rng = random.Random(seed)
+    south, west, north, east = box
+
+    def sentence(fields, **kwargs) -> str:
+        return encode_dict(fields, talker_id="AI", sentence_type="VDM", **kwargs)[0]
+
+    lines = []
+    for n in range(1500):
+        epoch = 1678147200 + n
+        kind = rng.choice([1, 1, 1, 2, 3, 18, 18, 4, 27])
+        pick = rng.random()
+        if pick < 0.2:
+            lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+        elif pick < 0.35:  # on an edge, or a hair either side of it
+            hair = rng.choice([0.0, 1e-6, -1e-6, 2e-5, -2e-5, 1 / 600000, -1 / 600000])
+            lat = rng.choice([south, north]) + hair
+            lon = rng.uniform(west - 0.1, east + 0.1)
+            if rng.random() < 0.5:
+                lat, lon = rng.uniform(south - 0.1, north + 0.1), rng.choice([west, east]) + hair
+        elif pick < 0.42:  # swapped: outside, and inside with latitude and longitude exchanged
+            lat, lon = rng.uniform(west, east), rng.uniform(south, north)
+        elif pick < 0.47:
+            lat, lon = rng.choice([(91.0, 181.0), (0.0, 0.0), (90.0, 180.0), (-90.0, -180.0)])
+        else:
+            lat, lon = rng.uniform(-89.0, 89.0), rng.uniform(-179.0, 179.0)
+        mmsi = rng.choice([219024000, 265123456, 2190064, 992191234, 12345, 636000001])
+        fields = {"type": kind, "mmsi": mmsi, "lat": lat, "lon": lon, "speed": 3.1,
+                  "course": 4.8, "heading": rng.choice([309, 511]), "status": 5}  # fmt: skip
+        text = sentence(fields)
+        damage = rng.random()
+        if damage < 0.03:
+            text = text[:-2] + ("00" if text[-2:] != "00" else "11")  # checksum mismatch
+        elif damage < 0.05:  # a character outside the six-bit alphabet, checksum made right
+            body = text[1 : text.rindex("*")].split(",")
+            body[5] = body[5][:10] + "~" + body[5][11:]
+            text = _checksummed(",".join(body))
+        elif damage < 0.07:  # fill bits that are not 0
+            body = text[1 : text.rindex("*")].split(",")
+            body[6] = "2"
+            text = _checksummed(",".join(body))
+        elif damage < 0.09:  # a payload cut short
+            body = text[1 : text.rindex("*")].split(",")
+            body[5] = body[5][:20]
+            text = _checksummed(",".join(body))
+        elif damage < 0.10:
+            text = "$" + text[1:]
+        if damage > 0.97:
+            lines.append(text)  # no time at all
+        elif damage > 0.95:
+            lines.append("2023-03-07T00:00:00Z " + text)
+        else:
+            lines.append(_tagged(epoch, text))
+        if n % 50 == 0:
+            static = encode_dict({"type": 5, "mmsi": 219024000, "shipname": "KARIN"},
+                                 talker_id="AI", sentence_type="VDM", seq_id=n % 10)  # fmt: skip
+            lines += [_tagged(epoch, static[0]), static[1]]
+        if n % 333 == 0:
+            lines += ["", "# a comment", "garbage line"]
+    return "\n".join(lines) + "\n"
+
+
+def test_nmea_positions_outside_the_box_are_counted_as_pyais_would_count_them(
+    tmp_path, monkeypatch
+):
+    from collections import Counter
+
+    from osint.maritime.ais import nmea
+
+    counted: Counter = Counter()  # what the fast path decided, to see that it decided things
+    plainly_outside = nmea.plainly_outside
+
+    def spy(sentence, box):
+        counted[plainly_outside(sentence, box)] += 1
+        return plainly_outside(sentence, box)
+
+    monkeypatch.setattr(nmea, "plainly_outside", spy)
+    box = (57.0, 10.0, 58.0, 11.0)
+    n: list = []
+    for seed, filters in ((1, box), (2, box), (3, (20.0, 130.0, 60.0, -170.0)), (4, None)):
+        path = tmp_path / f"log-{seed}.nmea"
+        path.write_text(nmea_log(seed, filters or box), encoding="ascii")
+        options = dict(bbox=filters)
+        fast = _imported(tmp_path, path, importer.ImportOptions(**options, vectorised=True), n)
+        slow = _imported(tmp_path, path, importer.ImportOptions(**options, vectorised=False), n)
+        assert fast == slow, seed
+        counts = fast[0]
+        assert counts["rows_kept"] > 20 and counts["rows_invalid"] > 50
+        if filters:
+            assert counts["rows_filtered"] > 500
+    assert counted[1] > 1000 and counted[2] > 100 and counted[0] > 1000

@@ -83,11 +83,14 @@ def open_reader(path, options: ImportOptions, filters: Filters, vectorised: bool
     """(Opened, reader) for a file: its CSV rows through vector.py when `vectorised` (and, unless
     the options ask for it, the file is not so small that loading pyarrow would cost more)."""
     if not vectorised or (options.vectorised is None and _size(path) < SMALL_FILE):
-        return readers.open_reader(path, forced=options.layout, mapping=options.mapping)
-    from osint.maritime.ais import vector
+        opened, reader = readers.open_reader(path, forced=options.layout, mapping=options.mapping)
+    else:
+        from osint.maritime.ais import vector
 
-    opened, reader = vector.open_reader(path, forced=options.layout, mapping=options.mapping)
-    if hasattr(reader, "set_filters"):
+        opened, reader = vector.open_reader(path, forced=options.layout, mapping=options.mapping)
+    # A reader that filters in bulk (vector.py's, and the NMEA reader's box), unless the options
+    # ask for every row through the loop (tests compare the two).
+    if hasattr(reader, "set_filters") and options.vectorised is not False:
         reader.set_filters(filters)
     return opened, reader
 

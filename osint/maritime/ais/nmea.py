@@ -164,6 +164,78 @@ def gatehouse_time(line: str) -> tuple[int | None, str | None]:
     return int(moment.timestamp()), None
 
 
+# Six-bit armoured payload characters -> their bits (ITU-R M.1371, "0".."W" and "`".."w").
+_SIXBIT = str.maketrans({chr(v + 48 if v < 40 else v + 56): format(v, "06b") for v in range(64)})
+# Where longitude and latitude lie in a 168-bit position report: type -> (lon start, lat start);
+# longitude is 28 bits, latitude 27, both signed, in 1/10,000 minute.
+_POSITION_BITS = {"1": (61, 89), "2": (61, 89), "3": (61, 89), "B": (57, 85)}
+# How far a position must be from the box's edges (degrees) to be counted without pyais, whose
+# values are rounded to 6 decimals: nearer, pyais decodes it and the loop decides.
+_EDGE = 1e-5
+
+
+def _raw_position(sentence: str) -> tuple[float, float] | None:
+    """(lat, lon) of a plain single-sentence position report (types 1, 2, 3, 18) with a right
+    checksum, read straight from its bits; None for anything else (pyais reads those)."""
+    star = sentence.rfind("*")
+    body = sentence[1:star]
+    fields = body.split(",")
+    if (
+        sentence[0] != "!"
+        or len(fields) != 7
+        or fields[1] != "1"
+        or fields[2] != "1"
+        or fields[6] != "0"
+        or (fields[3] and not fields[3].isdigit())
+    ):
+        return None
+    payload = fields[5]
+    where = _POSITION_BITS.get(payload[:1])
+    if where is None or len(payload) != 28:
+        return None
+    check = 0
+    for byte in body.encode("ascii", "replace"):
+        check ^= byte
+    if check != int(sentence[star + 1 : star + 3], 16):
+        return None  # pyais says what is wrong with it
+    bits = payload.translate(_SIXBIT)
+    if len(bits) != 168:
+        return None  # a character outside the six-bit alphabet
+    lon_at, lat_at = where
+    lon = int(bits[lon_at : lon_at + 28], 2)
+    lat = int(bits[lat_at : lat_at + 27], 2)
+    lon -= (lon >> 27) << 28
+    lat -= (lat >> 26) << 27
+    return lat / 600000.0, lon / 600000.0
+
+
+def plainly_outside(sentence: str, box) -> int:
+    """Whether a sentence is a valid position report plainly outside `box` (S, W, N, E), as the
+    import loop would count it: 0 no (or not plainly: pyais decodes it), 1 outside, 2 outside
+    and inside the box with latitude and longitude swapped."""
+    position = _raw_position(sentence)
+    if position is None:
+        return 0
+    lat, lon = position
+    edge = _EDGE
+    if not (abs(lat) <= 90.0 - edge and abs(lon) <= 180.0 - edge) or (
+        abs(lat) < edge and abs(lon) < edge
+    ):
+        return 0  # "not available" (91, 181), null island, the poles: the loop's to judge
+    south, west, north, east = box
+    if south - edge <= lat <= north + edge and (
+        (lon >= west - edge or lon <= east + edge)
+        if west > east
+        else west - edge <= lon <= east + edge
+    ):
+        return 0  # inside, or too near an edge to say without pyais's rounding
+    near = south - edge <= lon <= north + edge and west - edge <= lat <= east + edge
+    within = south + edge <= lon <= north - edge and west + edge <= lat <= east - edge
+    if near != within:
+        return 0
+    return 2 if within else 1
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -232,6 +304,13 @@ class NmeaReader:
     def malformed(self, row) -> tuple[str, str] | None:
         return (row[0], row[1]) if len(row) == 2 else None
 
+    # With a box (set_filters): position reports plainly outside it are counted, as the loop
+    # counts them, without being decoded by pyais; most reports of a receiver's log are.
+    box = None
+
+    def set_filters(self, filters) -> None:
+        self.box = filters.box if filters is not None else None
+
     def column_map(self) -> dict[str, str]:
         return {"time": " / ".join(sorted(self.time_sources)) or "none", "decoder": "pyais"}
 
@@ -241,6 +320,7 @@ class NmeaReader:
         produce = NMEASentenceFactory.produce
         assemble = AISSentence.assemble_from_iterable
         intake = self.intake
+        box = self.box
         partial: dict[tuple, list] = {}  # (seq id, channel, parts) -> [line, epoch, sentences]
 
         def incomplete(entry: list, total: int) -> None:
@@ -284,6 +364,12 @@ class NmeaReader:
                 continue
             if source:
                 self.time_sources.add(source)
+            if box is not None and epoch is not None:
+                where = plainly_outside(sentence, box)
+                if where:
+                    intake.outside += 1
+                    intake.mirrored += where == 2
+                    continue
             try:
                 part = produce(sentence.encode("ascii"))
                 valid = part.is_valid

@@ -16,7 +16,7 @@ How one block goes (BLOCK bytes, cut after its last newline, extended while a qu
   unusual) goes to the importer's loop (stream.py) as rows of text, which classifies them as it
   classifies every row: the same counts, the same kept rows, the same invalid line numbers.
 
-pyarrow is optional (the `osint[fast]` extra): without it, readers.CsvReader reads every row.
+pyarrow is optional (the `osint[ais-fast]` extra): without it, readers.CsvReader reads every row.
 """
 
 from __future__ import annotations
