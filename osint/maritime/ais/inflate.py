@@ -96,6 +96,8 @@ class ZipMember(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         wanted = len(buffer)
+        if not wanted:
+            return 0  # (a max_length of 0 would mean no limit)
         while not self.done:
             data = self.tail
             if not data and self.remaining:
@@ -105,10 +107,11 @@ class ZipMember(io.RawIOBase):
                     raise EOFError("the zip file ends inside the member")
                 self.offset += len(data)
                 self.remaining -= len(data)
-            if not data:
+            # With all the input given, the inflater may still hold output it had no room for.
+            out = self.inflater.decompress(data, wanted)
+            if not data and not out:
                 self._end()
                 break
-            out = self.inflater.decompress(data, wanted)
             self.tail = self.inflater.unconsumed_tail
             if self.inflater.eof:  # as zipfile does: what follows the stream is not read
                 self.remaining, self.tail = 0, b""
