@@ -72,40 +72,36 @@ with zipfile.ZipFile(sys.argv[1]) as archive:
 print(kept)
 """
 
+
+def patched(patch: str) -> str:
+    """A `python -c` script: `patch`, then the osint CLI with the rest of the arguments."""
+    return f"import sys\n{patch.strip()}\nfrom osint.cli import main\n" + (
+        'sys.argv = ["osint", *sys.argv[1:]]\nmain()\n'
+    )
+
+
 # osint with the vectorised reader switched off: the pure-Python fallback.
-PYTHON_READER = r"""
-import sys
+PYTHON_READER = patched("""
 import osint.maritime.ais.vector as vector
 vector.available = lambda: False
-from osint.cli import main
-sys.argv = ["osint", *sys.argv[1:]]
-main()
-"""
+""")
 
 # osint with every row through the import loop (no bulk filtering before it): for NMEA, every
 # sentence decoded by pyais.
-EVERY_ROW = r"""
-import sys
+EVERY_ROW = patched("""
 import osint.maritime.ais.importer as importer
 open_reader = importer.open_reader
 def every_row(path, options, filters, vectorised):
     options.vectorised = False
     return open_reader(path, options, filters, False)
 importer.open_reader = every_row
-from osint.cli import main
-sys.argv = ["osint", *sys.argv[1:]]
-main()
-"""
+""")
 
 # osint with zlib's inflate instead of ISA-L's (without python-isal).
-ZLIB = r"""
-import sys
+ZLIB = patched("""
 import osint.maritime.ais.inflate as inflate
 inflate.available = lambda: False
-from osint.cli import main
-sys.argv = ["osint", *sys.argv[1:]]
-main()
-"""
+""")
 
 
 def day(folder: Path, rows: int, seed: int) -> Path:
@@ -118,6 +114,11 @@ def day(folder: Path, rows: int, seed: int) -> Path:
         print(f"  generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in "
               f"{time.perf_counter() - started:.0f} s")  # fmt: skip
     return path
+
+
+def boxed(db: Path, path: Path) -> list[str]:
+    """The arguments of `osint ais import PATH --bbox` (Skagen) into the case `db`."""
+    return ["--case", str(db), "ais", "import", str(path), "--bbox", SKAGEN_BOX]
 
 
 def fresh_case(path: Path, env: dict) -> None:
@@ -193,37 +194,9 @@ def main() -> None:
             {
                 **peers,
                 "pyarrow": lambda db: [[python, "-c", ARROW, str(data)]],
-                "osint": lambda db: [
-                    [osint, "--case", str(db), "ais", "import", str(data), "--bbox", SKAGEN_BOX]
-                ],
-                "osint-zlib": lambda db: [
-                    [
-                        python,
-                        "-c",
-                        ZLIB,
-                        "--case",
-                        str(db),
-                        "ais",
-                        "import",
-                        str(data),
-                        "--bbox",
-                        SKAGEN_BOX,
-                    ]  # fmt: skip
-                ],
-                "osint-python": lambda db: [
-                    [
-                        python,
-                        "-c",
-                        PYTHON_READER,
-                        "--case",
-                        str(db),
-                        "ais",
-                        "import",
-                        str(data),
-                        "--bbox",
-                        SKAGEN_BOX,
-                    ]  # fmt: skip
-                ],
+                "osint": lambda db: [[osint, *boxed(db, data)]],
+                "osint-zlib": lambda db: [[python, "-c", ZLIB, *boxed(db, data)]],
+                "osint-python": lambda db: [[python, "-c", PYTHON_READER, *boxed(db, data)]],
             },
             args.rounds,
             work,
@@ -267,24 +240,8 @@ def main() -> None:
               f"--workers {args.workers}")  # fmt: skip
         got = measure(
             {
-                "one-by-one": lambda db: [
-                    [osint, "--case", str(db), "ais", "import", str(f), "--bbox", SKAGEN_BOX]
-                    for f in files
-                ],
-                "workers": lambda db: [
-                    [
-                        osint,
-                        "--case",
-                        str(db),
-                        "ais",
-                        "import",
-                        str(folder),
-                        "--bbox",
-                        SKAGEN_BOX,
-                        "--workers",
-                        str(args.workers),
-                    ]  # fmt: skip
-                ],
+                "one-by-one": lambda db: [[osint, *boxed(db, f)] for f in files],
+                "workers": lambda db: [[osint, *boxed(db, folder), "--workers", str(args.workers)]],
             },
             args.rounds,
             work,
@@ -315,23 +272,8 @@ def main() -> None:
         print(f"figure 3: a receiver's NMEA log, {lines:,} lines, --bbox {SKAGEN_BOX}")
         got = measure(
             {
-                "pyais-every-row": lambda db: [
-                    [
-                        python,
-                        "-c",
-                        EVERY_ROW,
-                        "--case",
-                        str(db),
-                        "ais",
-                        "import",
-                        str(log),
-                        "--bbox",
-                        SKAGEN_BOX,
-                    ]  # fmt: skip
-                ],
-                "osint": lambda db: [
-                    [osint, "--case", str(db), "ais", "import", str(log), "--bbox", SKAGEN_BOX]
-                ],
+                "pyais-every-row": lambda db: [[python, "-c", EVERY_ROW, *boxed(db, log)]],
+                "osint": lambda db: [[osint, *boxed(db, log)]],
             },
             args.rounds,
             work,
