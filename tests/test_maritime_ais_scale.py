@@ -13,6 +13,7 @@ import pytest
 
 from osint.case.handle import init_case, open_case
 from osint.maritime.ais import batch, importer, vector
+from osint.maritime.ais.filters import Filters
 
 pytest.importorskip("pyarrow")
 
@@ -229,6 +230,25 @@ def test_vectorised_reader_reads_blocks_with_pyarrow(tmp_path):
         assert reader.blocks == {"arrow": 1, "python": 0} and len(rows) > 500
     finally:
         opened.close()
+
+
+def test_pyarrow_reads_a_large_file_only_when_a_box_filters_it_in_bulk(tmp_path, monkeypatch):
+    # Without a box every row goes through the import loop anyway: pyarrow would add only memory.
+    monkeypatch.setattr(importer, "SMALL_FILE", 1000)
+    path = tmp_path / "day.csv"
+    path.write_text(dma_day(500, seed=1))
+    with init_case(tmp_path / "c.db") as case:
+        chosen = {}
+        for name, options in {
+            "box": importer.ImportOptions(bbox=(57.0, 10.0, 58.0, 11.0)),
+            "time window": importer.ImportOptions(start="2023-03-18T00:00:10Z"),
+            "nothing": importer.ImportOptions(),
+            "asked for": importer.ImportOptions(vectorised=True),
+        }.items():
+            opened, reader = importer.open_reader(path, options, Filters(case.conn, options), True)
+            opened.close()
+            chosen[name] = isinstance(reader, vector.ArrowCsvReader)
+    assert chosen == {"box": True, "time window": False, "nothing": False, "asked for": True}
 
 
 # ---- many files ---------------------------------------------------------------------------------

@@ -80,9 +80,12 @@ def import_file(case, path, options: ImportOptions | None = None) -> dict:
 
 
 def open_reader(path, options: ImportOptions, filters: Filters, vectorised: bool):
-    """(Opened, reader) for a file: its CSV rows through vector.py when `vectorised` (and, unless
-    the options ask for it, the file is not so small that loading pyarrow would cost more)."""
-    if not vectorised or (options.vectorised is None and _size(path) < SMALL_FILE):
+    """(Opened, reader) for a file: its CSV rows through vector.py when `vectorised` and, unless
+    the options ask for it, when it pays: a box (--bbox, --near) filters rows in bulk, and the
+    file is not so small that loading pyarrow would cost more."""
+    if not vectorised or (
+        options.vectorised is None and (filters.box is None or _size(path) < SMALL_FILE)
+    ):
         opened, reader = readers.open_reader(path, forced=options.layout, mapping=options.mapping)
     else:
         from osint.maritime.ais import vector
@@ -96,7 +99,9 @@ def open_reader(path, options: ImportOptions, filters: Filters, vectorised: bool
 
 
 # Below this size (as stored) a file is read by the pure-Python reader: loading pyarrow takes
-# longer than reading it.
+# longer than reading it. Without a box the pure-Python reader is used too: every row goes through
+# the import loop either way, and pyarrow would only add its 70 MB (bench/ais_import.py: 1 M
+# MarineCadastre rows 4.4 s and 74 MB pure-Python, 4.9 s and 155 MB through pyarrow).
 SMALL_FILE = 1 << 20
 
 

@@ -35,15 +35,19 @@ def grade(conn: sqlite3.Connection, visit, circle: Circle, gap: int, stop_kn: fl
         "ORDER BY epoch LIMIT 1",
         (*mmsis, visit.end),
     ).fetchone()
-    slowest = conn.execute(
-        f"SELECT min(sog) FROM ais_positions WHERE mmsi IN ({marks}) AND epoch BETWEEN ? AND ?",
-        (*mmsis, visit.start, visit.end),
-    ).fetchone()[0]
+    # The first slow report settles it: min(sog) would read every report of a long visit.
+    stopped = (
+        conn.execute(
+            f"SELECT 1 FROM ais_positions WHERE mmsi IN ({marks}) AND epoch BETWEEN ? AND ? "
+            "AND sog <= ? LIMIT 1",
+            (*mmsis, visit.start, visit.end, stop_kn),
+        ).fetchone()
+        is not None
+    )
     entered = bool(
         before and visit.start - before[0] <= gap and not circle.contains(before[1], before[2])
     )
     left = bool(after and after[0] - visit.end <= gap and not circle.contains(after[1], after[2]))
-    stopped = slowest is not None and slowest <= stop_kn
     seen = [w for w, ok in (("entered", entered), ("stopped", stopped), ("left", left)) if ok]
     missing = [w for w, ok in (("entry", entered), ("stop", stopped), ("exit", left)) if not ok]
     level = {3: "high", 2: "medium"}.get(len(seen), "low")
