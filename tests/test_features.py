@@ -89,6 +89,29 @@ def test_help_does_not_import_feature_modules():
     assert heavy == []
 
 
+def test_listing_a_case_loads_of_each_feature_only_its_record_kinds(cli, case_path):
+    """The kinds registry reads every feature's record_kinds; the feature's working code (network,
+    ingest, evidence, signing) stays unloaded, so a read command starts fast."""
+    cli("source", "add", "https://example.org/a", "--title", "A")
+    code = (
+        "import sys; from osint.cli import main\n"
+        f"sys.argv=['osint', '--case', {str(case_path)!r}, 'list', 'sources']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import json; print(json.dumps(sorted(m for m in sys.modules if m.startswith('osint.'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "osint.sources.record_kinds" in loaded
+    feature_code = [m for m in loaded if m.split(".")[1] in FEATURE_PACKAGES - {"cli"}]
+    # Packages (their __init__ only) and record_kinds modules; nothing else of a feature.
+    packages = {m.rsplit(".", 1)[0] for m in feature_code} | {
+        "osint." + name for name in FEATURE_PACKAGES
+    }
+    working = [m for m in feature_code if m not in packages and not m.endswith(".record_kinds")]
+    assert working == []
+    assert "osint.case.sshsig" not in loaded
+
+
 def test_a_command_whose_extra_is_missing_says_which_extra(cli, monkeypatch):
     screening = features.SCREENING
     monkeypatch.setattr(

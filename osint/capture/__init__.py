@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from osint import __version__, sources
-from osint.capture.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, CaptureError, check_url
 from osint.case import kinds, records
 from osint.errors import InvalidInput
 
@@ -39,6 +38,20 @@ __all__ = [
     "capture",
     "capture_columns",
 ]
+
+# Here rather than in fetch.py: the case's kinds registry imports osint.capture.record_kinds at
+# startup, and this package must not load the network code (ssl, sockets) for it.
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+
+
+def __getattr__(name: str):
+    if name in ("CaptureError", "check_url"):
+        from osint.capture import fetch
+
+        return getattr(fetch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 DEFAULT_USER_AGENT = (
     f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -152,7 +165,7 @@ def capture(
     """Fetch a URL (online) and prepare its snapshot: WARC, text, hashes, optional screenshot."""
     from osint.capture import extract, fetch, warc
 
-    url = check_url(url)
+    url = fetch.check_url(url)
     user_agent = user_agent or DEFAULT_USER_AGENT
     result = fetch.fetch(
         url, user_agent=user_agent, timeout=timeout, max_bytes=max_bytes, insecure=insecure
@@ -428,6 +441,8 @@ def capture_columns(snapshot: dict) -> dict:
 
 
 def require_url(value: str) -> str:
+    from osint.capture.fetch import check_url
+
     try:
         return check_url(value)
     except InvalidInput:

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from osint.capture import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT
 from osint.errors import InvalidInput, OsintError
 from osint.formats import size
 from osint.timeutil import now
@@ -25,8 +26,6 @@ class CaptureError(OsintError):
 
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 MAX_REDIRECTS = 20
 
 

@@ -14,12 +14,15 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from osint import __version__, ids
-from osint.case.sshsig import Signer
 from osint.case.store import audit, db, schema
 from osint.errors import CaseExists, InvalidInput, WriteFailed
 from osint.timeutil import now_iso
+
+if TYPE_CHECKING:  # signing code loads only when a case is signed
+    from osint.case.sshsig import Signer
 
 
 def default_actor() -> str:
@@ -153,6 +156,8 @@ class Case:
 
     @property
     def signer(self) -> Signer | None:
+        from osint.case.sshsig import Signer
+
         if callable(self._signer) and not isinstance(self._signer, Signer):
             self._signer = self._signer()
         return self._signer

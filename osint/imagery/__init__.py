@@ -15,13 +15,10 @@ in worker processes), `worker` + `pool` (the sandboxed workers), `ingest` (batch
 
 from __future__ import annotations
 
-from osint.imagery.ingest import (
-    Options,
-    Outcome,
-    Summary,
-    add_image_bytes,
-    add_image_file,
-    add_images,
+# The ingest API is imported on first use: the case's kinds registry imports
+# osint.imagery.record_kinds at startup, which must not load the ingest code.
+_INGEST = frozenset(
+    {"Options", "Outcome", "Summary", "add_image_bytes", "add_image_file", "add_images"}
 )
 
 __all__ = [
@@ -33,6 +30,14 @@ __all__ = [
     "add_images",
     "export_image",
 ]
+
+
+def __getattr__(name: str):
+    if name in _INGEST:
+        from osint.imagery import ingest
+
+        return getattr(ingest, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def export_image(case, ref: str, destination, *, thumbnail: bool = False, force: bool = False):
