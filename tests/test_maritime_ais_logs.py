@@ -102,3 +102,29 @@ def test_comments_before_a_csv_header_keep_line_numbers(cli, tmp_path):
     result = cli.json("ais", "import", path)
     assert result["rows_kept"] == 1
     assert result["invalid_sample"][0].startswith("line 5:")
+
+
+def test_provider_times_with_offsets_fractions_and_epoch_digits_are_utc_seconds():
+    from datetime import UTC, datetime
+
+    def utc(*parts) -> int:
+        return int(datetime(*parts, tzinfo=UTC).timestamp())
+
+    for text, expected in {
+        "2024-03-01T00:00:05": utc(2024, 3, 1, 0, 0, 5),
+        "2024-03-01 00:00:05Z": utc(2024, 3, 1, 0, 0, 5),
+        "2024-03-01T00:00:05.999Z": utc(2024, 3, 1, 0, 0, 5),  # fractions dropped, not rounded
+        "2024-03-01T02:00:05+02:00": utc(2024, 3, 1, 0, 0, 5),
+        "2024-02-29T12:30:05-11:30": utc(2024, 3, 1, 0, 0, 5),
+        "2024-03-01T05:30:05+0530": utc(2024, 3, 1, 0, 0, 5),
+        "2024-03-01 00:00:05 UTC": utc(2024, 3, 1, 0, 0, 5),
+        "1970-01-01T00:59:59.5+01:00": -1,
+        "1709251205": utc(2024, 3, 1, 0, 0, 5),
+    }.items():
+        assert layouts.parse_iso_utc(text) == expected, text
+    for bad in ("2024-03-01", "2024-13-01T00:00:00", "2024-03-01T24:00:00", "yesterday", ""):
+        try:
+            layouts.parse_iso_utc(bad)
+        except (ValueError, OverflowError):
+            continue
+        raise AssertionError(f"{bad!r} was read as a time")

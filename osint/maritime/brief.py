@@ -87,7 +87,8 @@ def context_part(conn: sqlite3.Connection, context: dict, refs) -> None:
     running, steps = 0, []
     for visit in result.each():
         months[visit["start"][:7]] = months.get(visit["start"][:7], 0) + 1
-        capacity = (vessels.get(visit["vessel"]) or {}).get("capacity_bbl") or 0
+        vessel = vessels.get(visit["vessel"])
+        capacity = (vessel.get("capacity_bbl") if vessel else 0) or 0
         if capacity:
             running += capacity
             steps.append((visit["start"], running))
@@ -200,7 +201,7 @@ def _fill_months(months: dict[str, int]) -> list[tuple[str, int]]:
         return []
     first, last = min(months), max(months)
     year, month = int(first[:4]), int(first[5:7])
-    out = []
+    out: list[tuple[str, int]] = []
     while f"{year:04d}-{month:02d}" <= last and len(out) < 600:
         key = f"{year:04d}-{month:02d}"
         out.append((key, months.get(key, 0)))
@@ -373,7 +374,8 @@ def _read_sightings(sightings: SightingList, limits, wanted: set, refs) -> dict:
     """One pass over the sightings: counts, per-vessel summary, map points, and the sightings a
     brief can show (the first ones, the cited ones, those with a picture), the rest counted."""
     first_n = limits.rows + 1 if limits.rows else None
-    first, kept = [], {}
+    first: list[dict] = []
+    kept: dict = {}
     pictured = 0
     per_vessel: dict[str, dict] = {}
     per_place: dict[str, int] = {}

@@ -10,6 +10,7 @@ long distance is a voyage nobody was meant to see.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from osint.case import records
 from osint.errors import InvalidInput
@@ -36,7 +37,7 @@ def find_gaps(
     conn: sqlite3.Connection,
     *,
     min_hours: float = DEFAULT_HOURS,
-    vessels: list[str] = (),
+    vessels: Sequence[str] = (),
     start: str | None = None,
     end: str | None = None,
 ) -> list[dict]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Sequence
 
 from osint.case import kinds, records
 from osint.errors import InvalidInput
@@ -128,8 +129,8 @@ def add_vessel(
     call_sign: str | None = None,
     vessel_type: str | None = None,
     capacity_bbl=None,
-    aliases: list[str] = (),
-    former: list[tuple[str, str | None, str | None]] = (),
+    aliases: Sequence[str] = (),
+    former: Sequence[tuple[str, str | None, str | None]] = (),
     note: str | None = None,
     source: str | None = None,
     force: bool = False,

@@ -122,7 +122,7 @@ class Result:
 
     def totals(self, estimate: bool = False) -> dict:
         rows = self.per_vessel(estimate)
-        out = {
+        out: dict = {
             "visits": len(self.visits),
             "vessels": len({v.vessel for v in self.visits}),
             "places": len({v.place for v in self.visits}),
@@ -346,7 +346,7 @@ def record(
             and last >= start
         ]
 
-    evidence = []
+    evidence: list[dict] = []
     for visit in sorted(result.visits, key=lambda v: (v.start, v.vessel)):
         evidence.append(
             {

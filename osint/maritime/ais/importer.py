@@ -28,6 +28,7 @@ import hashlib
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from osint import ids
 from osint.case import kinds, records
@@ -135,7 +136,7 @@ def _record(
         try:
             batch, last_id = store.new_batch(conn, import_id)
             first_row = last_id + 1
-            digest = hashlib.sha256()
+            digest: Any = hashlib.sha256()  # or a _Fixed one, below
             deferred = store.defer_key_index(conn)
             if deferred:  # rows are appended, then sorted once: a small cache does it best
                 conn.execute("PRAGMA cache_size=-16384")

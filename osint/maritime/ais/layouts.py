@@ -65,6 +65,7 @@ _ISO_TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$"
 )
 _EPOCH = datetime(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
 _fromiso = datetime.fromisoformat
 
@@ -83,7 +84,7 @@ def parse_iso_utc(text: str) -> int:
         raise ValueError(text)  # a date alone is not the time of a position report
     if moment.tzinfo is None:
         return (moment - _EPOCH) // _SECOND
-    return int((moment.replace(tzinfo=None) - moment.utcoffset() - _EPOCH) // _SECOND)
+    return (moment - _EPOCH_UTC) // _SECOND
 
 
 def _parse_slow(text: str) -> int:
@@ -129,8 +130,8 @@ def parse_day_first(text: str) -> int:
     match = _DAY_FIRST.match(value)
     if not match:
         return parse_iso_utc(value)
-    day, month, year, hour, minute, second, _ = match.groups()
-    hour, minute, second = int(hour), int(minute), int(second or 0)
+    day, month, year, hour_s, minute_s, second_s, _ = match.groups()
+    hour, minute, second = int(hour_s), int(minute_s), int(second_s or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise ValueError(text)
     return _dmy_epoch(day, month, year) + hour * 3600 + minute * 60 + second

@@ -25,10 +25,14 @@ import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from osint.errors import InvalidInput
 from osint.maritime.ais import layouts
 from osint.maritime.ais.layouts import parse_iso_utc
+
+if TYPE_CHECKING:
+    from osint.maritime.ais.stream import Intake
 
 # The lines read before the first row to find out whether the file carries times at all.
 PROBE = 1000
@@ -265,7 +269,7 @@ class NmeaReader:
             ) from None
         self.opened = opened
         self.warnings: list[str] = []
-        self.intake = None
+        self.intake: Intake | None = None
         self.number = skipped  # the file's line number of the line last read
         self.message_line = 0
         self.time_sources: set[str] = set()
@@ -320,6 +324,8 @@ class NmeaReader:
         produce = NMEASentenceFactory.produce
         assemble = AISSentence.assemble_from_iterable
         intake = self.intake
+        if intake is None:
+            raise RuntimeError("NmeaReader.raw() before begin()")
         box = self.box
         partial: dict[tuple, list] = {}  # (seq id, channel, parts) -> [line, epoch, sentences]
 
@@ -340,8 +346,9 @@ class NmeaReader:
             if text.startswith("osint-overlong-line"):  # boundedio.LineGuard's marker
                 from osint.maritime.ais.readers import overlong_problem
 
-                intake.invalid_row(number, *overlong_problem(text))
-                continue
+                if overlong := overlong_problem(text):
+                    intake.invalid_row(number, *overlong)
+                    continue
             sentence, epoch, problem, source = split_line(text)
             if sentence is None and "$PGHP," in text:
                 gatehouse, problem = gatehouse_time(text)
@@ -377,6 +384,9 @@ class NmeaReader:
                 intake.invalid_row(
                     number, f"unreadable NMEA sentence ({type(exc).__name__})", "NMEA sentence"
                 )
+                continue
+            if not isinstance(part, AISSentence):  # pyais makes one of every VDM/VDO sentence
+                intake.invalid_row(number, "not an AIS sentence", "NMEA sentence")
                 continue
             if not valid:
                 intake.invalid_row(number, "NMEA checksum mismatch", "NMEA sentence")
@@ -417,7 +427,8 @@ class NmeaReader:
                     continue
             self.message_line = first_line
             try:
-                decoded = message.decode()
+                # Any: the message type (msg_type, below) says which fields it has.
+                decoded: Any = message.decode()
             except Exception as exc:  # pyais: unknown type, short payload
                 intake.invalid_row(
                     first_line,

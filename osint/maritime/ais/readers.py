@@ -24,11 +24,15 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from osint.errors import InvalidInput
 from osint.fileio import HashingReader
 from osint.maritime.ais import layouts
 from osint.maritime.ais.layouts import FIELDS, detect
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 READ_SIZE = 1 << 20
 # No AIS line comes near this; a longer one is an invalid row (its number kept), never held whole.
@@ -120,7 +124,7 @@ class Opened:
     known_sha256: str | None = None
     known_size: int | None = None
     _closers: list = field(default_factory=list)
-    hashing: object | None = None  # a Future of (SHA-256, size), hashed beside the reading
+    hashing: Future[tuple[str, int]] | None = None  # hashed beside the reading
 
     def finish(self) -> tuple[str, int]:
         """(SHA-256, size) of the file as stored on disk, after the rows were read."""
@@ -244,7 +248,9 @@ def open_file(path: str | os.PathLike) -> Opened:
             member = inflate.open_member(archive, handle, data[0])
         except DECODE_ERRORS as exc:  # a local header that is not the directory's
             handle.close()
-            raise InvalidInput(damaged_message(Opened(path, "zip", None, None), exc)) from None
+            raise InvalidInput(
+                damaged_message(Opened(path, "zip", io.StringIO(), None), exc)
+            ) from None
         closers += [archive, member]
         text = _text(io.BufferedReader(member, READ_SIZE))
         return Opened(path, "zip", text, None, _closers=closers, hashing=hashing)

@@ -11,6 +11,7 @@ ten million rows.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from osint.maritime.ais import layouts, store, tracks
 from osint.maritime.ais.filters import Filters
@@ -21,7 +22,7 @@ CHUNK = 20_000
 # path, to check that the two agree.
 REFERENCE_ONLY = False
 SAMPLE = 20  # invalid rows kept (line and reason) in the import record
-_MISSING = object()
+_MISSING: Any = object()
 
 
 class Intake:
@@ -121,7 +122,8 @@ class Cleaner:
         intake, filters = self.intake, self.filters
         # 1. the position: not available, unreadable, out of range, or a place
         no_position = None
-        lat = lon = None
+        lat: float | None = None
+        lon = 0.0  # read only once lat is a number, and then a number too
         if not lat_s.strip() and not lon_s.strip():
             no_position = "position not available (empty)"
         else:
@@ -341,7 +343,8 @@ def _scan(reader, filters: Filters, intake: Intake, sink) -> Counter:
             holder = statics[mmsi] = Static()
         if holder.raw != static:
             holder.raw = static
-            holder.heard(*static, epoch_)
+            name, imo, call_sign, ship_type = static
+            holder.heard(name, imo, call_sign, ship_type, epoch_)
         elif epoch_ > holder.last:
             holder.last = epoch_
         append((mmsi, epoch_, lat_, lon_, sog, cog, heading, status))
@@ -484,7 +487,8 @@ def _scan(reader, filters: Filters, intake: Intake, sink) -> Counter:
                         if holder is None:
                             holder = statics[mmsi] = Static()
                         holder.raw = static
-                        holder.heard(*static, epoch)
+                        name, imo, call_sign, ship_type = static
+                        holder.heard(name, imo, call_sign, ship_type, epoch)
                     elif epoch > holder.last:
                         holder.last = epoch
                     append((mmsi, epoch, lat, lon, sog, cog, heading, status))

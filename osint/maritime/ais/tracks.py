@@ -214,7 +214,9 @@ def link_tracks(
     origin = (
         f"ais-import {import_row['id']} ({import_row['filename']} sha256:{import_row['sha256']})"
     )
-    tracks, created, warnings = [], [], []
+    tracks: list[dict] = []
+    created: list[dict] = []
+    warnings: list[str] = []
     for mmsi, count, first, last, *_ in summaries:
         static = statics.get(mmsi) or Static()
         mmsi_text = f"{mmsi:09d}"
