@@ -20,6 +20,7 @@ naming the limit (`LimitExceeded`, an InvalidInput). Standard library only at im
 from __future__ import annotations
 
 import io
+import os
 import zlib
 from collections.abc import Iterator
 
@@ -329,7 +330,9 @@ class IterReader(io.RawIOBase):
 
 # ---- lines -------------------------------------------------------------------------------------
 
-OVERLONG = "osint-overlong-line"  # the marker a LineGuard puts in place of an over-long line
+# The marker a LineGuard puts in place of an over-long line. Random for each process, so that a
+# line of the input written to look like one is never taken for it (and its "length" believed).
+OVERLONG = f"osint-overlong-line-{os.urandom(8).hex()}"
 
 
 def overlong(line: str | bytes) -> int | None:
@@ -339,13 +342,13 @@ def overlong(line: str | bytes) -> int | None:
         try:
             return int(text[len(OVERLONG) + 1 :].strip())
         except ValueError:
-            return 0
+            return None
     return None
 
 
 class LineGuard(io.RawIOBase):
     """A raw stream of `source`'s bytes in which each line longer than `limit` bytes is replaced by
-    one marker line (`osint-overlong-line LENGTH`), so readers count it as one bad line, with its
+    one marker line (`OVERLONG LENGTH`), so readers count it as one bad line, with its
     number, without ever holding it. At most `limit` bytes plus one read are kept.
 
     With `refuse` (a name for the input), an over-long line raises LineTooLong instead, naming

@@ -80,6 +80,9 @@ def test_over_long_lines_become_one_marker_line_or_a_refusal_naming_the_line():
     assert lines == [b"a,b", lines[1], b"c,d", lines[3], b"e,f"]
     assert boundedio.overlong(lines[1]) == 5000 and boundedio.overlong(lines[3]) == 3000
     assert boundedio.overlong(b"c,d") is None
+    # A line of the input written to look like the marker is an ordinary line.
+    assert boundedio.overlong(b"osint-overlong-line 99999999999") is None
+    assert boundedio.overlong(lines[1][:-2] + b"xx") is None
     plain = b"row\n" * 100000
     assert io.BufferedReader(boundedio.LineGuard(io.BytesIO(plain), 1000)).read() == plain
     strict = boundedio.LineGuard(io.BytesIO(text), 1000, refuse="list.csv")

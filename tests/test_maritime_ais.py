@@ -82,6 +82,20 @@ def test_invalid_rows_are_counted_with_line_numbers(cli, tmp_path):
     assert "line 9: has 2 fields, the header has 17" in sample
 
 
+def test_a_line_made_to_look_like_an_over_long_lines_marker_is_an_ordinary_bad_line(cli, tmp_path):
+    # The reader puts a marker in place of a line over the limit; a file cannot forge one to make
+    # the import record claim a line of gigabytes.
+    path = write(
+        tmp_path / "forged.csv",
+        [row(), "osint-overlong-line 5000000000", row(when="2024-03-05T10:01:00")],
+    )
+    cli("ais", "import", path)
+    data = cli.json("list", "ais-imports")[0]
+    assert data["rows_invalid"] == 1 and data["rows_kept"] == 2
+    sample = cli.json("show", data["id"])["invalid_sample"]
+    assert "line 3: has 1 field" in sample and "longer than" not in sample
+
+
 def test_not_available_values_become_empty(cli, tmp_path, case_path):
     write(tmp_path / "a.csv", [row(sog="102.3", cog="360", heading="511", status="")])
     cli("ais", "import", tmp_path / "a.csv")

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from osint.boundedio import OVERLONG
 from osint.errors import InvalidInput
 from osint.maritime.ais import layouts
 from osint.maritime.ais.layouts import parse_iso_utc
@@ -327,6 +328,7 @@ class NmeaReader:
         if intake is None:
             raise RuntimeError("NmeaReader.raw() before begin()")
         box = self.box
+        marker = OVERLONG
         partial: dict[tuple, list] = {}  # (seq id, channel, parts) -> [line, epoch, sentences]
 
         def incomplete(entry: list, total: int) -> None:
@@ -343,7 +345,7 @@ class NmeaReader:
             text = text.strip()
             if not text or text.startswith("#"):
                 continue  # blank lines and comments
-            if text.startswith("osint-overlong-line"):  # boundedio.LineGuard's marker
+            if text.startswith(marker):  # boundedio.LineGuard's, for an over-long line
                 from osint.maritime.ais.readers import overlong_problem
 
                 if overlong := overlong_problem(text):
