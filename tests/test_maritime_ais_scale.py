@@ -464,6 +464,28 @@ def test_killed_mid_scan_a_rerun_completes_without_duplicates(tmp_path):
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+def test_a_worker_whose_importing_process_died_before_it_started_ends():
+    # Killed while its workers start, the importing process's pid is what a worker checks (asked
+    # in the worker, getppid() would already be 1 and the worker would stay forever).
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    code = (
+        "import time; from osint.maritime.ais import batch\n"
+        f"batch._worker_setup(None, {gone.pid})\n"
+        "time.sleep(60)\n"
+    )
+    worker = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    try:
+        _, errors = worker.communicate(timeout=30)
+        assert worker.returncode == 1 and errors == ""  # ended by its watch, not by an error
+    finally:
+        worker.kill()
+        worker.wait()
+
+
 def test_near_a_place_with_workers_keeps_what_one_import_keeps(cli, tmp_path):
     files = days(tmp_path / "days", 3, rows=300)
     cli("place", "add", "Skagen", "--at", "57.72,10.59", "--radius-m", "8000")

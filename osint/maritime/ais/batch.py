@@ -486,7 +486,7 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
             max_workers=min(workers, len(files)),
             mp_context=context,
             initializer=_worker_setup,
-            initargs=(queue,),
+            initargs=(queue, os.getpid()),
         ) as pool:
             # Files are written in the order given while the next ones scan; at most 2 per
             # worker are ahead of the writer, so their spooled rows never pile up on disk.
@@ -532,7 +532,7 @@ def _run_local(files, filters, options, known, vectorised, workers, spool_dir, h
 _QUEUE = None  # a worker process's progress queue (given by _worker_setup)
 
 
-def _worker_setup(queue=None) -> None:
+def _worker_setup(queue=None, parent: int | None = None) -> None:
     """In a worker process: one thread per file (the processes share the cores), and an end to
     the work when the importing process is gone (killed: nobody will read what it scans)."""
     import threading
@@ -542,7 +542,9 @@ def _worker_setup(queue=None) -> None:
     global _QUEUE
     _QUEUE = queue
     vector.PREFETCH = False
-    parent = os.getppid()
+    # The importing process's pid as it gave it: asked here, getppid() would already be 1 (or a
+    # subreaper) if that process was killed while this one started, and the worker would stay.
+    parent = parent if parent is not None else os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
